@@ -1,0 +1,126 @@
+# kava — one entry point: build, deps, check, bench, vmtest, fuzz, install.
+#
+# Sources are picked up by wildcard: bpf/*.bpf.c become skeletons in build/,
+# src/**/*.c (except src/main.c) form build/libkava.a, which both the kava
+# binary and every tests/unit/test_*.c link against.
+
+CC        ?= cc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+PREFIX    ?= /usr/local
+BUILD     := build
+SANITIZE  ?= 0
+
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+PKGS      := libbpf fuse3 libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) \
+             $(PKG_CFLAGS) -DFUSE_USE_VERSION=35
+LDLIBS    += $(PKG_LIBS) -lelf -lz -lm
+ifeq ($(SANITIZE),1)
+CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS   += -fsanitize=address,undefined
+endif
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Iinclude -I. \
+              -Wall -Werror -Wno-unused-function
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+LIB_SRCS   := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
+LIB_OBJS   := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+TEST_SRCS  := $(wildcard tests/unit/test_*.c)
+TEST_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRCS))
+
+.PHONY: all deps check check-unit check-integration bench vmtest fuzz install \
+        clean vmlinux lint demo
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/kava
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h include/*.h) vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	llvm-strip -g $@ 2>/dev/null || true
+
+# Keep BTF (needed for CO-RE and for bpftool's named fields); strip DWARF only.
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BUILD)/obj/%.o: src/%.c $(SKELS) $(wildcard include/*.h src/*.h src/*/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libkava.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/kava: $(BUILD)/obj/main.o $(BUILD)/libkava.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/main.o: src/main.c $(SKELS) $(wildcard include/*.h src/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkava.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libkava.a $(LDLIBS) -lcmocka
+
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
+
+# Every Debian package kava needs to build, test and benchmark. Idempotent.
+DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+                pkg-config libfuse3-dev fuse3 libsystemd-dev libcmocka-dev \
+                libclang-rt-14-dev lxcfs procps python3 util-linux \
+                qemu-system-x86 busybox-static cpio kmod linux-perf
+
+deps:
+	@if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root (apt-get)"; exit 1; fi
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "make deps: all packages present"; fi
+	@# lxcfs is only a benchmark reference: never let its service run by itself.
+	@systemctl disable --now lxcfs >/dev/null 2>&1 || true
+
+check: all $(TEST_BINS) $(HELPER_BINS)
+	@BUILD=$(BUILD) bash tests/run.sh
+
+check-unit: all $(TEST_BINS)
+	@BUILD=$(BUILD) ONLY=unit bash tests/run.sh
+
+check-integration: all $(HELPER_BINS)
+	@BUILD=$(BUILD) ONLY=integration bash tests/run.sh
+
+bench: all $(HELPER_BINS)
+	@BUILD=$(BUILD) bash tests/bench/run.sh
+
+demo: all $(HELPER_BINS)
+	@BUILD=$(BUILD) bash tests/demo.sh
+
+lint:
+	clang-tidy --quiet $(LIB_SRCS) src/main.c -- $(CFLAGS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr -Iinclude -Isrc $(LIB_SRCS) src/main.c
+
+install: all
+	install -D -m 0755 $(BUILD)/kava $(DESTDIR)$(PREFIX)/bin/kava
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard mk/*.mk)

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ABI between kava's BPF programs and its userspace: map keys and values.
+ * Every map is pinned under KAVA_PIN_DIR with BTF, so `bpftool map dump
+ * pinned /sys/fs/bpf/kava/<map>` prints these structs with named fields.
+ * Changing a layout here changes the pinned ABI: bump KAVA_ABI_VERSION.
+ */
+#ifndef KAVA_H
+#define KAVA_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define KAVA_ABI_VERSION     1
+#define KAVA_PIN_DIR         "/sys/fs/bpf/kava"
+#define KAVA_MAX_CONTAINERS  1024     /* enabled-cgroup table size */
+#define KAVA_MAX_DEPTH       32       /* ancestors walked to find an enabled cgroup */
+#define KAVA_CGCACHE_SIZE    65536    /* cgroup id -> container cache (LRU) */
+#define KAVA_HIST_BUCKETS    32       /* log2(ns) run-queue wait buckets */
+#define KAVA_NO_SLOT         0xffffffffu
+
+/*
+ * Where a cgroup belongs: the slot of its nearest enabled ancestor (or
+ * KAVA_NO_SLOT) and that slot's generation. Value of kava_enabled (key: the
+ * enabled cgroup's id) and of kava_cgcache (key: any cgroup id seen).
+ */
+struct kava_owner {
+	__u32 slot;
+	__u32 gen;
+};
+
+/* One enabled container: kava_slots[slot]. Written by userspace on
+ * enable/disable, load averages by the BPF timer. */
+struct kava_slot {
+	__u64 cgroup_id;        /* 0: slot free */
+	__u32 gen;              /* bumped on every enable/disable of the slot */
+	__u32 last_pid;         /* last pid allocated, in the task's own pid namespace */
+	__u64 enabled_ns;       /* CLOCK_MONOTONIC at enable */
+	__u64 avenrun[3];       /* 1/5/15 min load, fixed point (FSHIFT 11) */
+	__u64 samples;          /* load samples taken */
+	__s64 last_active;      /* tasks counted at the last sample */
+};
+
+/*
+ * Per-CPU figures of one container: kava_cpustats[slot] on each CPU. Counts
+ * of tasks are deltas applied on whichever CPU saw the event, so a single
+ * CPU's value can be negative; only the sum over CPUs (as s64) is meaningful.
+ * CPU time is charged to the CPU the task ran on.
+ */
+struct kava_cpustats {
+	__s64 nr_running;          /* runnable, including the one on CPU */
+	__s64 nr_uninterruptible;  /* blocked and counting for load */
+	__s64 nr_iowait;           /* blocked in I/O wait (procs_blocked) */
+	__s64 nr_threads;          /* live tasks */
+	__u64 exec_ns;             /* sum_exec_runtime charged (matches cpu.stat usage) */
+	__u64 user_tick_ns;        /* task utime growth: splits exec_ns into user ... */
+	__u64 system_tick_ns;      /* ... and system, as the kernel's cputime_adjust() */
+	__u64 switches;            /* context switches away from container tasks */
+	__u64 forks;               /* tasks created (processes and threads) */
+	__u64 wait_hist[KAVA_HIST_BUCKETS]; /* wakeup -> on CPU, bucket = log2(ns) */
+};
+
+/* kava_cpucur[0] on each CPU: the task currently on that CPU, as of its switch-in. */
+struct kava_cpucur {
+	__u64 switch_in_ns;
+	__u64 exec_at_in;
+	__u64 utime_at_in;
+	__u64 stime_at_in;
+	__s32 pid;                 /* -1 before the first switch seen */
+	__u32 slot;                /* container of that task, or KAVA_NO_SLOT */
+	__u32 gen;
+	__u32 valid;
+};
+
+/* Per-task record (task storage): which container counts the task, and how. */
+enum kava_task_state {
+	KAVA_TS_UNTRACKED = 0,
+	KAVA_TS_RUNNABLE,          /* TASK_RUNNING: on a run queue or on CPU */
+	KAVA_TS_BLOCKED_LOAD,      /* sleeping and counts for load (D, not NOLOAD/frozen) */
+	KAVA_TS_SLEEPING,          /* any other sleep */
+};
+
+struct kava_task {
+	__u64 owner;               /* (gen << 32 | slot) + 1; 0 = untracked */
+	__u64 queued_ns;           /* became runnable at; 0 if on CPU or asleep */
+	__u32 state;               /* enum kava_task_state */
+	__u32 iowait;              /* blocked with in_iowait set */
+};
+
+/* kava_config[0]: global switches read on the hot path. */
+struct kava_config {
+	__u32 abi_version;
+	__u32 nr_enabled;          /* 0: every program returns at once */
+	__u64 load_freq_ns;        /* LOAD_FREQ: 5 s + 1 tick */
+};
+
+/* kava_timer[0]: the load-average clock. */
+struct kava_timer_state {
+	__u64 next_sample_ns;      /* CLOCK_MONOTONIC of the next LOAD_FREQ boundary */
+	__u64 fired;               /* timer callbacks run */
+	__u64 missed;              /* periods caught up with calc_load_n() */
+#ifdef __VMLINUX_H__
+	struct bpf_timer timer;
+#else
+	__u64 timer[2];            /* struct bpf_timer: opaque to userspace */
+#endif
+};
+
+#endif /* KAVA_H */

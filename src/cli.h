@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The kava command line: one binary, one function per subcommand. */
+#ifndef KAVA_CLI_H
+#define KAVA_CLI_H
+
+struct kava_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);   /* argv[0] is the subcommand name */
+};
+
+/* Subcommands, each in its own src/cmd_*.c. Return the process exit status. */
+int cmd_run(int argc, char **argv);
+int cmd_enable(int argc, char **argv);
+int cmd_disable(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_unload(int argc, char **argv);
+
+/* True when argv holds -h or --help (checked before any other parsing). */
+int cli_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kava: kernel-assisted virtualization agent for Linux containers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct kava_command commands[] = {
+	{ "run",     "load the BPF programs and serve the container views", cmd_run },
+	{ "enable",  "start accounting for a container cgroup",            cmd_enable },
+	{ "disable", "stop accounting for a container cgroup",             cmd_disable },
+	{ "list",    "list enabled container cgroups",                     cmd_list },
+	{ "stat",    "show a container's load, CPU time and tasks",        cmd_stat },
+	{ "unload",  "detach kava's programs and remove its pinned state", cmd_unload },
+	{ "version", "print kava's version",                               cmd_version },
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: kava COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'kava COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, argv + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "kava: unknown command '%s' (try 'kava --help')\n", argv[1]);
+	return 2;
+}
