@@ -42,6 +42,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRCS))
 .PHONY: all deps check check-unit check-integration bench vmtest fuzz install \
         clean vmlinux lint demo
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(BUILD)/kava
 

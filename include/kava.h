@@ -23,11 +23,18 @@
 /*
  * Where a cgroup belongs: the slot of its nearest enabled ancestor (or
  * KAVA_NO_SLOT) and that slot's generation. Value of kava_enabled (key: the
- * enabled cgroup's id) and of kava_cgcache (key: any cgroup id seen).
+ * enabled cgroup's id).
  */
 struct kava_owner {
 	__u32 slot;
 	__u32 gen;
+};
+
+/* kava_cgcache value: an owner resolved while kava_config.epoch was `epoch`. */
+struct kava_cgcache_entry {
+	struct kava_owner owner;
+	__u32 epoch;
+	__u32 pad;
 };
 
 /* One enabled container: kava_slots[slot]. Written by userspace on
@@ -93,6 +100,8 @@ struct kava_config {
 	__u32 abi_version;
 	__u32 nr_enabled;          /* 0: every program returns at once */
 	__u64 load_freq_ns;        /* LOAD_FREQ: 5 s + 1 tick */
+	__u32 epoch;               /* bumped on enable/disable: older cache entries are stale */
+	__u32 pad;
 };
 
 /* kava_timer[0]: the load-average clock. */

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kava's kernel state: the scheduler programs, their maps and links, pinned
+ * under /sys/fs/bpf/kava so they outlive any kava process. Every command
+ * opens the pinned maps; the first one that needs them loads and pins.
+ */
+#ifndef KAVA_BPFSTATE_H
+#define KAVA_BPFSTATE_H
+
+#include <stddef.h>
+
+struct kava_state {
+	int config_fd;
+	int enabled_fd;
+	int cgcache_fd;
+	int slots_fd;
+	int cpustats_fd;
+	int cpucur_fd;
+	int timer_fd;
+	int seed_prog_fd;
+	unsigned int nr_cpus;     /* possible CPUs: length of per-CPU values */
+	int loaded_now;           /* this process loaded the programs */
+};
+
+enum kava_open_mode {
+	KAVA_OPEN_EXISTING,       /* fail with -ENOENT when nothing is pinned */
+	KAVA_OPEN_OR_LOAD,        /* load and pin when nothing is pinned */
+};
+
+/*
+ * Open kava's pinned state, loading it first if asked. On failure returns a
+ * negative errno and writes one line for the user into `why`.
+ */
+int kava_state_open(struct kava_state *st, enum kava_open_mode mode, char *why, size_t why_size);
+void kava_state_close(struct kava_state *st);
+
+/* Detach every program and remove the pinned state (kava unload, run --clean). */
+int kava_state_unload(char *why, size_t why_size);
+
+/* Preconditions shared by every command that touches BPF: root, BTF. */
+int kava_check_privileges(char *why, size_t why_size);
+
+/* Where pinned objects live; KAVA_PIN_DIR unless overridden for tests. */
+const char *kava_pin_dir(void);
+
+/* The kernel's BTF, /sys/kernel/btf/vmlinux (KAVA_SYSFS_BTF overrides, for tests). */
+const char *kava_btf_path(void);
+
+#endif

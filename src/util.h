@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Small helpers: whole-file reads and string decoding. */
+#ifndef KAVA_UTIL_H
+#define KAVA_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Read a whole (possibly virtual) file into a NUL-terminated heap buffer. */
+int read_file(const char *path, char **out, size_t *len);
+
+/* Read a whole file relative to a directory fd. */
+int read_file_at(int dirfd, const char *name, char **out, size_t *len);
+
+/* Decode mountinfo's \ooo escapes. Returns 0 or -ENAMETOOLONG. */
+int unescape_octal(const char *in, char *out, size_t size);
+
+/* CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns() reads. */
+uint64_t monotonic_ns(void);
+
+#endif
