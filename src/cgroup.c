@@ -52,6 +52,19 @@ int cgroup2_mount(char *out, size_t size)
 	return err;
 }
 
+/* Does the path have a ".." component? */
+static int has_dotdot(const char *path)
+{
+	const char *p = path;
+
+	while ((p = strstr(p, "..")) != NULL) {
+		if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return 1;
+		p += 2;
+	}
+	return 0;
+}
+
 int cgroup_path_join(const char *mount, const char *path, char *out, size_t size)
 {
 	char buf[PATH_MAX];
@@ -59,7 +72,7 @@ int cgroup_path_join(const char *mount, const char *path, char *out, size_t size
 	const char *p;
 	int n;
 
-	if (!path || !*path)
+	if (!path || !*path || has_dotdot(path))
 		return -EINVAL;
 	if (path[0] == '/')
 		n = snprintf(buf, sizeof(buf), "%s", path);
@@ -80,8 +93,6 @@ int cgroup_path_join(const char *mount, const char *path, char *out, size_t size
 			break;
 		slash = strchr(p, '/');
 		len = slash ? (size_t)(slash - p) : strlen(p);
-		if (len == 2 && !strncmp(p, "..", 2))
-			return -EINVAL;
 		if (!(len == 1 && *p == '.')) {
 			if (used + 1 + len + 1 > size)
 				return -ENAMETOOLONG;

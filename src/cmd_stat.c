@@ -80,7 +80,8 @@ static void print_json(const char *path, const struct kava_figures *f)
 	printf(",\"loadavg\":[%llu,%llu,%llu],\"loadavg_fixed_shift\":%d",
 	       (unsigned long long)f->avenrun[0], (unsigned long long)f->avenrun[1],
 	       (unsigned long long)f->avenrun[2], KAVA_FSHIFT);
-	printf(",\"load_samples\":%llu", (unsigned long long)f->load_samples);
+	printf(",\"load_samples\":%llu,\"last_active\":%lld", (unsigned long long)f->load_samples,
+	       (long long)f->last_active);
 	printf(",\"nr_running\":%lld,\"nr_uninterruptible\":%lld,\"nr_iowait\":%lld,"
 	       "\"nr_threads\":%lld", (long long)f->nr_running, (long long)f->nr_uninterruptible,
 	       (long long)f->nr_iowait, (long long)f->nr_threads);

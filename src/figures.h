@@ -29,6 +29,7 @@ struct kava_figures {
 	uint64_t forks;
 	uint64_t avenrun[3];                /* fixed point, FSHIFT 11 */
 	uint64_t load_samples;
+	int64_t last_active;                /* tasks counted at the last sample */
 	uint32_t last_pid;
 	uint64_t enabled_ns;                /* CLOCK_MONOTONIC when enabled */
 	uint64_t wait_hist[KAVA_HIST_BUCKETS];

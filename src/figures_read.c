@@ -73,6 +73,7 @@ int figures_read(const struct kava_state *st, uint32_t slot, uint64_t now_ns,
 	}
 	memcpy(f->avenrun, s.avenrun, sizeof(f->avenrun));
 	f->load_samples = s.samples;
+	f->last_active = s.last_active;
 	f->last_pid = s.last_pid;
 	f->enabled_ns = s.enabled_ns;
 out:

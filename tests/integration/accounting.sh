@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Scheduler accounting on the host kernel, each case in a fresh enabled cgroup.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integration/lib.sh
+
+need_root "cpu time matches cpu.stat" "per-cpu sums" "busy loop is user time" \
+    "load average follows kernel formula" "uninterruptible tasks count" \
+    "moved-out task stops counting" "pre-existing tasks count" \
+    "descendant cgroup counts for ancestor" "non-enabled cgroup untracked" \
+    "state survives agent restart" "accounting continues without agent"
+
+num_ge() { python3 -c "import sys; sys.exit(0 if float('$1') >= float('$2') else 1)"; }
+
+# (a) two busy loops for 10 s: CPU time against the cgroup's own cpu.stat
+cg=$(new_cgroup cpu)
+"$KAVA" enable "$cg" >/dev/null
+run_in "$cg" "$TASK" spin 10
+run_in "$cg" "$TASK" spin 10
+wait "${BG_PIDS[@]}"
+usage_us=$(awk '$1 == "usage_usec" { print $2 }' "$cg/cpu.stat")
+read -r total user sys <<<"$(jfield "$cg" '"%d %d %d" % (sum(c["user_ns"]+c["system_ns"] for c in d["cpu"]), sum(c["user_ns"] for c in d["cpu"]), sum(c["system_ns"] for c in d["cpu"]))')"
+note "kava ${total} ns, cpu.stat usage_usec ${usage_us}, user ${user} system ${sys}"
+check "cpu time matches cpu.stat (within 2%)" \
+    python3 -c "import sys; k=$total/1e3; u=$usage_us; sys.exit(0 if u > 15e6 and abs(k-u) <= 0.02*u else 1)"
+check "per-cpu sums equal the total" [ $((user + sys)) -eq "$total" ]
+check "busy loop is user time (>= 95%)" python3 -c "import sys; sys.exit(0 if $user >= 0.95*$total else 1)"
+
+# (b) N busy loops for 60+ s: the 1-min load follows calc_load() over the samples kava took
+cg=$(new_cgroup load)
+"$KAVA" enable "$cg" >/dev/null
+N=3
+for _ in $(seq $N); do run_in "$cg" "$TASK" spin 66; done
+samples_log=$(mktemp)
+end=$((SECONDS + 65))
+while [ $SECONDS -lt $end ]; do
+    jfield "$cg" '"%d %d %d" % (d["load_samples"], d["last_active"], d["loadavg"][0])' >>"$samples_log"
+    sleep 1
+done
+verdict=$(python3 - "$samples_log" <<'PY'
+import sys
+F, EXP_1 = 2048, 1884
+def calc_load(load, exp, active):
+    new = load * exp + active * (F - exp)
+    if active >= load:
+        new += F - 1
+    return new // F
+rows = [tuple(map(int, l.split())) for l in open(sys.argv[1]) if l.strip()]
+seen, load = 0, 0
+for samples, active, _ in rows:
+    if samples == seen + 1:
+        load = calc_load(load, EXP_1, active * F)
+        seen = samples
+    elif samples != seen:
+        print("missed a sample: %d -> %d" % (seen, samples)); sys.exit(0)
+final = rows[-1][2]
+print("samples %d active %s expected %.2f kava %.2f" % (seen, sorted({r[1] for r in rows}), load / F, final / F))
+# 3 tasks for a minute: 1-exp(-1) of the way to 3, about 1.9
+print("PASS" if seen >= 11 and abs(final - load) / F <= 0.1 and load / F > 1.5 else "FAIL")
+PY
+)
+note "$verdict"
+rm -f "$samples_log"
+check "load average follows kernel formula (within 0.1, 11+ samples)" grep -q PASS <<<"$verdict"
+kill "${BG_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; BG_PIDS=()
+
+# (c) uninterruptible sleepers count, as the kernel's own D state says
+cg=$(new_cgroup dstate)
+"$KAVA" enable "$cg" >/dev/null
+for _ in 1 2 3; do run_in "$cg" "$TASK" dsleep 4; done
+sleep 1
+kernel_d=0
+for t in $(cat "$cg/cgroup.threads"); do
+    [ "$(awk '{print $3}' "/proc/$t/stat" 2>/dev/null)" = D ] && kernel_d=$((kernel_d + 1))
+done
+kava_d=$(jfield "$cg" 'd["nr_uninterruptible"]')
+note "kernel sees $kernel_d tasks in D, kava counts $kava_d"
+check "uninterruptible tasks count (3 in D)" [ "$kava_d" = 3 ] && [ "$kernel_d" = 3 ]
+wait "${BG_PIDS[@]}"; BG_PIDS=()
+check "uninterruptible count returns to 0" [ "$(jfield "$cg" 'd["nr_uninterruptible"]')" = 0 ]
+
+# (d) a task moved out stops counting
+cg=$(new_cgroup move)
+"$KAVA" enable "$cg" >/dev/null
+run_in "$cg" "$TASK" spin 8; mover=$!
+run_in "$cg" "$TASK" spin 8
+sleep 1
+before=$(jfield "$cg" '"%d/%d" % (d["nr_running"], d["nr_threads"])')
+echo "$mover" > "$(own_cgroup)/cgroup.procs"
+sleep 0.5
+after=$(jfield "$cg" '"%d/%d" % (d["nr_running"], d["nr_threads"])')
+note "running/threads before move $before, after $after"
+check "moved-out task stops counting" [ "$before" = 2/2 ] && [ "$after" = 1/1 ]
+kill "${BG_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; BG_PIDS=()
+
+# (e) tasks that existed before kava was loaded are counted
+"$KAVA" unload
+cg=$(new_cgroup seed)
+run_in "$cg" "$TASK" spin 6
+run_in "$cg" "$TASK" spin 6
+run_in "$cg" sleep 6
+run_in "$cg" "$TASK" dsleep 6   # two tasks: the D parent and its sleeping child
+sleep 0.5
+"$KAVA" enable "$cg" >/dev/null
+seeded=$(jfield "$cg" '"%d/%d/%d" % (d["nr_running"], d["nr_uninterruptible"], d["nr_threads"])')
+note "running/uninterruptible/threads after enable: $seeded (want 2/1/5)"
+check "pre-existing tasks count" [ "$seeded" = 2/1/5 ]
+kill "${BG_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; BG_PIDS=()
+
+# descendant cgroup created after enable counts for its enabled ancestor
+cg=$(new_cgroup parent)
+"$KAVA" enable "$cg" >/dev/null
+mkdir "$cg/child"; CREATED_CGROUPS+=("$cg/child")
+run_in "$cg/child" "$TASK" spin 3
+sleep 1
+check "descendant cgroup counts for ancestor" [ "$(jfield "$cg" '"%d/%d" % (d["nr_running"], d["nr_threads"])')" = 1/1 ]
+wait "${BG_PIDS[@]}"; BG_PIDS=()
+
+# (f) a cgroup that is not enabled is not tracked
+on=$(new_cgroup on); off=$(new_cgroup off)
+"$KAVA" enable "$on" >/dev/null
+run_in "$off" "$TASK" spin 2
+wait "${BG_PIDS[@]}"; BG_PIDS=()
+ontime=$(jfield "$on" 'sum(c["user_ns"]+c["system_ns"] for c in d["cpu"]) + d["nr_threads"] + d["forks"]')
+"$KAVA" stat "$off" >/dev/null 2>&1; off_rc=$?
+check "non-enabled cgroup untracked" [ "$ontime" = 0 ] && [ "$off_rc" = 1 ]
+
+# (g) state survives the agent being stopped and started
+cg=$(new_cgroup restart)
+"$KAVA" run >/dev/null 2>&1 & agent=$!
+"$KAVA" enable "$cg" >/dev/null
+run_in "$cg" "$TASK" spin 30
+wait_for 15 sh -c "[ \"\$($KAVA stat $cg --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"load_samples\"])')\" -ge 2 ]"
+kill -TERM "$agent"; wait "$agent"; agent_rc=$?
+s1=$(jfield "$cg" '"%d %d" % (d["load_samples"], d["loadavg"][0])')
+sleep 6
+s2=$(jfield "$cg" '"%d %d" % (d["load_samples"], d["loadavg"][0])')
+"$KAVA" run >/dev/null 2>&1 & agent=$!
+sleep 1
+s3=$(jfield "$cg" '"%d %d" % (d["load_samples"], d["loadavg"][0])')
+kill -TERM "$agent"; wait "$agent"
+note "samples/load after stop: $s1, 6 s later: $s2, after restart: $s3"
+check "accounting continues without agent" [ "$agent_rc" = 0 ] && [ "${s2% *}" -gt "${s1% *}" ]
+check "state survives agent restart" [ "${s3% *}" -ge "${s2% *}" ] && [ "${s3#* }" -gt 0 ]
