@@ -110,9 +110,14 @@ static __always_inline struct kava_config *active_config(void)
 	return cfg && cfg->nr_enabled ? cfg : NULL;
 }
 
+/*
+ * Handlers get BTF-typed task pointers (tp_btf, iter/task), so kernel
+ * structures are read with plain loads the verifier guards (no probe-read
+ * helper calls on the hot path); CO-RE relocates every field offset.
+ */
 static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
 {
-	return BPF_CORE_READ(cgrp, kn, id);
+	return cgrp->kn->id;
 }
 
 /*
@@ -138,7 +143,9 @@ static __always_inline struct kava_owner resolve_cgroup(struct cgroup *cgrp, __u
 			entry.owner = *hit;
 			break;
 		}
-		cgrp = BPF_CORE_READ(cgrp, self.parent, cgroup);
+		if (!cgrp->self.parent)
+			break;
+		cgrp = cgrp->self.parent->cgroup;
 		if (!cgrp)
 			break;
 		cur_id = cgroup_id_of(cgrp);
@@ -149,7 +156,7 @@ static __always_inline struct kava_owner resolve_cgroup(struct cgroup *cgrp, __u
 
 static __always_inline struct kava_owner resolve_task(struct task_struct *p, __u32 epoch)
 {
-	return resolve_cgroup(BPF_CORE_READ(p, cgroups, dfl_cgrp), epoch);
+	return resolve_cgroup(p->cgroups->dfl_cgrp, epoch);
 }
 
 /* The slot's figures on this CPU, or NULL when the slot was disabled or reused. */
@@ -205,10 +212,11 @@ static __always_inline void add_counts(struct kava_cpustats *st, __u32 state, __
 static __always_inline void set_state(struct kava_task *ts, struct kava_owner o,
 				      __u32 state, __u32 iowait, bool atomic)
 {
-	struct kava_cpustats *st = stats_of(o.slot, o.gen);
+	struct kava_cpustats *st;
 
 	if (ts->state == state && ts->iowait == iowait)
 		return;
+	st = stats_of(o.slot, o.gen);
 	if (st) {
 		add_counts(st, ts->state, ts->iowait, -1, false, atomic);
 		add_counts(st, state, iowait, 1, false, atomic);
@@ -224,8 +232,8 @@ static __always_inline void set_state(struct kava_task *ts, struct kava_owner o,
  * current state along. Returns false when another handler won the race to
  * claim the task first (only the seeding iterator can race here).
  */
-static __always_inline bool claim(struct kava_task *ts, struct kava_owner o,
-				  __u32 state, __u32 iowait, bool atomic)
+static __always_inline bool claim(struct task_struct *task, struct kava_task *ts,
+				  struct kava_owner o, __u32 state, __u32 iowait, bool atomic)
 {
 	__u64 want = owner_pack(o), had = ts->owner;
 	struct kava_cpustats *old_st = NULL, *st;
@@ -250,7 +258,10 @@ static __always_inline bool claim(struct kava_task *ts, struct kava_owner o,
 		add_counts(st, state, iowait, 1, true, atomic);
 	ts->state = state;
 	ts->iowait = iowait;
-	ts->queued_ns = 0;
+	if (bpf_core_field_exists(struct task_struct, sched_info)) {
+		ts->run_delay_seen = task->sched_info.run_delay;
+		ts->pcount_seen = task->sched_info.pcount;
+	}
 	return true;
 }
 
@@ -288,22 +299,22 @@ static __always_inline __u32 log2_bucket(__u64 v)
  * otherwise sched_contributes_to_load, set by the kernel when the task
  * blocked (try_to_block_task()), says whether it counts for load.
  */
-static __always_inline __u32 state_of_sleeper(struct task_struct *p)
+static __always_inline __u32 state_of_sleeper(struct task_struct *t)
 {
 	bool delayed = false;
 
-	if (bpf_core_field_exists(p->se.sched_delayed))
-		delayed = BPF_CORE_READ(p, se.sched_delayed);
-	if (BPF_CORE_READ(p, on_rq) == TASK_ON_RQ_QUEUED && !delayed)
+	if (bpf_core_field_exists(t->se.sched_delayed))
+		delayed = t->se.sched_delayed;
+	if (t->on_rq == TASK_ON_RQ_QUEUED && !delayed)
 		return KAVA_TS_RUNNABLE;
-	if (BPF_CORE_READ_BITFIELD_PROBED(p, sched_contributes_to_load))
+	if (BPF_CORE_READ_BITFIELD(t, sched_contributes_to_load))
 		return KAVA_TS_BLOCKED_LOAD;
 	return KAVA_TS_SLEEPING;
 }
 
-static __always_inline __u32 iowait_of(struct task_struct *p)
+static __always_inline __u32 iowait_of(struct task_struct *t)
 {
-	return BPF_CORE_READ_BITFIELD_PROBED(p, in_iowait);
+	return BPF_CORE_READ_BITFIELD(t, in_iowait);
 }
 
 /* The pid of a task in its own (innermost) pid namespace. */
@@ -353,9 +364,33 @@ static __always_inline void charge_cpu(struct kava_cpucur *cur, struct task_stru
 	st->switches++;
 }
 
+/*
+ * The run-queue wait before the slice that is ending, from the kernel's own
+ * sched_info (CONFIG_SCHED_INFO): sched_info_arrive() adds each wait to
+ * run_delay and counts the arrival in pcount, so the growth since the
+ * task's last switch-out is the wait that preceded this run. No clock read.
+ */
+static __always_inline void record_wait(struct task_struct *p, struct kava_task *ts,
+					struct kava_owner o)
+{
+	struct kava_cpustats *st;
+	__u64 delay, pcount;
+
+	if (!bpf_core_field_exists(struct task_struct, sched_info))
+		return;
+	delay = p->sched_info.run_delay;
+	pcount = p->sched_info.pcount;
+	if (pcount != ts->pcount_seen && delay >= ts->run_delay_seen) {
+		st = stats_of(o.slot, o.gen);
+		if (st)
+			st->wait_hist[log2_bucket(delay - ts->run_delay_seen) & (KAVA_HIST_BUCKETS - 1)]++;
+	}
+	ts->run_delay_seen = delay;
+	ts->pcount_seen = pcount;
+}
+
 static __always_inline void switch_out(struct kava_cpucur *cur, struct task_struct *prev,
-				       bool preempt, unsigned int prev_state, __u64 now,
-				       __u32 epoch)
+				       bool preempt, unsigned int prev_state, __u32 epoch)
 {
 	struct kava_owner o;
 	struct kava_task *ts;
@@ -371,64 +406,53 @@ static __always_inline void switch_out(struct kava_cpucur *cur, struct task_stru
 			return;
 	}
 	ts = bpf_task_storage_get(&kava_tasks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts || !claim(ts, o, KAVA_TS_RUNNABLE, 0, false))
+	if (!ts || !claim(prev, ts, o, KAVA_TS_RUNNABLE, 0, false))
 		return;
 	if (prev_state & TASK_DEAD) {
 		release(prev, ts, false);
 		return;
 	}
+	record_wait(prev, ts, o);
 	/*
 	 * Blocked, as __schedule() decides it: not a preemption, a sleeping
 	 * state, and not turned back to TASK_RUNNING by a pending signal (on
 	 * older kernels prev_state still holds the old state in that case).
 	 */
 	if (!preempt && prev_state != TASK_RUNNING &&
-	    BPF_CORE_READ(prev, __state) != TASK_RUNNING) {
+	    prev->__state != TASK_RUNNING) {
 		bool load = (prev_state & TASK_UNINTERRUPTIBLE) &&
 			    !(prev_state & TASK_NOLOAD) && !(prev_state & TASK_FROZEN);
 
 		set_state(ts, o, load ? KAVA_TS_BLOCKED_LOAD : KAVA_TS_SLEEPING,
 			  iowait_of(prev), false);
-		ts->queued_ns = 0;
 	} else {
 		set_state(ts, o, KAVA_TS_RUNNABLE, 0, false);
-		ts->queued_ns = now;	/* back on the queue: its wait starts */
 	}
 }
 
 static __always_inline void switch_in(struct kava_cpucur *cur, struct task_struct *next,
-				      __u64 now, __u32 epoch)
+				      __u32 epoch)
 {
 	struct kava_owner o = { .slot = KAVA_NO_SLOT };
-	struct kava_cpustats *st;
 	struct kava_task *ts;
 
 	cur->valid = 1;
 	cur->pid = next->pid;
-	cur->switch_in_ns = now;
 	if (next->pid)
 		o = resolve_task(next, epoch);
 	cur->slot = o.slot;
 	cur->gen = o.gen;
 	if (o.slot == KAVA_NO_SLOT)
-		return;
+		return;	/* only container tasks need the clock */
+	cur->switch_in_ns = bpf_ktime_get_ns();
 	cur->exec_at_in = next->se.sum_exec_runtime;
 	cur->utime_at_in = next->utime;
 	cur->stime_at_in = next->stime;
 
 	ts = bpf_task_storage_get(&kava_tasks, next, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts || !claim(ts, o, KAVA_TS_RUNNABLE, 0, false))
+	if (!ts || !claim(next, ts, o, KAVA_TS_RUNNABLE, 0, false))
 		return;
 	set_state(ts, o, KAVA_TS_RUNNABLE, 0, false);
-	if (ts->queued_ns && now > ts->queued_ns) {
-		st = stats_of(o.slot, o.gen);
-		if (st) {
-			__u32 b = log2_bucket(now - ts->queued_ns);
-
-			st->wait_hist[b & (KAVA_HIST_BUCKETS - 1)]++;
-		}
-	}
-	ts->queued_ns = 0;
 }
 
 SEC("tp_btf/sched_switch")
@@ -438,7 +462,6 @@ int BPF_PROG(kava_sched_switch, bool preempt, struct task_struct *prev,
 	struct kava_config *cfg;
 	struct kava_cpucur *cur;
 	__u32 zero = 0;
-	__u64 now;
 
 	cfg = active_config();
 	if (!cfg)
@@ -446,10 +469,9 @@ int BPF_PROG(kava_sched_switch, bool preempt, struct task_struct *prev,
 	cur = bpf_map_lookup_elem(&kava_cpucur, &zero);
 	if (!cur)
 		return 0;
-	now = bpf_ktime_get_ns();
 	charge_cpu(cur, prev, cfg->epoch);
-	switch_out(cur, prev, preempt, prev_state, now, cfg->epoch);
-	switch_in(cur, next, now, cfg->epoch);
+	switch_out(cur, prev, preempt, prev_state, cfg->epoch);
+	switch_in(cur, next, cfg->epoch);
 	return 0;
 }
 
@@ -468,11 +490,10 @@ int BPF_PROG(kava_sched_wakeup, struct task_struct *p)
 	if (o.slot == KAVA_NO_SLOT)
 		return 0;
 	ts = bpf_task_storage_get(&kava_tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts || !claim(ts, o, KAVA_TS_RUNNABLE, 0, false))
+	if (!ts || !claim(p, ts, o, KAVA_TS_RUNNABLE, 0, false))
 		return 0;
-	/* ttwu_runnable() also fires this for a task still queued or on CPU. */
-	if (ts->state != KAVA_TS_RUNNABLE && !BPF_CORE_READ(p, on_cpu))
-		ts->queued_ns = bpf_ktime_get_ns();
+	/* ttwu_runnable() also fires this for a task still queued or on CPU:
+	 * set_state() makes that a no-op. */
 	set_state(ts, o, KAVA_TS_RUNNABLE, 0, false);
 	return 0;
 }
@@ -494,9 +515,8 @@ int BPF_PROG(kava_sched_wakeup_new, struct task_struct *p)
 	if (o.slot == KAVA_NO_SLOT)
 		return 0;
 	ts = bpf_task_storage_get(&kava_tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts || !claim(ts, o, KAVA_TS_RUNNABLE, 0, false))
+	if (!ts || !claim(p, ts, o, KAVA_TS_RUNNABLE, 0, false))
 		return 0;
-	ts->queued_ns = bpf_ktime_get_ns();
 	st = stats_of(o.slot, o.gen);
 	if (st)
 		st->forks++;
@@ -566,7 +586,7 @@ int BPF_PROG(kava_cgroup_attach_task, struct cgroup *dst_cgrp, const char *path,
 	}
 	ts = bpf_task_storage_get(&kava_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (ts)
-		claim(ts, o, state_of_sleeper(task), iowait_of(task), true);
+		claim(task, ts, o, state_of_sleeper(task), iowait_of(task), true);
 	return 0;
 }
 
@@ -595,7 +615,7 @@ int kava_seed(struct bpf_iter__task *ctx)
 	if (!ts || ts->owner == owner_pack(o))
 		return 0;
 	state = BPF_CORE_READ(p, on_cpu) ? KAVA_TS_RUNNABLE : state_of_sleeper(p);
-	claim(ts, o, state, state == KAVA_TS_RUNNABLE ? 0 : iowait_of(p), true);
+	claim(p, ts, o, state, state == KAVA_TS_RUNNABLE ? 0 : iowait_of(p), true);
 	return 0;
 }
 

@@ -65,7 +65,7 @@ struct kava_cpustats {
 	__u64 system_tick_ns;      /* ... and system, as the kernel's cputime_adjust() */
 	__u64 switches;            /* context switches away from container tasks */
 	__u64 forks;               /* tasks created (processes and threads) */
-	__u64 wait_hist[KAVA_HIST_BUCKETS]; /* wakeup -> on CPU, bucket = log2(ns) */
+	__u64 wait_hist[KAVA_HIST_BUCKETS]; /* run-queue wait before each run, bucket = log2(ns) */
 };
 
 /* kava_cpucur[0] on each CPU: the task currently on that CPU, as of its switch-in. */
@@ -90,7 +90,8 @@ enum kava_task_state {
 
 struct kava_task {
 	__u64 owner;               /* (gen << 32 | slot) + 1; 0 = untracked */
-	__u64 queued_ns;           /* became runnable at; 0 if on CPU or asleep */
+	__u64 run_delay_seen;      /* sched_info.run_delay / pcount at the task's last */
+	__u64 pcount_seen;         /* switch-out: the next wait is the growth */
 	__u32 state;               /* enum kava_task_state */
 	__u32 iowait;              /* blocked with in_iowait set */
 };

@@ -250,6 +250,12 @@ static int load_and_pin(char *why, size_t why_size)
 		snprintf(why, why_size, "cannot pin %s: %s", seed_path, strerror(-err));
 cleanup:
 	sched_bpf__destroy(skel);
+	if (err < 0) {
+		char why_unused[256];
+
+		/* leave nothing half-loaded behind */
+		kava_state_unload(why_unused, sizeof(why_unused));
+	}
 	return err;
 }
 

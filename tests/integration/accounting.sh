@@ -7,7 +7,9 @@ need_root "cpu time matches cpu.stat" "per-cpu sums" "busy loop is user time" \
     "load average follows kernel formula" "uninterruptible tasks count" \
     "moved-out task stops counting" "pre-existing tasks count" \
     "descendant cgroup counts for ancestor" "non-enabled cgroup untracked" \
-    "state survives agent restart" "accounting continues without agent"
+    "state survives agent restart" "accounting continues without agent" \
+    "forks and last pid" "last pid in the container pid namespace" \
+    "switches and run-queue waits"
 
 num_ge() { python3 -c "import sys; sys.exit(0 if float('$1') >= float('$2') else 1)"; }
 
@@ -109,7 +111,7 @@ kill "${BG_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; BG_PIDS=()
 # descendant cgroup created after enable counts for its enabled ancestor
 cg=$(new_cgroup parent)
 "$KAVA" enable "$cg" >/dev/null
-mkdir "$cg/child"; CREATED_CGROUPS+=("$cg/child")
+mkdir "$cg/child"
 run_in "$cg/child" "$TASK" spin 3
 sleep 1
 check "descendant cgroup counts for ancestor" [ "$(jfield "$cg" '"%d/%d" % (d["nr_running"], d["nr_threads"])')" = 1/1 ]
@@ -141,3 +143,20 @@ kill -TERM "$agent"; wait "$agent"
 note "samples/load after stop: $s1, 6 s later: $s2, after restart: $s3"
 check "accounting continues without agent" [ "$agent_rc" = 0 ] && [ "${s2% *}" -gt "${s1% *}" ]
 check "state survives agent restart" [ "${s3% *}" -ge "${s2% *}" ] && [ "${s3#* }" -gt 0 ]
+
+# forks, last pid (as the container's own pid namespace numbers it), switches, waits
+cg=$(new_cgroup forks)
+"$KAVA" enable "$cg" >/dev/null
+last=$(sh -c 'echo $$ > "$1/cgroup.procs"; for i in $(seq 20); do /bin/true; done; /bin/true & echo $!; wait' sh "$cg")
+read -r forks lastpid <<<"$(jfield "$cg" '"%d %d" % (d["forks"], d["last_pid"])')"
+note "forks $forks, last pid $lastpid (shell saw $last)"
+check "forks and last pid" [ "$forks" -ge 21 ] && [ "$lastpid" = "$last" ]
+nslast=$(sh -c 'echo $$ > "$1/cgroup.procs"; exec unshare --pid --fork sh -c "/bin/true; /bin/true & echo \$!; wait"' sh "$cg")
+lastpid=$(jfield "$cg" 'd["last_pid"]')
+note "in a new pid namespace the shell saw $nslast, kava last pid $lastpid"
+check "last pid in the container pid namespace" [ "$lastpid" = "$nslast" ] && [ "$lastpid" -lt 10 ]
+before=$(jfield "$cg" '"%d %d" % (d["switches"], sum(d["runq_wait_ns"]["hist_log2"]))')
+sh -c 'echo $$ > "$1/cgroup.procs"; exec taskset -c 0 "$2" pingpong 2000' sh "$cg" "$TASK" >/dev/null
+read -r sw waits p50 p99 <<<"$(jfield "$cg" '"%d %d %d %d" % (d["switches"], sum(d["runq_wait_ns"]["hist_log2"]), d["runq_wait_ns"]["p50"], d["runq_wait_ns"]["p99"])')"
+note "switches/waits before ping-pong: $before; after: $sw/$waits, wait p50 ${p50} ns p99 ${p99} ns"
+check "switches and run-queue waits" [ $((sw - ${before% *})) -ge 4000 ] && [ $((waits - ${before#* })) -ge 4000 ] && [ "$p50" -le "$p99" ] && [ "$p99" -gt 0 ]

@@ -6,7 +6,6 @@ KAVA=${KAVA:-$PWD/build/kava}
 KAVA_BUILD=${KAVA_BUILD:-$PWD/build}
 TASK=$KAVA_BUILD/helpers/kava-task
 TAP_N=0
-CREATED_CGROUPS=()
 BG_PIDS=()
 
 ok()   { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
@@ -40,12 +39,12 @@ own_cgroup() {
     echo "${CG2}${rel%/}"
 }
 
-# new_cgroup NAME: a fresh cgroup under our own; echoes its path.
+# new_cgroup NAME: a fresh cgroup under our own; echoes its path. Every
+# kava-test-$$-* cgroup (and what is beneath it) is removed on exit.
 new_cgroup() {
     local path
     path="$(own_cgroup)/kava-test-$$-$1"
     mkdir "$path" || return 1
-    CREATED_CGROUPS+=("$path")
     echo "$path"
 }
 
@@ -56,20 +55,30 @@ run_in() {
     BG_PIDS+=($!)
 }
 
+# remove_cgroup PATH: kill whatever still runs in it (cgroup.kill), then rmdir
+remove_cgroup() {
+    local cg=$1 n
+    if [ -e "$cg/cgroup.kill" ]; then
+        echo 1 > "$cg/cgroup.kill" 2>/dev/null
+    elif [ -f "$cg/cgroup.procs" ]; then
+        xargs -r kill -9 < "$cg/cgroup.procs" 2>/dev/null
+    fi
+    for n in $(seq 50); do
+        [ -z "$(cat "$cg/cgroup.procs" 2>/dev/null)" ] && break
+        sleep 0.1
+    done
+    rmdir "$cg" 2>/dev/null || echo "# could not remove $cg" >&2
+}
+
 cleanup() {
-    local p cg i
+    local p cg
     for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
-    for ((i = ${#CREATED_CGROUPS[@]} - 1; i >= 0; i--)); do
-        cg=${CREATED_CGROUPS[$i]}
-        [ -d "$cg" ] || continue
+    # deepest first, so children go before their parents
+    while read -r cg; do
         "$KAVA" disable "$cg" >/dev/null 2>&1
-        # move stragglers back to our own cgroup, then remove
-        if [ -f "$cg/cgroup.procs" ]; then
-            while read -r p; do echo "$p" > "$(own_cgroup)/cgroup.procs" 2>/dev/null; done < "$cg/cgroup.procs"
-        fi
-        rmdir "$cg" 2>/dev/null
-    done
+        remove_cgroup "$cg"
+    done < <(find "$(own_cgroup)" -depth -mindepth 1 -maxdepth 3 -type d -path "*/kava-test-$$-*" 2>/dev/null)
 }
 trap cleanup EXIT
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Every CLI failure is one clear line on stderr and a non-zero exit.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integration/lib.sh
+
+need_root "not root" "no BTF" "program refused by the kernel" "PATH not a cgroup" \
+    "PATH with .." "cgroup vanished" "table full" "help for every command"
+
+# expect_error NAME PATTERN CMD...: exit status non-zero, one stderr line matching PATTERN
+expect_error() {
+    local name=$1 pattern=$2; shift 2
+    local err rc
+    err=$("$@" 2>&1 >/dev/null); rc=$?
+    note "$name: rc=$rc: $err"
+    if [ $rc -ne 0 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && grep -Eq "$pattern" <<<"$err"; then
+        ok "$name"
+    else
+        nok "$name"
+    fi
+}
+
+cg=$(new_cgroup err)
+expect_error "not root" "^kava: enable: must run as root" \
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$KAVA" enable "$cg"
+expect_error "no BTF" "^kava: enable: this kernel has no BTF" \
+    env KAVA_SYSFS_BTF=/nonexistent/vmlinux "$KAVA" enable "$cg"
+
+# Without CAP_PERFMON and CAP_SYS_ADMIN the kernel refuses tracing programs (EPERM).
+"$KAVA" unload
+expect_error "program refused by the kernel" \
+    "^kava: enable: the kernel refused BPF program 'kava_[a-z_]+': Operation not permitted \(EPERM\)$" \
+    setpriv --bounding-set=-sys_admin,-perfmon -- "$KAVA" enable "$cg"
+check "a refused load leaves nothing pinned" [ ! -e /sys/fs/bpf/kava/kava_config ]
+
+expect_error "PATH not a cgroup" "not a cgroup v2 directory" "$KAVA" enable /tmp
+expect_error "PATH with .." "not a valid cgroup path" "$KAVA" enable "$cg/../.."
+expect_error "PATH that does not exist" "no such cgroup" "$KAVA" enable "$cg/nope"
+
+gone=$(new_cgroup gone)
+"$KAVA" enable "$gone" >/dev/null
+id=$("$KAVA" list | awk -v p="$gone" '$2 == p { print $1 }')
+rmdir "$gone"
+expect_error "cgroup vanished" "no such cgroup \(it does not exist or was removed\)" "$KAVA" stat "$gone"
+check "a vanished cgroup is pruned from the table" sh -c "! '$KAVA' list | grep -q '^$id '"
+
+expect_error "stat of a cgroup not enabled" "is not enabled" "$KAVA" stat "$cg"
+expect_error "disable of a cgroup not enabled" "is not enabled" "$KAVA" disable "$cg"
+expect_error "unknown command" "unknown command" "$KAVA" frobnicate
+
+# The table holds 1024 containers; the next enable fails clearly and changes nothing.
+"$KAVA" unload
+base=$(new_cgroup full)
+for i in $(seq 1024); do mkdir "$base/c$i"; done
+fails=0
+for i in $(seq 1024); do "$KAVA" enable "$base/c$i" >/dev/null 2>&1 || fails=$((fails + 1)); done
+mkdir "$base/extra"
+expect_error "table full" "^kava: enable: the enabled-cgroup table is full \(1024 containers\)" \
+    "$KAVA" enable "$base/extra"
+check "1024 enables succeeded before" [ "$fails" = 0 ] && [ "$("$KAVA" list | wc -l)" = 1024 ]
+"$KAVA" unload
+for i in $(seq 1024); do rmdir "$base/c$i"; done
+rmdir "$base/extra"
+
+helps=0
+for c in run enable disable list stat unload version; do
+    out=$("$KAVA" "$c" --help) && grep -q "^usage: kava $c" <<<"$out" || { note "no help for $c"; helps=1; }
+done
+check "help for every command" [ $helps = 0 ]
