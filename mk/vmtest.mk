@@ -1,0 +1,27 @@
+# make vmtest: boot Debian's 6.12 and 6.1 cloud kernels under qemu (TCG) with
+# a busybox initramfs holding kava, and run tests/vm/*/*.sh inside, on a pure
+# cgroup v2 host with BPF LSM active. See tests/vm/run.sh for its knobs
+# (KAVA_VM_CACHE, KAVA_VM_KERNELS, KAVA_VM_TIMEOUT, KAVA_VM_ONLY, VERBOSE).
+#
+# make check runs the VM suite too (tests/run.sh runs $(EXTRA_SUITES)); the
+# suite prints one "# SKIP" line when qemu or a kernel package is unavailable.
+# KAVA_VMTEST=0 leaves it out of make check.
+
+.PHONY: vmtest vmtest-nobuild vmtest-clean
+
+KAVA_VMTEST ?= 1
+ifneq ($(KAVA_VMTEST),0)
+EXTRA_SUITES += tests/vm/run.sh
+export EXTRA_SUITES
+endif
+
+# the kava binary and the helper programs the VM tests use
+vmtest: all $(HELPER_BINS)
+	@BUILD=$(BUILD) ONLY=extra EXTRA_SUITES=tests/vm/run.sh bash tests/run.sh
+
+# the same with whatever is built (a VM boot check while kava does not link)
+vmtest-nobuild:
+	@BUILD=$(BUILD) ONLY=extra EXTRA_SUITES=tests/vm/run.sh bash tests/run.sh
+
+vmtest-clean:
+	rm -rf $(BUILD)/vm $${KAVA_VM_CACHE:-tests/vm/cache}
