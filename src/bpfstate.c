@@ -72,13 +72,14 @@ static void init_fds(struct kava_state *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->config_fd = st->enabled_fd = st->cgcache_fd = st->slots_fd = -1;
-	st->cpustats_fd = st->cpucur_fd = st->timer_fd = st->seed_prog_fd = -1;
+	st->cpustats_fd = st->cpucur_fd = st->timer_fd = st->tasks_fd = st->seed_prog_fd = -1;
 }
 
 void kava_state_close(struct kava_state *st)
 {
 	int *fds[] = { &st->config_fd, &st->enabled_fd, &st->cgcache_fd, &st->slots_fd,
-		       &st->cpustats_fd, &st->cpucur_fd, &st->timer_fd, &st->seed_prog_fd };
+		       &st->cpustats_fd, &st->cpucur_fd, &st->timer_fd, &st->tasks_fd,
+		       &st->seed_prog_fd };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -94,7 +95,8 @@ static int open_existing(struct kava_state *st, char *why, size_t why_size)
 		{ &st->config_fd, "kava_config" }, { &st->enabled_fd, "kava_enabled" },
 		{ &st->cgcache_fd, "kava_cgcache" }, { &st->slots_fd, "kava_slots" },
 		{ &st->cpustats_fd, "kava_cpustats" }, { &st->cpucur_fd, "kava_cpucur" },
-		{ &st->timer_fd, "kava_timer" }, { &st->seed_prog_fd, SEED_PIN },
+		{ &st->timer_fd, "kava_timer" }, { &st->tasks_fd, "kava_tasks" },
+		{ &st->seed_prog_fd, SEED_PIN },
 	};
 	struct kava_config cfg;
 	__u32 zero = 0;

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Producing the text of a virtual file for one reader: the edge between the
+ * system (kava's maps, cgroup files, host /proc) and the pure renderers.
+ */
+#ifndef KAVA_VIEW_H
+#define KAVA_VIEW_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "bpfstate.h"
+#include "kava.h"
+#include "view_files.h"
+
+struct view_source {
+	const struct kava_state *st;
+	char cgroup2_mount[4096];
+};
+
+/*
+ * The content of `file` as the container `owner` should see it (the host's
+ * file, byte for byte, when owner->slot is KAVA_NO_SLOT). `reader` is the
+ * pid whose v1 cgroups supply limits on hybrid hosts. On success *out is a
+ * heap buffer the caller frees. A container that vanished meanwhile gives
+ * -ENOENT; the caller decides how a reader sees that.
+ */
+int view_content(const struct view_source *src, enum view_file_id file,
+		 const struct kava_owner *owner, pid_t reader, char **out, size_t *len);
+
+/* How many CPUs the container sees (cpu0..cpuN-1 directories). */
+int view_visible_cpus(const struct view_source *src, const struct kava_owner *owner, pid_t reader);
+
+#endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The virtual files kava serves, laid out like LXCFS's tree so existing bind
+ * mounts only change their source directory. Shared by the FUSE and tmpfs views.
+ */
+#ifndef KAVA_VIEW_FILES_H
+#define KAVA_VIEW_FILES_H
+
+enum view_file_id {
+	VF_MEMINFO,
+	VF_CPUINFO,
+	VF_STAT,
+	VF_UPTIME,
+	VF_LOADAVG,
+	VF_DISKSTATS,
+	VF_SWAPS,
+	VF_PRESSURE_CPU,
+	VF_PRESSURE_MEMORY,
+	VF_PRESSURE_IO,
+	VF_CPU_ONLINE,
+	VF_CPU_POSSIBLE,
+	VF_CPU_PRESENT,
+	VF_COUNT
+};
+
+struct view_file {
+	enum view_file_id id;
+	const char *path;        /* inside the view: "proc/meminfo" */
+	const char *host_path;   /* what it stands for: "/proc/meminfo" */
+};
+
+extern const struct view_file view_files[VF_COUNT];
+
+/* Directories of the view, parents before children ("" is the root). */
+extern const char *const view_dirs[];
+
+/* Where the per-CPU directories live: sys/devices/system/cpu/cpuN */
+#define VIEW_CPU_DIR "sys/devices/system/cpu"
+
+/* The file at `path` (no leading slash), or NULL. */
+const struct view_file *view_file_by_path(const char *path);
+
+/* Is `path` one of view_dirs? */
+int view_is_dir(const char *path);
+
+/* "sys/devices/system/cpu/cpuN" -> N, or -1. */
+int view_cpu_dir_index(const char *path);
+
+#endif
