@@ -11,6 +11,8 @@ static const struct kava_command commands[] = {
 	{ "disable", "stop accounting for a container cgroup",             cmd_disable },
 	{ "list",    "list enabled container cgroups",                     cmd_list },
 	{ "stat",    "show a container's load, CPU time and tasks",        cmd_stat },
+	{ "mount",   "bind the view over a container's /proc and /sys files", cmd_mount },
+	{ "umount",  "undo 'kava mount'",                                  cmd_umount },
 	{ "unload",  "detach kava's programs and remove its pinned state", cmd_unload },
 	{ "version", "print kava's version",                               cmd_version },
 };
