@@ -70,9 +70,12 @@ APT_UPDATED=0
 fetch_kernel() {
     local series=$1 dir=$CACHE/$1 pkg deb tmp ver rel m f dep
     if [ -s "$dir/vmlinuz" ] && [ -s "$dir/package" ] && [ "${KAVA_VM_REFRESH:-0}" != 1 ]; then
-        return 0
+        [ "$(cat "$dir/modules.want" 2>/dev/null)" = "$MODULES" ] && return 0
+        pkg=$(awk '{print $1}' "$dir/package")     # other modules: re-extract the cached .deb
+        rm -f "$dir/vmlinuz"
+    else
+        pkg=$(newest_package "$series")
     fi
-    pkg=$(newest_package "$series")
     if [ -z "$pkg" ] && [ "$APT_UPDATED" = 0 ] && [ "$(id -u)" = 0 ]; then
         APT_UPDATED=1
         apt-get update -qq >/dev/null 2>&1 || true
@@ -125,6 +128,7 @@ fetch_kernel() {
     }
     for m in $MODULES; do add_module "$m"; done
     echo "$pkg $ver $rel" >"$dir/package"
+    echo "$MODULES" >"$dir/modules.want"
     rm -rf "$tmp"
     # keep only the newest .deb of this series
     for f in "$dir/debs/"*.deb; do [ "$f" = "$deb" ] || rm -f "$f"; done
