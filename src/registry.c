@@ -171,20 +171,25 @@ out:
 int registry_foreach(struct kava_state *st,
 		     int (*fn)(uint32_t slot, const struct kava_slot *s, void *arg), void *arg)
 {
+	struct kava_owner o;
 	struct kava_slot s;
-	uint32_t i;
-	int ret;
+	uint64_t key, next;
+	int err, ret;
 
-	for (i = 0; i < KAVA_MAX_CONTAINERS; i++) {
-		if (bpf_map_lookup_elem(st->slots_fd, &i, &s) < 0)
-			return -errno;
-		if (!s.cgroup_id)
-			continue;
-		ret = fn(i, &s, arg);
-		if (ret)
-			return ret;
+	/* walk the enabled table (few entries), not all the slots */
+	err = bpf_map_get_next_key(st->enabled_fd, NULL, &key);
+	while (!err) {
+		err = bpf_map_get_next_key(st->enabled_fd, &key, &next);
+		if (bpf_map_lookup_elem(st->enabled_fd, &key, &o) == 0 &&
+		    bpf_map_lookup_elem(st->slots_fd, &o.slot, &s) == 0 && s.cgroup_id == key &&
+		    s.gen == o.gen) {
+			ret = fn(o.slot, &s, arg);
+			if (ret)
+				return ret;
+		}
+		key = next;
 	}
-	return 0;
+	return errno == ENOENT ? 0 : -errno;
 }
 
 int registry_seed(struct kava_state *st)

@@ -138,6 +138,8 @@ static int render_container(const struct view_source *src, const char *dir, uint
 	int i, err = 0;
 
 	view_tmpfs_container_dir(dir, s->cgroup_id, cdir, sizeof(cdir));
+	if (mkdir(cdir, 0755) < 0 && errno != EEXIST)
+		return -errno;
 	for (i = 0; view_dirs[i]; i++) {
 		if (!view_dirs[i][0])
 			continue;
