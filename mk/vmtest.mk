@@ -2,12 +2,13 @@
 # a busybox initramfs holding kava, and run tests/vm/*/*.sh inside, on a pure
 # cgroup v2 host with BPF LSM active. See tests/vm/run.sh for its knobs
 # (KAVA_VM_CACHE, KAVA_VM_KERNELS, KAVA_VM_TIMEOUT, KAVA_VM_ONLY, VERBOSE).
+# make vmtest-full also runs tests/integration/*.sh in each VM (slow: TCG).
 #
 # make check runs the VM suite too (tests/run.sh runs $(EXTRA_SUITES)); the
 # suite prints one "# SKIP" line when qemu or a kernel package is unavailable.
 # KAVA_VMTEST=0 leaves it out of make check.
 
-.PHONY: vmtest vmtest-nobuild vmtest-clean
+.PHONY: vmtest vmtest-full vmtest-nobuild vmtest-clean
 
 KAVA_VMTEST ?= 1
 ifneq ($(KAVA_VMTEST),0)
@@ -19,7 +20,11 @@ endif
 vmtest: all $(HELPER_BINS)
 	@BUILD=$(BUILD) ONLY=extra EXTRA_SUITES=tests/vm/run.sh bash tests/run.sh
 
-# the same with whatever is built (a VM boot check while kava does not link)
+# also the host integration tests (tests/integration/*.sh) inside each VM
+vmtest-full: all $(HELPER_BINS)
+	@BUILD=$(BUILD) ONLY=extra EXTRA_SUITES=tests/vm/run.sh KAVA_VM_INTEGRATION=1 bash tests/run.sh
+
+# the same as vmtest with whatever is built (a VM boot check while kava does not link)
 vmtest-nobuild:
 	@BUILD=$(BUILD) ONLY=extra EXTRA_SUITES=tests/vm/run.sh bash tests/run.sh
 

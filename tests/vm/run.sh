@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # kava VM harness (host side). Boots Debian's cloud kernels under
 # qemu-system-x86_64 -accel tcg with a busybox initramfs that holds kava, its
-# libraries, bpftool, bash and the scripts in tests/vm/*/*.sh, and prints the
+# libraries, bpftool, bash and the scripts in tests/vm/*/*.sh (and, with
+# KAVA_VM_INTEGRATION=1, the host integration tests tests/integration/*.sh as
+# a CO-RE reach check), and prints the
 # TAP lines the VM reports, labelled per kernel:
 #     ok 3 - [6.12] core/00-boot: bpf is an active LSM
 # One boot per kernel. tests/run.sh counts the lines (make vmtest, make check).
@@ -10,11 +12,16 @@
 #   KAVA_VM_CACHE     kernel package cache       (default tests/vm/cache)
 #   KAVA_VM_KERNELS   kernel series to boot      (default "6.12 6.1")
 #   KAVA_VM_REFRESH=1 look for newer kernel packages even if some are cached
-#   KAVA_VM_TIMEOUT   seconds one boot may take  (default 480)
-#   KAVA_VM_SCRIPT_TIMEOUT  seconds one script may take inside the VM (default 120)
+#   KAVA_VM_INTEGRATION=1  also run tests/integration/*.sh inside the VMs
+#                     (make vmtest-full; adds ~2 min per kernel under TCG)
+#   KAVA_VM_TIMEOUT   seconds one boot may take  (default 480; 900 with integration)
+#   KAVA_VM_SCRIPT_TIMEOUT  seconds one script may take inside the VM
+#                     (default 120; 400 with integration)
 #   KAVA_VM_LSM       lsm= list                  (default lockdown,capability,landlock,yama,bpf)
 #   KAVA_VM_MODULES   modules to load if not built in (default "tun fuse")
-#   KAVA_VM_ONLY      only run scripts whose path (core/00-boot.sh) matches this glob
+#   KAVA_VM_ONLY      only run scripts whose path (core/00-boot.sh, integration/x.sh) matches this glob
+#   KAVA_VM_EXTRA_BINS host programs copied in with their libraries
+#                     (default "bpftool setpriv unshare nsenter"; busybox has the rest)
 #   KAVA_VM_KEEP=1    keep the console logs (always kept in $KAVA_BUILD/vm/)
 #   VERBOSE=1         echo everything the VM prints
 set -euo pipefail
@@ -24,8 +31,12 @@ BUILD=${BUILD:-build}
 KAVA_BUILD=${KAVA_BUILD:-$ROOT/$BUILD}
 CACHE=${KAVA_VM_CACHE:-$ROOT/tests/vm/cache}
 KERNELS=${KAVA_VM_KERNELS:-6.12 6.1}
-TIMEOUT=${KAVA_VM_TIMEOUT:-480}
-SCRIPT_TIMEOUT=${KAVA_VM_SCRIPT_TIMEOUT:-120}
+INTEGRATION=${KAVA_VM_INTEGRATION:-0}
+if [ "$INTEGRATION" = 1 ]; then
+    TIMEOUT=${KAVA_VM_TIMEOUT:-900}; SCRIPT_TIMEOUT=${KAVA_VM_SCRIPT_TIMEOUT:-400}
+else
+    TIMEOUT=${KAVA_VM_TIMEOUT:-480}; SCRIPT_TIMEOUT=${KAVA_VM_SCRIPT_TIMEOUT:-120}
+fi
 LSM=${KAVA_VM_LSM:-lockdown,capability,landlock,yama,bpf}
 MODULES=${KAVA_VM_MODULES:-tun fuse}
 WORK=$KAVA_BUILD/vm
@@ -43,10 +54,7 @@ die_skip() { echo "ok 1 - vm # SKIP $*"; echo "1..1"; exit 0; }
 
 command -v "$QEMU" >/dev/null 2>&1 || die_skip "$QEMU not installed (make deps installs qemu-system-x86)"
 BUSYBOX=$(command -v busybox 2>/dev/null || true)
-if [ -z "$BUSYBOX" ] || ! file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
-    [ -x /bin/busybox ] && BUSYBOX=/bin/busybox
-fi
-[ -n "$BUSYBOX" ] && [ -x "$BUSYBOX" ] || die_skip "busybox not installed (make deps installs busybox-static)"
+[ -n "$BUSYBOX" ] || die_skip "busybox not installed (make deps installs busybox-static)"
 for t in cpio gzip dpkg-deb apt-get ldd; do
     command -v "$t" >/dev/null 2>&1 || die_skip "$t not found on the host"
 done
@@ -147,7 +155,7 @@ copy_file() {           # copy_file SRC [DEST-in-rootfs]: keep the path, follow 
 copy_elf() {            # copy_elf BINARY DEST: the binary and every library ldd lists
     local bin=$1 dst=$2 lib
     copy_file "$bin" "$dst"
-    ldd "$bin" 2>/dev/null | awk '/=> \//{print $3} /^\t\/[^ ]+ \(/{print $1}' | while read -r lib; do
+    { ldd "$bin" 2>/dev/null || true; } | awk '/=> \//{print $3} /^\t\/[^ ]+ \(/{print $1}' | while read -r lib; do
         [ -e "$ROOTFS$lib" ] || copy_file "$lib"
     done
 }
@@ -155,12 +163,15 @@ copy_elf() {            # copy_elf BINARY DEST: the binary and every library ldd
 build_common() {
     rm -rf "$ROOTFS"
     mkdir -p "$ROOTFS"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,proc,sys,dev,tmp,run,root,var/log,opt/kava/build,lib/modules}
-    cp "$BUSYBOX" "$ROOTFS/bin/busybox"
+    copy_elf "$BUSYBOX" /bin/busybox
     ln -s busybox "$ROOTFS/bin/sh"
     copy_elf /bin/bash /bin/bash
-    local bpftool
-    bpftool=$(command -v bpftool 2>/dev/null || true)
-    [ -n "$bpftool" ] && copy_elf "$bpftool" /usr/sbin/bpftool
+    local b p
+    # full util-linux versions where busybox's lack options the tests use
+    for b in ${KAVA_VM_EXTRA_BINS:-bpftool setpriv unshare nsenter}; do
+        p=$(command -v "$b" 2>/dev/null || true)
+        if [ -n "$p" ]; then copy_elf "$p" "$p"; else log "$b not found on the host, not in the VM"; fi
+    done
     if [ -x "$KAVA_BUILD/kava" ]; then
         copy_elf "$KAVA_BUILD/kava" /opt/kava/build/kava
         ln -s /opt/kava/build/kava "$ROOTFS/usr/local/bin/kava"
@@ -194,6 +205,7 @@ build_common() {
 build_initrd() {        # build_initrd SERIES OUT
     local series=$1 out=$2 k
     k=$(mktemp -d "$WORK/k.XXXXXX")
+    chmod 0755 "$k"         # its "." entry sets the mode of the VM's /
     mkdir -p "$k/lib/modules" "$k/etc"
     cp "$CACHE/$series"/modules/* "$k/lib/modules/" 2>/dev/null || true
     echo "$series" >"$k/etc/kava-vm-series"
@@ -203,6 +215,7 @@ build_initrd() {        # build_initrd SERIES OUT
     {
         echo "KAVA_VM_SCRIPT_TIMEOUT=$SCRIPT_TIMEOUT"
         echo "KAVA_VM_ONLY='${KAVA_VM_ONLY:-}'"
+        echo "KAVA_VM_INTEGRATION=$INTEGRATION"
     } >"$k/etc/kava-vm.conf"
     (cd "$k" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$k.cpio.gz"
     cat "$COMMON" "$k.cpio.gz" >"$out"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs inside the VM: every tests/vm/<dir>/*.sh, each in its own session with
+# Runs inside the VM: every tests/vm/<dir>/*.sh and tests/integration/*.sh, each in its own session with
 # a time limit, renumbering their TAP lines into one stream for the host:
 #   KAVA-TAP ok N - core/00-boot: NAME     a result
 #   KAVA-NOTE core/00-boot: TEXT           a "#" line (shown on failure)
@@ -7,22 +7,37 @@
 #   KAVA-DONE FAILURES                     the suite finished
 KAVA_VM_SCRIPT_TIMEOUT=120
 KAVA_VM_ONLY=
+KAVA_VM_INTEGRATION=0
 [ -f /etc/kava-vm.conf ] && . /etc/kava-vm.conf
 KAVA_VM_SERIES=$(cat /etc/kava-vm-series 2>/dev/null || echo unknown)
 export KAVA=/opt/kava/build/kava KAVA_BUILD=/opt/kava/build KAVA_VM=1 KAVA_VM_SERIES
 cd /opt/kava || exit 1
 
 n=0 fails=0
+if [ "$KAVA_VM_INTEGRATION" != 1 ] && [ -z "$KAVA_VM_ONLY" ]; then
+    n=$((n + 1))
+    echo "KAVA-TAP ok $n - integration/*: host integration tests in the VM # SKIP slow under TCG; make vmtest-full runs them"
+fi
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 echo "KAVA-NOTE runner: kernel $(uname -r), userspace up at $(uptime_s)s"
 
-for s in tests/vm/*/*.sh; do
+# tests/vm/<dir>/*.sh, then the host's integration tests (executable ones,
+# as tests/run.sh picks them) for CO-RE reach
+for s in tests/vm/*/*.sh tests/integration/*.sh; do
     [ -f "$s" ] || continue
-    rel=${s#tests/vm/}
+    case $s in
+        tests/integration/*) [ "$KAVA_VM_INTEGRATION" = 1 ] && [ -x "$s" ] || continue ;;
+    esac
+    rel=${s#tests/vm/}; rel=${rel#tests/}
     if [ -n "$KAVA_VM_ONLY" ]; then
         case $rel in $KAVA_VM_ONLY) ;; *) continue ;; esac
     fi
     label=${rel%.sh}
+    if grep -q python3 "$s" && ! command -v python3 >/dev/null 2>&1; then
+        n=$((n + 1))
+        echo "KAVA-TAP ok $n - $label: all tests # SKIP needs python3, which the VM image leaves out"
+        continue
+    fi
     out=/tmp/runner.out
     t0=$(uptime_s)
     # own session and process group, so a hang is killed with all its children
