@@ -59,6 +59,11 @@ for t in cpio gzip dpkg-deb apt-get ldd; do
     command -v "$t" >/dev/null 2>&1 || die_skip "$t not found on the host"
 done
 mkdir -p "$CACHE" "$WORK"
+# one harness at a time per build dir and per cache (waits for the other)
+if command -v flock >/dev/null; then
+    exec 8>"$WORK/.lock" 9>"$CACHE/.lock"
+    flock 8; flock 9
+fi
 
 # ---------------------------------------------------------------- kernels
 # Newest cloud kernel package of a series, from the apt lists.
@@ -125,7 +130,7 @@ fetch_kernel() {
         path=$(find "$tmp/lib/modules/$rel/kernel" -name "$name.ko" -o -name "$name.ko.xz" -o -name "$name.ko.zst" | head -1)
         [ -n "$path" ] || { log "$series: module $name not found, skipped"; return 0; }
         case $path in
-            *.xz)  xz -dc "$path" >"$dir/modules/$name.ko" ;;
+            *.xz)  if command -v xz >/dev/null; then xz -dc "$path"; else "$BUSYBOX" xzcat "$path"; fi >"$dir/modules/$name.ko" ;;
             *.zst) zstd -qdc "$path" >"$dir/modules/$name.ko" ;;
             *)     cp "$path" "$dir/modules/$name.ko" ;;
         esac
@@ -224,7 +229,7 @@ build_initrd() {        # build_initrd SERIES OUT
 
 # ---------------------------------------------------------------- boot
 boot() {                # boot SERIES
-    local series=$1 pkg initrd console t0 t1 secs rc line status seen=0 done_rc=""
+    local series=$1 pkg initrd console t0 t1 secs rc line status seen=0 done_rc="" sent=""
     REASON=""
     if ! fetch_kernel "$series"; then
         tap ok "[$series] vm # SKIP kernel unavailable: $REASON"
@@ -249,6 +254,7 @@ boot() {                # boot SERIES
     [ -n "${VERBOSE:-}" ] && sed 's/\r$//; s/^/# console: /' "$console"
     while IFS= read -r line; do
         line=${line%$'\r'}
+        case $line in *KAVA-*) line="KAVA-${line#*KAVA-}" ;; esac   # BIOS output has no newline
         case $line in
             KAVA-TAP\ *)
                 line=${line#KAVA-TAP }
@@ -262,7 +268,7 @@ boot() {                # boot SERIES
                 tap "$status" "[$series] $line" ;;
             KAVA-NOTE\ *) log "[$series] ${line#KAVA-NOTE }" ;;
             KAVA-LOG\ *)  log "[$series] | ${line#KAVA-LOG }" ;;
-            KAVA-DONE\ *) done_rc=${line#KAVA-DONE } ;;
+            KAVA-DONE\ *) done_rc=${line#KAVA-DONE }; sent=${done_rc#* }; done_rc=${done_rc%% *} ;;
         esac
     done <"$console"
     if [ -n "$done_rc" ]; then
@@ -282,6 +288,9 @@ boot() {                # boot SERIES
         tap "not ok" "[$series] kernel panic/BUG/Oops on the console (see $console)"
     fi
     [ "$seen" -gt 0 ] || [ -z "$done_rc" ] || tap "not ok" "[$series] VM suite reported no TAP lines"
+    if [ -n "$done_rc" ] && [ "$sent" != "$seen" ]; then
+        tap "not ok" "[$series] the VM sent $sent TAP lines, the console shows $seen"
+    fi
 }
 
 log "building initramfs in $WORK"

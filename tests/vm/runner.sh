@@ -4,7 +4,7 @@
 #   KAVA-TAP ok N - core/00-boot: NAME     a result
 #   KAVA-NOTE core/00-boot: TEXT           a "#" line (shown on failure)
 #   KAVA-LOG core/00-boot: TEXT            other output of a script that failed
-#   KAVA-DONE FAILURES                     the suite finished
+#   KAVA-DONE FAILURES COUNT               the suite finished, COUNT TAP lines sent
 KAVA_VM_SCRIPT_TIMEOUT=120
 KAVA_VM_ONLY=
 KAVA_VM_INTEGRATION=0
@@ -19,6 +19,7 @@ if [ "$KAVA_VM_INTEGRATION" != 1 ] && [ -z "$KAVA_VM_ONLY" ]; then
     echo "KAVA-TAP ok $n - integration/*: host integration tests in the VM # SKIP slow under TCG; make vmtest-full runs them"
 fi
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
+echo                    # end the BIOS's last line
 echo "KAVA-NOTE runner: kernel $(uname -r), userspace up at $(uptime_s)s"
 
 # tests/vm/<dir>/*.sh, then the host's integration tests (executable ones,
@@ -90,4 +91,4 @@ else
     echo "KAVA-TAP ok $n - kernel log: no BUG/WARNING/Oops during the suite"
 fi
 echo "KAVA-NOTE runner: suite done at $(uptime_s)s"
-echo "KAVA-DONE $fails"
+echo "KAVA-DONE $fails $n"
