@@ -177,9 +177,9 @@ int registry_foreach(struct kava_state *st,
 	int err, ret;
 
 	/* walk the enabled table (few entries), not all the slots */
-	err = bpf_map_get_next_key(st->enabled_fd, NULL, &key);
+	err = bpf_map_get_next_key(st->enabled_fd, NULL, &key) ? -errno : 0;
 	while (!err) {
-		err = bpf_map_get_next_key(st->enabled_fd, &key, &next);
+		err = bpf_map_get_next_key(st->enabled_fd, &key, &next) ? -errno : 0;
 		if (bpf_map_lookup_elem(st->enabled_fd, &key, &o) == 0 &&
 		    bpf_map_lookup_elem(st->slots_fd, &o.slot, &s) == 0 && s.cgroup_id == key &&
 		    s.gen == o.gen) {
@@ -189,7 +189,7 @@ int registry_foreach(struct kava_state *st,
 		}
 		key = next;
 	}
-	return errno == ENOENT ? 0 : -errno;
+	return err == -ENOENT ? 0 : err;
 }
 
 int registry_seed(struct kava_state *st)
