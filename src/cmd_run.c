@@ -170,7 +170,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (cmd_open_state("run", &st, KAVA_OPEN_OR_LOAD) < 0)
 		goto out;
-	src.st = &st;
+	if (view_source_init(&src, &st) < 0) {
+		cmd_error("run", "cannot read the cgroup mounts");
+		goto close_state;
+	}
 	fprintf(stderr, "kava: run: %s state in %s (cgroup2 at %s)\n",
 		st.loaded_now ? "loaded and pinned" : "reusing pinned", kava_pin_dir(),
 		src.cgroup2_mount);

@@ -9,13 +9,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "bpfstate.h"
+#include "cglimits.h"
 #include "kava.h"
 #include "view_files.h"
 
 struct view_source {
 	const struct kava_state *st;
 	char cgroup2_mount[4096];
+	struct v1_mounts v1;       /* v1 controller mounts on hybrid hosts */
+	long user_hz;
 };
+
+/* Fill the parts of a source that never change while kava runs. */
+int view_source_init(struct view_source *src, const struct kava_state *st);
 
 /*
  * The content of `file` as the container `owner` should see it (the host's

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A growable text buffer for renderers. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render/kbuf.h"
+
+static int reserve(struct kbuf *b, size_t more)
+{
+	size_t want = b->len + more + 1, cap = b->cap ? b->cap : 1024;
+	char *bigger;
+
+	if (b->failed)
+		return -1;
+	if (want <= b->cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	bigger = realloc(b->data, cap);
+	if (!bigger) {
+		b->failed = 1;
+		return -1;
+	}
+	b->data = bigger;
+	b->cap = cap;
+	return 0;
+}
+
+void kbuf_append(struct kbuf *b, const char *s, size_t n)
+{
+	if (reserve(b, n) < 0)
+		return;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void kbuf_printf(struct kbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || reserve(b, (size_t)n) < 0) {
+		b->failed = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+int kbuf_finish(struct kbuf *b, char **out, size_t *len)
+{
+	if (reserve(b, 0) < 0) {
+		kbuf_free(b);
+		return -ENOMEM;
+	}
+	*out = b->data;
+	*len = b->len;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return 0;
+}
+
+void kbuf_free(struct kbuf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A growable text buffer for renderers: printf into it, check `failed` once. */
+#ifndef KAVA_KBUF_H
+#define KAVA_KBUF_H
+
+#include <stddef.h>
+
+struct kbuf {
+	char *data;
+	size_t len;
+	size_t cap;
+	int failed;     /* an allocation failed: the text is incomplete */
+};
+
+void kbuf_printf(struct kbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kbuf_append(struct kbuf *b, const char *s, size_t n);
+
+/* Hand the text to the caller (NUL-terminated); -ENOMEM if anything failed. */
+int kbuf_finish(struct kbuf *b, char **out, size_t *len);
+void kbuf_free(struct kbuf *b);
+
+#endif
