@@ -10,6 +10,7 @@
  * them per container. intr and softirq totals are printed as 0 with the
  * host's number of columns (no per-container interrupt accounting exists).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,7 @@ int render_stat(const struct stat_inputs *in, char **out, size_t *len)
 	if (!user || !sys) {
 		free(user);
 		free(sys);
-		return -12;
+		return -ENOMEM;
 	}
 	stat_busy_ticks(in, user, sys, n);
 	for (i = 0; i < n; i++) {
