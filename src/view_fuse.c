@@ -56,6 +56,8 @@ static int reader_owner(struct kava_owner *owner)
 
 static int view_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
+	const struct view_file *vf;
+
 	(void)fi;
 	memset(st, 0, sizeof(*st));
 	path++;	/* skip the leading '/' */
@@ -64,10 +66,15 @@ static int view_getattr(const char *path, struct stat *st, struct fuse_file_info
 		st->st_nlink = 2;
 		return 0;
 	}
-	if (view_file_by_path(path)) {
+	if ((vf = view_file_by_path(path)) != NULL) {
+		struct stat host;
+
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
-		return 0;	/* size 0, as procfs reports: read until EOF */
+		/* the size the real file reports: 0 in procfs, 4096 in sysfs (read until EOF) */
+		if (stat(vf->host_path, &host) == 0)
+			st->st_size = host.st_size;
+		return 0;
 	}
 	return -ENOENT;
 }

@@ -30,13 +30,19 @@ need_root() {                  # need_root name...: skip them all unless root wi
     if [ ! -r /sys/kernel/btf/vmlinux ]; then skip_all "kernel has no BTF" "$@"; fi
     CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
     if [ -z "$CG2" ]; then skip_all "no cgroup2 mount" "$@"; fi
+    own_cgroup >/dev/null
+    OWN_CG=$(own_cgroup)
 }
 
-# The test process's own cgroup2 directory: tests create cgroups beneath it.
+# The test process's own cgroup2 directory (as it was when the test began):
+# tests create cgroups beneath it.
 own_cgroup() {
     local rel
-    rel=$(sed -n 's/^0:://p' /proc/self/cgroup)
-    echo "${CG2}${rel%/}"
+    if [ -z "${OWN_CG:-}" ]; then
+        rel=$(sed -n 's/^0:://p' /proc/self/cgroup)
+        OWN_CG="${CG2}${rel%/}"
+    fi
+    echo "$OWN_CG"
 }
 
 # new_cgroup NAME: a fresh cgroup under our own; echoes its path. Every
@@ -78,7 +84,14 @@ cleanup() {
     while read -r cg; do
         "$KAVA" disable "$cg" >/dev/null 2>&1
         remove_cgroup "$cg"
-    done < <(find "$(own_cgroup)" -depth -mindepth 1 -maxdepth 3 -type d -path "*/kava-test-$$-*" 2>/dev/null)
+    done < <(find "$(own_cgroup)" -depth -mindepth 1 -maxdepth 3 -type d -path "*/kava-test-$$-*" \
+             ! -name "kava-test-$$-self" 2>/dev/null)
+    remove_v1_cgroups
+    if [ -d "$OWN_CG/kava-test-$$-self" ]; then      # pure v2: step back out of our child
+        echo "-memory -cpuset -cpu" > "$OWN_CG/cgroup.subtree_control" 2>/dev/null
+        echo $$ > "$OWN_CG/cgroup.procs" 2>/dev/null
+        rmdir "$OWN_CG/kava-test-$$-self" 2>/dev/null
+    fi
 }
 trap cleanup EXIT
 
@@ -96,4 +109,75 @@ wait_for() {
         sleep 0.2
     done
     "$@"
+}
+
+# ---- containers with limits: cgroup v2 (enabled in kava) plus, on hybrid
+# hosts, v1 memory/cpuset/cpu cgroups beneath the test's own v1 cgroups.
+
+V1_CONTROLLERS="memory cpuset cpu"
+v1_dir() {                      # v1_dir CONTROLLER: our own v1 cgroup directory, or nothing
+    local mnt rel
+    mnt=$(awk -v c="$1" '$9 == "cgroup" { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $5; exit } }' /proc/self/mountinfo)
+    [ -n "$mnt" ] || return 0
+    rel=$(awk -F: -v c="$1" '{ n = split($2, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $3 }' /proc/self/cgroup)
+    echo "$mnt${rel%/}"
+}
+is_hybrid() { [ -n "$(v1_dir memory)" ]; }
+
+# new_container NAME MEM_BYTES CPU: a v2 cgroup (echoed) limited to MEM_BYTES
+# and to host CPU number CPU, through v1 controllers on hybrid hosts or v2
+# controllers on pure ones (the test moves itself into a child of its own
+# cgroup first, so its cgroup may delegate controllers).
+new_container() {
+    local name=$1 mem=$2 cpu=$3 cg d
+    cg=$(new_cgroup "$name") || return 1
+    if is_hybrid; then
+        for c in $V1_CONTROLLERS; do
+            d=$(v1_dir $c)/kava-test-$$-$name
+            mkdir -p "$d" || return 1
+        done
+        d=$(v1_dir memory)/kava-test-$$-$name; echo "$mem" > "$d/memory.limit_in_bytes" || return 1
+        d=$(v1_dir cpuset)/kava-test-$$-$name
+        cat "$(v1_dir cpuset)/cpuset.mems" > "$d/cpuset.mems"; echo "$cpu" > "$d/cpuset.cpus" || return 1
+    else
+        local own; own=$(own_cgroup)
+        if ! echo "+memory +cpuset +cpu" > "$own/cgroup.subtree_control" 2>/dev/null; then
+            [ "$own" != "$CG2" ] || return 1
+            mkdir -p "$own/kava-test-$$-self" && echo $$ > "$own/kava-test-$$-self/cgroup.procs" &&
+                echo "+memory +cpuset +cpu" > "$own/cgroup.subtree_control" || return 1
+        fi
+        echo "$mem" > "$cg/memory.max" && echo 0 > "$cg/memory.swap.max" 2>/dev/null
+        echo "$cpu" > "$cg/cpuset.cpus" || return 1
+    fi
+    echo "$cg"
+}
+
+# join_container V2PATH: move the calling shell into the container's cgroups (all hierarchies)
+join_container() {
+    local cg=$1 name c
+    name=${cg##*/}
+    echo $$ > "$cg/cgroup.procs" || return 1
+    if is_hybrid; then
+        for c in $V1_CONTROLLERS; do echo $$ > "$(v1_dir $c)/$name/cgroup.procs" || return 1; done
+    fi
+}
+
+# join_script V2PATH: shell commands that move the running shell into the
+# container's cgroups, for `sh -c` in another namespace (no lib.sh there).
+join_script() {
+    local cg=$1 name c s
+    name=${cg##*/}
+    s="echo \$\$ > '$cg/cgroup.procs'"
+    if is_hybrid; then
+        for c in $V1_CONTROLLERS; do s="$s && echo \$\$ > '$(v1_dir $c)/$name/cgroup.procs'"; done
+    fi
+    echo "$s"
+}
+
+remove_v1_cgroups() {
+    local c d
+    is_hybrid || return 0
+    for c in $V1_CONTROLLERS; do
+        for d in "$(v1_dir $c)"/kava-test-$$-*; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+    done
 }

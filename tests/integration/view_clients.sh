@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The /proc view as real clients see it: a container limited to 512 MiB and
+# one CPU, the view bind-mounted over /proc in a private mount namespace by
+# `kava mount`, and free, uptime, top, nproc, getconf, python, cat and ps
+# run inside it. Then the same through the tmpfs view, which must survive
+# kava stopping.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integration/lib.sh
+
+T="free total is the limit;nproc --all is 1;getconf ONLN and CONF are 1;python cpu_count is 1;python loadavg is kava's;cpuinfo has one processor;uptime shows kava's load;top shows 512 MiB;ps aux works;host reader gets host files;one open is one snapshot;kava umount restores /proc;tmpfs view inside the container;tmpfs view survives kava stopping;disabled container falls back to host view"
+IFS=';' read -r -a NAMES <<<"$T"
+need_root "${NAMES[@]}"
+for tool in free uptime top nproc getconf python3 ps unshare nsenter; do
+    command -v $tool >/dev/null || skip_all "$tool not installed" "${NAMES[@]}"
+done
+[ -e /dev/fuse ] || skip_all "no /dev/fuse" "${NAMES[@]}"
+
+VIEW=/run/kava-test-$$-fuse
+TVIEW=/run/kava-test-$$-tmpfs
+MEM=$((512 * 1024 * 1024))
+cg=$(new_container view "$MEM" 0) || skip_all "cannot create a container with memory and cpuset limits here" "${NAMES[@]}"
+"$KAVA" enable "$cg" >/dev/null
+"$KAVA" run --mount "$VIEW" 2>/dev/null & agent=$!
+wait_for 10 test -e "$VIEW/proc/meminfo"
+
+# the container: a shell in its cgroups and its own private mount namespace
+sh -c "$(join_script "$cg")"' && exec unshare -m --propagation private sleep 300' & holder=$!
+BG_PIDS+=($holder)
+wait_for 5 sh -c "[ \"\$(readlink /proc/$holder/ns/mnt)\" != \"\$(readlink /proc/self/ns/mnt)\" ]"
+"$KAVA" mount --mount "$VIEW" "$holder" >/dev/null
+JOIN=$(join_script "$cg")
+inside() {      # run a command inside the container: its cgroups and mount namespace
+    nsenter -t "$holder" -m sh -c "$JOIN"' && exec "$@"' sh "$@"
+}
+kava_load() { "$KAVA" stat "$cg" | awk '/^loadavg/ { print $2, $3, $4 }'; }
+
+total=$(inside free -b | awk '/^Mem:/ { print $2 }')
+note "free -b total: $total"
+check "free total is the limit" [ "$total" = "$MEM" ]
+check "nproc --all is 1" [ "$(inside nproc --all)" = 1 ]
+check "getconf ONLN and CONF are 1" [ "$(inside getconf _NPROCESSORS_ONLN)/$(inside getconf _NPROCESSORS_CONF)" = 1/1 ]
+check "python cpu_count is 1" [ "$(inside python3 -c 'import os; print(os.cpu_count())')" = 1 ]
+
+# load: a busy task in the container, then compare with kava stat (retry across a sample)
+inside "$TASK" spin 30 & BG_PIDS+=($!)
+wait_for 12 sh -c "[ \"\$('$KAVA' stat '$cg' --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"load_samples\"] > 0)')\" = True ]"
+py_ok=1 up_ok=1
+for _ in 1 2 3; do
+    want=$(kava_load)
+    got=$(inside python3 -c 'import os; print("%.2f %.2f %.2f" % os.getloadavg())')
+    upt=$(inside uptime | sed 's/.*load average: //; s/,//g')
+    [ "$want" = "$(kava_load)" ] || continue      # a sample landed meanwhile: again
+    [ "$got" = "$want" ] && py_ok=0
+    [ "$upt" = "$want" ] && up_ok=0
+    break
+done
+note "kava load: $want; python: $got; uptime: $upt; host: $(cut -d' ' -f1-3 /proc/loadavg)"
+check "python loadavg is kava's" [ $py_ok = 0 ]
+check "cpuinfo has one processor" [ "$(inside grep -c ^processor /proc/cpuinfo)" = 1 ]
+check "uptime shows kava's load" [ $up_ok = 0 ]
+topmem=$(inside top -b -n 1 | awk '/Mem *:/ { print; exit }')
+note "top: $topmem"
+check "top shows 512 MiB" grep -q "512.0 total" <<<"$topmem"
+psout=$(inside ps aux)
+check "ps aux works" grep -q "sleep 300" <<<"$psout"
+
+# outside every container: the host's files byte for byte (stable ones)
+same=0
+for f in proc/swaps sys/devices/system/cpu/online sys/devices/system/cpu/possible proc/cpuinfo; do
+    cmp -s "$VIEW/$f" "/${f}" || { [ "$f" = proc/cpuinfo ] && cmp -s <(grep -v MHz "$VIEW/$f") <(grep -v MHz /proc/cpuinfo); } || { note "differs: $f: $(head -c 80 "$VIEW/$f" | tr "\n" " ") vs $(head -c 80 "/$f" | tr "\n" " ")"; same=1; }
+done
+[ "$(awk '/^MemTotal/ {print $2}' "$VIEW/proc/meminfo")" = "$(awk '/^MemTotal/ {print $2}' /proc/meminfo)" ] || same=1
+check "host reader gets host files" [ $same = 0 ]
+
+snap=$(inside python3 - <<'PY'
+import os
+fd = os.open("/proc/stat", os.O_RDONLY)
+one = b""
+while True:
+    b = os.read(fd, 1)
+    if not b: break
+    one += b
+os.lseek(fd, 0, 0)
+big = b""
+while True:
+    b = os.read(fd, 1024)
+    if not b: break
+    big += b
+os.lseek(fd, 100, 0)
+mid = os.read(fd, 50)
+print("same" if one == big and mid == big[100:150] and len(big) > 200 else "differ")
+PY
+)
+check "one open is one snapshot" [ "$snap" = same ]
+
+"$KAVA" umount "$holder" >/dev/null
+check "kava umount restores /proc" [ "$(inside free -b | awk '/^Mem:/ { print $2 }')" != "$MEM" ]
+
+# the tmpfs view, then kava stopped
+"$KAVA" run --view tmpfs --mount "$TVIEW" 2>/dev/null & tagent=$!
+id=$("$KAVA" stat "$cg" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["cgroup_id"])')
+wait_for 10 test -s "$TVIEW/$id/proc/meminfo"
+"$KAVA" mount --mount "$TVIEW" "$holder" >/dev/null
+check "tmpfs view inside the container" [ "$(inside free -b | awk '/^Mem:/ { print $2 }')" = "$MEM" ]
+kill -TERM "$tagent"; wait "$tagent"
+sleep 1.5
+check "tmpfs view survives kava stopping" [ "$(inside free -b | awk '/^Mem:/ { print $2 }')" = "$MEM" ] && [ "$(inside nproc --all)" = 1 ]
+"$KAVA" umount "$holder" >/dev/null
+
+# a reader whose container is disabled reads the host's view, never an error
+"$KAVA" disable "$cg" >/dev/null
+fallback=$(inside sh -c "awk '/^MemTotal/ {print \$2}' '$VIEW/proc/meminfo'")
+check "disabled container falls back to host view" [ "$fallback" = "$(awk '/^MemTotal/ {print $2}' /proc/meminfo)" ]
+
+kill -TERM "$agent"; wait "$agent"
+umount -l "$TVIEW" 2>/dev/null; rmdir "$VIEW" "$TVIEW" 2>/dev/null
