@@ -26,8 +26,11 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	char line[1024];
 	const char *p;
+	va_list copy;
 
-	vsnprintf(line, sizeof(line), fmt, args);
+	va_copy(copy, args);
+	vsnprintf(line, sizeof(line), fmt, copy);
+	va_end(copy);
 	/* libbpf: "libbpf: prog 'NAME': failed to load: -1" */
 	p = strstr(line, "prog '");
 	if (p && strstr(line, "failed to load")) {
@@ -39,7 +42,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		}
 	}
 	if (env_set("KAVA_DEBUG") || (level == LIBBPF_WARN && env_set("KAVA_VERBOSE")))
-		fputs(line, stderr);
+		vfprintf(stderr, fmt, args);	/* whole: verifier logs are long */
 	return 0;
 }
 
@@ -47,6 +50,11 @@ void bpfload_init_logging(void)
 {
 	refused_prog[0] = '\0';
 	libbpf_set_print(libbpf_print);
+}
+
+const char *bpfload_refused_program(void)
+{
+	return refused_prog[0] ? refused_prog : NULL;
 }
 
 void bpfload_describe_failure(int err, char *why, size_t why_size)

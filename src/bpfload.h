@@ -20,6 +20,9 @@ void bpfload_init_logging(void);
  */
 void bpfload_describe_failure(int err, char *why, size_t why_size);
 
+/* The program the kernel refused in the last load, or NULL. */
+const char *bpfload_refused_program(void);
+
 /* Mount bpffs at /sys/fs/bpf if it is not, and create `dir` beneath it. */
 int bpfload_prepare_pin_dir(const char *dir, char *why, size_t why_size);
 

@@ -18,7 +18,7 @@
 /* Programs attached to kernel hooks, each pinned as links/<name>. */
 static const char *const attached_progs[] = {
 	"kava_sched_switch", "kava_sched_wakeup", "kava_sched_wakeup_new",
-	"kava_cgroup_attach_task",
+	"kava_cgroup_attach_task", "kava_sysinfo_exit",
 };
 static const char *const map_names[] = {
 	"kava_config", "kava_enabled", "kava_cgcache", "kava_slots",
@@ -187,11 +187,34 @@ static int write_initial_config(struct sched_bpf *skel)
 	return bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) < 0 ? -errno : 0;
 }
 
+/* Open the object and load it, with or without the sysinfo(2) program. */
+static int open_and_load(const struct bpf_object_open_opts *opts, __u32 ncpus, int with_sysinfo,
+			 struct sched_bpf **out)
+{
+	struct sched_bpf *skel;
+	int err;
+
+	bpfload_init_logging();
+	skel = sched_bpf__open_opts(opts);
+	if (!skel)
+		return -errno;
+	skel->rodata->nr_cpus = ncpus;
+	if (!with_sysinfo)
+		bpf_program__set_autoload(skel->progs.kava_sysinfo_exit, false);
+	err = sched_bpf__load(skel);
+	if (err < 0) {
+		sched_bpf__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
 static int load_and_pin(char *why, size_t why_size)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	char seed_path[PATH_MAX];
-	struct sched_bpf *skel;
+	struct sched_bpf *skel = NULL;
 	size_t i;
 	int err, ncpus;
 
@@ -205,29 +228,28 @@ static int load_and_pin(char *why, size_t why_size)
 	if (mkdir(seed_path, 0700) < 0 && errno != EEXIST)
 		return -errno;
 
-	bpfload_init_logging();
-	opts.pin_root_path = kava_pin_dir();
-	if (getenv("KAVA_SYSFS_BTF"))
-		opts.btf_custom_path = kava_btf_path();
-	skel = sched_bpf__open_opts(&opts);
-	if (!skel) {
-		err = -errno;
-		snprintf(why, why_size, "cannot open the BPF object: %s", strerror(-err));
-		return err;
-	}
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0) {
 		err = ncpus < 0 ? ncpus : -EINVAL;
 		snprintf(why, why_size, "cannot count possible CPUs: %s", strerror(-err));
-		goto cleanup;
+		return err;
 	}
-	skel->rodata->nr_cpus = (__u32)ncpus;
-	err = sched_bpf__load(skel);
+	opts.pin_root_path = kava_pin_dir();
+	if (getenv("KAVA_SYSFS_BTF"))
+		opts.btf_custom_path = kava_btf_path();
+	err = open_and_load(&opts, (__u32)ncpus, 1, &skel);
+	if (err < 0 && bpfload_refused_program() &&
+	    !strcmp(bpfload_refused_program(), "kava_sysinfo_exit")) {
+		/* kernel lockdown forbids bpf_probe_write_user: do without sysinfo(2) loads */
+		fprintf(stderr, "kava: note: this kernel refuses bpf_probe_write_user (lockdown?): "
+			"sysinfo(2) keeps the host's load averages\n");
+		err = open_and_load(&opts, (__u32)ncpus, 0, &skel);
+	}
 	if (err < 0) {
 		if (err == -EINVAL && errno == EEXIST)
 			err = -EEXIST;
 		bpfload_describe_failure(err, why, why_size);
-		goto cleanup;
+		return err;
 	}
 	err = write_initial_config(skel);
 	if (err < 0) {
@@ -242,6 +264,8 @@ static int load_and_pin(char *why, size_t why_size)
 		struct bpf_program *prog =
 			bpf_object__find_program_by_name(skel->obj, attached_progs[i]);
 
+		if (prog && !bpf_program__autoload(prog))
+			continue;	/* left out of this load */
 		err = prog ? attach_and_pin(prog, why, why_size) : -ENOENT;
 		if (err < 0)
 			goto cleanup;

@@ -55,7 +55,13 @@ for _ in 1 2 3; do
     break
 done
 note "kava load: $want; python: $got; uptime: $upt; host: $(cut -d' ' -f1-3 /proc/loadavg)"
-check "python loadavg is kava's" [ $py_ok = 0 ]
+if [ -e /sys/fs/bpf/kava/links/kava_sysinfo_exit ]; then
+    check "python loadavg is kava's" [ $py_ok = 0 ]
+else
+    # glibc's getloadavg() asks sysinfo(2), not /proc/loadavg; kava rewrites it only
+    # where the kernel permits bpf_probe_write_user (kernel lockdown forbids it)
+    skip "python loadavg is kava's" "sysinfo(2) cannot be virtualized: this kernel refuses bpf_probe_write_user (lockdown)"
+fi
 check "cpuinfo has one processor" [ "$(inside grep -c ^processor /proc/cpuinfo)" = 1 ]
 check "uptime shows kava's load" [ $up_ok = 0 ]
 topmem=$(inside top -b -n 1 | awk '/Mem *:/ { print; exit }')
