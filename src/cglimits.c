@@ -101,6 +101,20 @@ int container_paths_v1(const struct v1_mounts *m, pid_t pid, struct container_pa
 	return 0;
 }
 
+void container_paths_v1_alike(const struct v1_mounts *m, struct container_paths *p)
+{
+	const char *rel = p->v2 + strlen(p->v2_root);
+	int i;
+
+	for (i = 0; i < V1_COUNT; i++) {
+		if (p->v1[i][0] || !m->dir[i][0])
+			continue;
+		if (snprintf(p->v1[i], sizeof(p->v1[i]), "%s%s", m->dir[i], rel) >= (int)sizeof(p->v1[i]) ||
+		    access(p->v1[i], F_OK) < 0)
+			p->v1[i][0] = '\0';
+	}
+}
+
 /* Read DIR/NAME; -ENOENT when the file (or the cgroup) is not there. */
 static int read_cg(const char *dir, const char *name, char **out)
 {

@@ -30,6 +30,12 @@ struct container_paths {
 /* Fill the v1 directories of process `pid` ("" for each it has none of). */
 int container_paths_v1(const struct v1_mounts *m, pid_t pid, struct container_paths *p);
 
+/*
+ * Where no process tells: the v1 directories at the v2 cgroup's own relative
+ * path (how systemd and container runtimes lay out hybrid hosts), if they exist.
+ */
+void container_paths_v1_alike(const struct v1_mounts *m, struct container_paths *p);
+
 int limits_read_mem(const struct container_paths *p, const char *host_meminfo, struct mem_limits *m);
 int limits_read_cpu(const struct container_paths *p, const char *host_online, struct cpu_limits *c);
 int limits_read_io(const struct container_paths *p, struct io_stats *io);

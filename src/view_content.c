@@ -60,8 +60,8 @@ static int locate(const struct view_source *src, const struct kava_owner *owner,
 	if (err < 0)
 		return -ENOENT;	/* removed: the caller falls back to the host's view */
 	snprintf(c->paths.v2_root, sizeof(c->paths.v2_root), "%s", src->cgroup2_mount);
-	if (container_paths_v1(&src->v1, reader, &c->paths) < 0)
-		container_paths_v1(&src->v1, 0, &c->paths);
+	if (container_paths_v1(&src->v1, reader, &c->paths) < 0 || reader <= 0)
+		container_paths_v1_alike(&src->v1, &c->paths);
 	return 0;
 }
 

@@ -152,8 +152,14 @@ static int render_container(const struct view_source *src, const char *dir, uint
 		size_t len = 0;
 
 		err = view_content(src, view_files[i].id, &owner, reader, &text, &len);
+		if (err == -ENOENT && access(cdir, F_OK) == 0) {
+			/* limits unreadable (no cgroup files for it): the host's file */
+			struct kava_owner host = { .slot = KAVA_NO_SLOT };
+
+			err = view_content(src, view_files[i].id, &host, reader, &text, &len);
+		}
 		if (err < 0)
-			return err;	/* the container vanished: the next round prunes it */
+			return err;
 		if (snprintf(path, sizeof(path), "%s/%s", cdir, view_files[i].path) >= (int)sizeof(path))
 			err = -ENAMETOOLONG;
 		else
