@@ -5,6 +5,7 @@
  * reads/writes/discards and sectors from io.stat (or blkio on v1). Merges,
  * times and in-flight counts are not kept per cgroup: 0.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,8 @@ int render_diskstats(const char *host, const struct io_stats *io, char **out, si
 	const char *line = host;
 	struct kbuf b = { 0 };
 
+	if (!host || !io)
+		return -EINVAL;
 	while (line && *line) {
 		unsigned int major, minor;
 		char name[64];

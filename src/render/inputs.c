@@ -31,6 +31,12 @@ static const struct stat_key stat_keys[] = {
 	K("anon_thp", "total_rss_huge", anon_thp),
 	K("shmem_thp", NULL, shmem_thp),
 	K("swapcached", NULL, swapcached),
+	K("file_thp", NULL, file_thp),
+	K("percpu", NULL, percpu),
+	K("sec_pagetables", NULL, sec_pagetables),
+	K("vmalloc", NULL, vmalloc),
+	K("zswap", NULL, zswap),
+	K("zswapped", NULL, zswapped),
 };
 #undef K
 

@@ -17,6 +17,7 @@ struct mem_stat {              /* memory.stat, v2 names (v1 total_* mapped onto 
 	uint64_t active_anon, inactive_anon, active_file, inactive_file, unevictable;
 	uint64_t slab_reclaimable, slab_unreclaimable, kernel_stack, pagetables;
 	uint64_t anon_thp, shmem_thp, swapcached;
+	uint64_t file_thp, percpu, sec_pagetables, vmalloc, zswap, zswapped;	/* v2 only */
 };
 
 struct mem_limits {

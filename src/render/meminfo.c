@@ -4,6 +4,17 @@
  * order and their format (meminfo_proc_show() prints "%-16s%8lu kB"-style
  * padding via seq_put_decimal_ull_width); values come from the container's
  * memory.current and memory.stat where the cgroup has them.
+ *
+ *   MemTotal      limit (smallest of the cgroup and its ancestors), capped at the host's
+ *   MemFree       MemTotal - memory.current
+ *   MemAvailable  MemFree + active_file + inactive_file + slab_reclaimable, <= MemTotal
+ *   Cached        file - swapcached (meminfo_proc_show(): file pages less swap cache)
+ *   Buffers, Mlocked, *PmdMapped  0 (memcg does not count them)
+ *   SwapTotal     host's when swap is unlimited or not accounted; else min(limit, host's)
+ *   SwapFree      SwapTotal - the container's swap usage (the host's if not accounted)
+ *   the rest      from memory.stat where it has the figure, else the host's value
+ * Every kB value but Swap* is then capped at MemTotal (host-only figures
+ * such as CommitLimit, Committed_AS, VmallocTotal and DirectMap* included).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -74,7 +85,6 @@ static int container_kb(const struct mem_view *v, const char *key, uint64_t *kb)
 		{ "MemTotal", v->total },
 		{ "MemFree", v->free },
 		{ "MemAvailable", v->avail },
-		{ "Buffers", 0 },
 		{ "Cached", KB(sub_floor0(s->file, s->swapcached)) },
 		{ "SwapCached", KB(s->swapcached) },
 		{ "Active", KB(s->active_anon + s->active_file) },
@@ -101,10 +111,14 @@ static int container_kb(const struct mem_view *v, const char *key, uint64_t *kb)
 		{ "AnonHugePages", KB(s->anon_thp) },
 		{ "ShmemHugePages", KB(s->shmem_thp) },
 		{ "ShmemPmdMapped", 0 },
-		{ "FileHugePages", 0 },
+		{ "FileHugePages", KB(s->file_thp) },
 		{ "FilePmdMapped", 0 },
-		{ "Zswap", 0 },
-		{ "Zswapped", 0 },
+		{ "Zswap", KB(s->zswap) },
+		{ "Zswapped", KB(s->zswapped) },
+		{ "SecPageTables", KB(s->sec_pagetables) },
+		{ "Percpu", KB(s->percpu) },
+		{ "VmallocUsed", KB(s->vmalloc) },
+		{ "Buffers", 0 },
 	};
 	size_t i;
 
@@ -123,6 +137,8 @@ int render_meminfo(const char *host, const struct mem_limits *m, char **out, siz
 	struct mem_view v;
 	const char *line = host;
 
+	if (!host || !m)
+		return -EINVAL;
 	compute_view(host, m, &v);
 	while (*line) {
 		const char *eol = strchr(line, '\n');

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The small files: loadavg, uptime, swaps and the sys cpu ranges. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@ int render_loadavg(const struct kava_figures *fig, char **out, size_t *len)
 	uint64_t a[3];
 	int i;
 
+	if (!fig)
+		return -EINVAL;
 	/* loadavg_proc_show(): avenrun + FIXED_1/200, then LOAD_INT.LOAD_FRAC */
 	for (i = 0; i < 3; i++)
 		a[i] = fig->avenrun[i] + KAVA_FIXED_1 / 200;
@@ -38,19 +41,48 @@ int render_uptime(double uptime_s, double idle_s, char **out, size_t *len)
 	return kbuf_finish(&b, out, len);
 }
 
+/* Sum of the Size column (kB) of the host's /proc/swaps devices. */
+static uint64_t host_swaps_kb(const char *host)
+{
+	const char *line = strchr(host, '\n');
+	uint64_t total = 0;
+
+	while (line && *++line) {
+		unsigned long long size;
+
+		if (sscanf(line, "%*s %*s %llu", &size) == 1)
+			total += size;
+		line = strchr(line, '\n');
+	}
+	return total;
+}
+
 int render_swaps(const char *host, const struct mem_limits *m, char **out, size_t *len)
 {
-	const char *eol = strchr(host, '\n');
+	const char *eol;
 	struct kbuf b = { 0 };
+	uint64_t size_kb;
 
+	if (!host || !m)
+		return -EINVAL;
+	eol = strchr(host, '\n');
 	/* the header line as the host prints it (swap_show()) */
 	kbuf_append(&b, host, eol ? (size_t)(eol - host) + 1 : strlen(host));
-	if (m->swap_known && m->swap_limit != KAVA_UNLIMITED && m->swap_limit > 0)
+	if (!m->swap_known || m->swap_limit == KAVA_UNLIMITED) {
+		/* unlimited or not accounted: the host's devices */
+		kbuf_append(&b, eol ? eol + 1 : "", eol ? strlen(eol + 1) : 0);
+		return kbuf_finish(&b, out, len);
+	}
+	/* a limit: one virtual device as big as the limit, but no bigger than the host's swap
+	 * (as meminfo's SwapTotal); none when the container cannot swap */
+	size_kb = m->swap_limit / 1024;
+	if (size_kb > host_swaps_kb(host))
+		size_kb = host_swaps_kb(host);
+	if (size_kb > 0)
 		kbuf_printf(&b, "none%*svirtual\t\t%llu\t%llu\t0\n", 36, "",
-			    (unsigned long long)(m->swap_limit / 1024),
-			    (unsigned long long)(m->swap_usage / 1024));
-	else if (!m->swap_known || m->swap_limit == KAVA_UNLIMITED)
-		kbuf_append(&b, eol ? eol + 1 : "", eol ? strlen(eol + 1) : 0);	/* host swap */
+			    (unsigned long long)size_kb,
+			    (unsigned long long)(m->swap_usage / 1024 < size_kb ? m->swap_usage / 1024
+										  : size_kb));
 	return kbuf_finish(&b, out, len);
 }
 

@@ -2,13 +2,26 @@
 /*
  * /proc/stat for a container (show_stat() prints the host's). cpu/cpuN
  * lines come from kava's per-CPU user/system times, one line per visible
- * CPU renumbered from 0; time spent on host CPUs outside the visible set (a
- * quota cut, not a cpuset) is folded onto visible CPU (its index mod n), so
- * totals stay exact. idle is what is left of the wall time since the
- * container was enabled, so busy+idle advances at wall-clock rate per CPU.
+ * CPU renumbered from 0.
+ *
+ * Busy time per visible CPU:
+ *  - while every nanosecond kava counted lies on visible host CPUs (a plain
+ *    cpuset), each line is its own host CPU's time;
+ *  - once time lies on host CPUs outside the visible set (a cpu.max quota
+ *    cut the set, or the cpuset shrank), the container's total user and
+ *    system time is spread evenly over the visible CPUs (remainder ticks on
+ *    the lowest indices). Totals stay exact, every line stays monotonic, and
+ *    no line runs faster than wall time: the quota keeps the total below
+ *    ceil(quota/period) = n CPUs' worth. (Folding one host CPU onto one
+ *    line instead can push a line past the wall clock and its idle back.)
+ * idle is what is left of the wall time since the container was enabled, so
+ * busy+idle advances at wall-clock rate on every visible CPU.
  * nice, iowait, irq, softirq, steal and guest are 0: kava does not split
- * them per container. intr and softirq totals are printed as 0 with the
- * host's number of columns (no per-container interrupt accounting exists).
+ * them per container. intr and softirq are printed as 0 with the host's
+ * number of columns: no per-container interrupt accounting exists, and the
+ * host's totals would show the container interrupts it did not cause.
+ * ctxt, processes, procs_running and procs_blocked are kava's; btime and any
+ * line this renderer does not know are the host's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,27 +31,56 @@
 #include "render/kbuf.h"
 #include "render/render.h"
 
+/* USER_HZ ticks in ns, as nsec_to_clock_t() converts them; a bad hz is taken as 100. */
 static uint64_t ns_to_ticks(uint64_t ns, long hz)
 {
+	if (hz <= 0 || hz > 1000000000L)
+		hz = 100;
 	return ns / (1000000000ull / (uint64_t)hz);
+}
+
+static unsigned int figure_cpus(const struct kava_figures *f)
+{
+	return f->nr_cpus < KAVA_MAX_CPUS ? f->nr_cpus : KAVA_MAX_CPUS;
+}
+
+/* Remainder-fair share of `total` for line i of n: monotonic in total. */
+static uint64_t share(uint64_t total, int i, int n)
+{
+	return total / (uint64_t)n + ((uint64_t)i < total % (uint64_t)n ? 1 : 0);
 }
 
 void stat_busy_ticks(const struct stat_inputs *in, uint64_t *user, uint64_t *system, int n)
 {
-	unsigned int c;
-	int idx[KAVA_MAX_CPUS], i = 0, pos;
+	const struct kava_figures *f = in->fig;
+	uint64_t tu = 0, ts = 0, outside = 0;
+	unsigned int c, nc = figure_cpus(f);
+	int i = 0;
 
-	memset(user, 0, sizeof(*user) * (size_t)n);
-	memset(system, 0, sizeof(*system) * (size_t)n);
 	if (n <= 0)
 		return;
-	for (c = 0; c < KAVA_MAX_CPUS; c++)
-		idx[c] = cpuset_has(in->visible, (int)c) ? i++ : -1;
-	for (c = 0, pos = 0; c < in->fig->nr_cpus; c++) {
-		int v = idx[c] >= 0 ? idx[c] : pos++ % n;
-
-		user[v] += ns_to_ticks(in->fig->cpu[c].user_ns, in->user_hz);
-		system[v] += ns_to_ticks(in->fig->cpu[c].system_ns, in->user_hz);
+	memset(user, 0, sizeof(*user) * (size_t)n);
+	memset(system, 0, sizeof(*system) * (size_t)n);
+	for (c = 0; c < nc; c++) {
+		tu += f->cpu[c].user_ns;
+		ts += f->cpu[c].system_ns;
+		if (!cpuset_has(in->visible, (int)c))
+			outside += f->cpu[c].user_ns + f->cpu[c].system_ns;
+	}
+	if (outside) {
+		tu = ns_to_ticks(tu, in->user_hz);
+		ts = ns_to_ticks(ts, in->user_hz);
+		for (i = 0; i < n; i++) {
+			user[i] = share(tu, i, n);
+			system[i] = share(ts, i, n);
+		}
+		return;
+	}
+	for (c = 0; c < nc && i < n; c++) {
+		if (!cpuset_has(in->visible, (int)c))
+			continue;
+		user[i] = ns_to_ticks(f->cpu[c].user_ns, in->user_hz);
+		system[i++] = ns_to_ticks(f->cpu[c].system_ns, in->user_hz);
 	}
 }
 
@@ -86,15 +128,20 @@ static void emit_zeros(struct kbuf *b, const char *key, int fields)
 
 int render_stat(const struct stat_inputs *in, char **out, size_t *len)
 {
-	int n = cpuset_count(in->visible), i;
-	uint64_t *user = calloc((size_t)(n ? n : 1), sizeof(uint64_t));
-	uint64_t *sys = calloc((size_t)(n ? n : 1), sizeof(uint64_t));
+	int n, i;
+	uint64_t *user, *sys;
 	uint64_t tu = 0, ts = 0, ti = 0;
-	const struct kava_figures *f = in->fig;
+	const struct kava_figures *f;
 	struct kbuf b = { 0 };
 	const char *line;
 	char name[16];
 
+	if (!in || !in->host || !in->visible || !in->fig)
+		return -EINVAL;
+	f = in->fig;
+	n = cpuset_count(in->visible);
+	user = calloc((size_t)(n ? n : 1), sizeof(uint64_t));
+	sys = calloc((size_t)(n ? n : 1), sizeof(uint64_t));
 	if (!user || !sys) {
 		free(user);
 		free(sys);
