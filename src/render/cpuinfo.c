@@ -85,16 +85,17 @@ static int walk(const char *host, const struct cpuset *visible, struct kbuf *b, 
 		const char *block_end = end ? end + 1 : p + strlen(p);
 		int cpu = block_cpu(p, block_end);
 
+		/* the blank line after a block only where the host has one */
 		if (cpu >= 0 && cpuset_has(visible, cpu)) {
 			if (b) {
 				emit_block(b, p, block_end, index, count);
-				kbuf_append(b, "\n", 1);
+				kbuf_append(b, "\n", end ? 1 : 0);
 			}
 			index++;
 		} else if (cpu < 0 && b) {
 			/* a block of no CPU (arm "Hardware:" trailer): the host's, as it is */
 			kbuf_append(b, p, (size_t)(block_end - p));
-			kbuf_append(b, "\n", 1);
+			kbuf_append(b, "\n", end ? 1 : 0);
 		}
 		if (!end)
 			break;
