@@ -26,6 +26,7 @@ static int reserve(struct kbuf *b, size_t more)
 	}
 	b->data = bigger;
 	b->cap = cap;
+	b->data[b->len] = '\0';	/* an empty buffer is "" too */
 	return 0;
 }
 
@@ -38,21 +39,29 @@ void kbuf_append(struct kbuf *b, const char *s, size_t n)
 	b->data[b->len] = '\0';
 }
 
+/* One formatting pass when the text fits the room left, a second after growing. */
 void kbuf_printf(struct kbuf *b, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, again;
+	size_t room;
 	int n;
 
+	if (reserve(b, 64) < 0)
+		return;
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	va_copy(again, ap);
+	n = vsnprintf(b->data + b->len, room, fmt, ap);
+	if (n >= 0 && (size_t)n >= room && reserve(b, (size_t)n) == 0)
+		n = vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+	va_end(again);
 	va_end(ap);
-	if (n < 0 || reserve(b, (size_t)n) < 0) {
+	if (n < 0 || b->failed || b->len + (size_t)n >= b->cap) {
 		b->failed = 1;
+		if (b->data)
+			b->data[b->len] = '\0';
 		return;
 	}
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	b->len += (size_t)n;
 }
 

@@ -502,11 +502,38 @@ static void diskstats_v1_and_old_format(void **state)
 	memset(&io, 0, sizeof(io));
 	assert_int_equal(render_diskstats(host, &io, &out, &len), 0);
 	assert_int_equal(len, 0);
+	assert_string_equal(out, "");
 	free(out);
 	free(host);
 	free(old);
 	free(b1);
 	free(i1);
+}
+
+static void kbuf_grows(void **state)
+{
+	struct kbuf b = { 0 };
+	char big[5000], *out = NULL;
+	size_t len;
+	int i;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (i = 0; i < 1000; i++)
+		kbuf_printf(&b, "%d,", i % 10);
+	kbuf_printf(&b, "%s", big);	/* longer than the room left: formatted again */
+	kbuf_append(&b, "!", 1);
+	assert_int_equal(kbuf_finish(&b, &out, &len), 0);
+	assert_int_equal(len, 2000 + sizeof(big) - 1 + 1);
+	assert_int_equal(strlen(out), len);
+	assert_memory_equal(out, "0,1,2,", 6);
+	assert_int_equal(out[2000], 'x');
+	assert_int_equal(out[len - 1], '!');
+	free(out);
+	assert_int_equal(kbuf_finish(&b, &out, &len), 0);	/* empty: "" */
+	assert_string_equal(out, "");
+	free(out);
 }
 
 int main(void)
@@ -523,6 +550,7 @@ int main(void)
 		cmocka_unit_test(cpuinfo_arm_keeps_hardware_block),
 		cmocka_unit_test(small_files),
 		cmocka_unit_test(diskstats_v1_and_old_format),
+		cmocka_unit_test(kbuf_grows),
 	};
 
 	return cmocka_run_group_tests_name("render_cases", tests, NULL, NULL);
