@@ -37,7 +37,11 @@ int render_uptime(double uptime_s, double idle_s, char **out, size_t *len)
 		uptime_s = 0;
 	if (idle_s < 0)
 		idle_s = 0;
-	kbuf_printf(&b, "%.2f %.2f\n", uptime_s, idle_s);
+	/* the kernel truncates to hundredths, it does not round */
+	kbuf_printf(&b, "%llu.%02llu %llu.%02llu\n", (unsigned long long)uptime_s,
+		    (unsigned long long)((uptime_s - (double)(unsigned long long)uptime_s) * 100),
+		    (unsigned long long)idle_s,
+		    (unsigned long long)((idle_s - (double)(unsigned long long)idle_s) * 100));
 	return kbuf_finish(&b, out, len);
 }
 

@@ -344,7 +344,7 @@ static void loadavg_and_small_files(void **state)
 	assert_string_equal(out, "1.27 0.37 0.00 0/42 4242\n");
 	free(out);
 	assert_int_equal(render_uptime(123.456, 7.891, &out, &len), 0);
-	assert_string_equal(out, "123.46 7.89\n");
+	assert_string_equal(out, "123.45 7.89\n");
 	free(out);
 	assert_int_equal(render_cpu_range(1, &out, &len), 0);
 	assert_string_equal(out, "0\n");
