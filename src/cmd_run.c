@@ -205,6 +205,7 @@ int cmd_run(int argc, char **argv)
 	ret = 0;
 close_state:
 	view_fuse_stop(fuse);
+	view_source_free(&src);
 	kava_state_close(&st);
 out:
 	close(sfd);

@@ -13,15 +13,30 @@
 #include "kava.h"
 #include "view_files.h"
 
+#include <pthread.h>
+
+#define VIEW_PATH_CACHE 64
+
+/* Where a container's cgroup files are, remembered per slot generation. */
+struct view_paths_entry {
+	uint64_t cgroup_id;
+	uint32_t gen;
+	int v1_complete;           /* every mounted v1 controller was found alike */
+	struct container_paths paths;
+};
+
 struct view_source {
 	const struct kava_state *st;
 	char cgroup2_mount[4096];
 	struct v1_mounts v1;       /* v1 controller mounts on hybrid hosts */
 	long user_hz;
+	pthread_mutex_t lock;      /* guards cache */
+	struct view_paths_entry *cache;   /* VIEW_PATH_CACHE entries, by slot */
 };
 
 /* Fill the parts of a source that never change while kava runs. */
 int view_source_init(struct view_source *src, const struct kava_state *st);
+void view_source_free(struct view_source *src);
 
 /*
  * The content of `file` as the container `owner` should see it (the host's

@@ -36,7 +36,72 @@ int view_source_init(struct view_source *src, const struct kava_state *st)
 		return err;
 	v1_mounts_from_mountinfo(text, &src->v1);
 	free(text);
-	return 0;
+	src->cache = calloc(VIEW_PATH_CACHE, sizeof(*src->cache));
+	if (!src->cache)
+		return -ENOMEM;
+	return -pthread_mutex_init(&src->lock, NULL);
+}
+
+void view_source_free(struct view_source *src)
+{
+	if (!src->cache)
+		return;
+	pthread_mutex_destroy(&src->lock);
+	free(src->cache);
+	src->cache = NULL;
+}
+
+static int v1_all_found(const struct view_source *src, const struct container_paths *p)
+{
+	int i;
+
+	for (i = 0; i < V1_COUNT; i++)
+		if (src->v1.dir[i][0] && !p->v1[i][0])
+			return 0;
+	return 1;
+}
+
+/*
+ * The container's v2 directory and its v1 directories at the same relative
+ * path, cached per slot generation: resolving a cgroup id to a path costs
+ * several system calls, and every open() of a view file needs it.
+ */
+static int cached_paths(const struct view_source *src_const, const struct kava_slot *slot,
+			uint32_t index, struct container_paths *out, int *v1_complete)
+{
+	struct view_source *src = (struct view_source *)src_const;
+	struct view_paths_entry *e = &src->cache[index % VIEW_PATH_CACHE];
+	int err = 0;
+
+	pthread_mutex_lock(&src->lock);
+	if (e->cgroup_id != slot->cgroup_id || e->gen != slot->gen) {
+		memset(e, 0, sizeof(*e));
+		err = cgroup_path_of_id(src->cgroup2_mount, slot->cgroup_id, e->paths.v2,
+					sizeof(e->paths.v2));
+		if (!err) {
+			snprintf(e->paths.v2_root, sizeof(e->paths.v2_root), "%s", src->cgroup2_mount);
+			container_paths_v1_alike(&src->v1, &e->paths);
+			e->v1_complete = v1_all_found(src, &e->paths);
+			e->cgroup_id = slot->cgroup_id;
+			e->gen = slot->gen;
+		}
+	}
+	if (!err) {
+		*out = e->paths;
+		*v1_complete = e->v1_complete;
+	}
+	pthread_mutex_unlock(&src->lock);
+	return err;
+}
+
+/* Forget a container's paths (its cgroup moved or went away). */
+static void forget_paths(const struct view_source *src_const, uint32_t index)
+{
+	struct view_source *src = (struct view_source *)src_const;
+
+	pthread_mutex_lock(&src->lock);
+	memset(&src->cache[index % VIEW_PATH_CACHE], 0, sizeof(src->cache[0]));
+	pthread_mutex_unlock(&src->lock);
 }
 
 /* Everything one container's files are made from. */
@@ -46,22 +111,36 @@ struct container {
 	uint32_t slot_index;
 };
 
-static int locate(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
-		  struct container *c)
+/* The slot alone: enough for files made from kava's figures only (loadavg). */
+static int locate_slot(const struct view_source *src, const struct kava_owner *owner,
+		       struct container *c)
 {
-	int err;
-
 	memset(c, 0, sizeof(*c));
 	c->slot_index = owner->slot;
 	if (bpf_map_lookup_elem(src->st->slots_fd, &owner->slot, &c->slot) < 0 ||
 	    !c->slot.cgroup_id || c->slot.gen != owner->gen)
 		return -ENOENT;
-	err = cgroup_path_of_id(src->cgroup2_mount, c->slot.cgroup_id, c->paths.v2, sizeof(c->paths.v2));
+	return 0;
+}
+
+/* The slot and the cgroup directories its limits are read from. */
+static int locate(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
+		  struct container *c)
+{
+	int err = locate_slot(src, owner, c), v1_complete = 0;
+
+	if (err < 0)
+		return err;
+	err = cached_paths(src, &c->slot, c->slot_index, &c->paths, &v1_complete);
 	if (err < 0)
 		return -ENOENT;	/* removed: the caller falls back to the host's view */
-	snprintf(c->paths.v2_root, sizeof(c->paths.v2_root), "%s", src->cgroup2_mount);
-	if (container_paths_v1(&src->v1, reader, &c->paths) < 0 || reader <= 0)
-		container_paths_v1_alike(&src->v1, &c->paths);
+	if (!v1_complete && reader > 0) {
+		/* hybrid host with another v1 layout: ask the reader's own cgroups */
+		struct container_paths mine = c->paths;
+
+		if (container_paths_v1(&src->v1, reader, &mine) == 0)
+			c->paths = mine;
+	}
 	return 0;
 }
 
@@ -315,9 +394,11 @@ int view_content(const struct view_source *src, enum view_file_id file,
 	c = malloc(sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	err = locate(src, owner, reader, c);
+	err = file == VF_LOADAVG ? locate_slot(src, owner, c) : locate(src, owner, reader, c);
 	if (!err)
 		err = container_content(src, c, file, out, len);
+	if (err == -ENOENT)
+		forget_paths(src, owner->slot);
 	free(c);
 	return err;
 }
