@@ -21,8 +21,6 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by the loader before load. */
 const volatile __u32 nr_cpus = 1;
 
-/* HZ, for LOAD_FREQ = 5*HZ+1 ticks; libbpf reads it from the kernel config. */
-extern unsigned int CONFIG_HZ __kconfig __weak;
 
 /* Task states from include/linux/sched.h. */
 #define TASK_RUNNING         0x00000000
@@ -696,9 +694,9 @@ int kava_start_timer(void *ctx)
 		return 1;
 	if (t->next_sample_ns)
 		return 0;	/* already running */
-	/* LOAD_FREQ is 5*HZ+1 jiffies; without a readable config assume HZ=250 */
-	freq = 5000000000ull + 1000000000ull / (CONFIG_HZ ? CONFIG_HZ : 250);
-	cfg->load_freq_ns = freq;
+	freq = cfg->load_freq_ns;	/* LOAD_FREQ (5*HZ+1 jiffies), set by the loader */
+	if (!freq)
+		return 5;
 	if (bpf_timer_init(&t->timer, &kava_timer, 1 /* CLOCK_MONOTONIC */))
 		return 2;
 	if (bpf_timer_set_callback(&t->timer, load_timer_fired))

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sys/utsname.h>
+#include <zlib.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -170,6 +172,36 @@ static int start_load_clock(struct sched_bpf *skel, char *why, size_t why_size)
 	return 0;
 }
 
+/*
+ * The kernel's HZ, from its build config (/boot/config-$(uname -r), else
+ * /proc/config.gz). Without either, 250 (Debian's) and a note.
+ */
+static unsigned int kernel_hz(void)
+{
+	char path[300], line[256];
+	struct utsname u;
+	unsigned int hz = 0;
+	gzFile gz = NULL;
+
+	if (uname(&u) == 0) {
+		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		gz = gzopen(path, "rb");	/* reads plain files too */
+	}
+	if (!gz)
+		gz = gzopen("/proc/config.gz", "rb");
+	while (gz && gzgets(gz, line, sizeof(line)))
+		if (sscanf(line, "CONFIG_HZ=%u", &hz) == 1)
+			break;
+	if (gz)
+		gzclose(gz);
+	if (!hz) {
+		fprintf(stderr, "kava: note: kernel config not found (/boot/config-*, /proc/config.gz): "
+			"assuming HZ=250 for LOAD_FREQ\n");
+		hz = 250;
+	}
+	return hz;
+}
+
 static int write_initial_config(struct sched_bpf *skel)
 {
 	struct kava_config cfg;
@@ -184,6 +216,8 @@ static int write_initial_config(struct sched_bpf *skel)
 		return -EPROTO;
 	cfg.abi_version = KAVA_ABI_VERSION;
 	cfg.nr_enabled = 0;
+	/* LOAD_FREQ: 5*HZ+1 jiffies, as kernel/sched/loadavg.c */
+	cfg.load_freq_ns = 5000000000ull + 1000000000ull / kernel_hz();
 	return bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) < 0 ? -errno : 0;
 }
 
