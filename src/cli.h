@@ -19,6 +19,9 @@ int cmd_version(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
 int cmd_umount(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 /* True when argv holds -h or --help (checked before any other parsing). */
 int cli_wants_help(int argc, char **argv);

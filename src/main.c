@@ -14,6 +14,9 @@ static const struct kava_command commands[] = {
 	{ "mount",   "bind the view over a container's /proc and /sys files", cmd_mount },
 	{ "umount",  "undo 'kava mount'",                                  cmd_umount },
 	{ "unload",  "detach kava's programs and remove its pinned state", cmd_unload },
+	{ "policy",  "apply, show or clear a container's device/capability policy", cmd_policy },
+	{ "events",  "print policy denials reported by the kernel",        cmd_events },
+	{ "doctor",  "show which BPF hooks this kernel offers the policy engine", cmd_doctor },
 	{ "version", "print kava's version",                               cmd_version },
 };
 
