@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "view_fuse.h"
@@ -277,11 +278,23 @@ fail:
 
 void view_fuse_stop(struct view_fuse *vf)
 {
+	struct timespec deadline;
+
 	if (!vf)
 		return;
 	fuse_exit(vf->fuse);
-	fuse_unmount(vf->fuse);	/* wakes the loop: /dev/fuse reads now fail */
-	pthread_join(vf->thread, NULL);
+	fuse_unmount(vf->fuse);	/* wakes the loop, unless the view is still mounted elsewhere */
+	/*
+	 * Bind mounts of the view inside containers keep the FUSE connection
+	 * alive, so the serving threads may never see the unmount. Wait a
+	 * moment, then leave them: the kernel ends the connection when this
+	 * process exits and closes /dev/fuse (those containers then read
+	 * ENOTCONN until 'kava mount' again; the tmpfs view does not have this).
+	 */
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 1;
+	if (pthread_timedjoin_np(vf->thread, NULL, &deadline) != 0)
+		return;
 	fuse_destroy(vf->fuse);
 	free(vf);
 }

@@ -7,7 +7,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
-T="free total is the limit;nproc --all is 1;getconf ONLN and CONF are 1;python cpu_count is 1;python loadavg is kava's;cpuinfo has one processor;uptime shows kava's load;top shows 512 MiB;ps aux works;host reader gets host files;one open is one snapshot;kava umount restores /proc;tmpfs view inside the container;tmpfs view survives kava stopping;disabled container falls back to host view"
+T="free total is the limit;nproc --all is 1;getconf ONLN and CONF are 1;python cpu_count is 1;python loadavg is kava's;cpuinfo has one processor;uptime shows kava's load;top shows 512 MiB;ps aux works;host reader gets host files;one open is one snapshot;kava umount restores /proc;tmpfs view inside the container;tmpfs view survives kava stopping;disabled container falls back to host view;agent stops while its view is mounted in a container"
 IFS=';' read -r -a NAMES <<<"$T"
 need_root "${NAMES[@]}"
 for tool in free uptime top nproc getconf python3 ps unshare nsenter; do
@@ -118,5 +118,13 @@ check "tmpfs view survives kava stopping" [ "$(inside free -b | awk '/^Mem:/ { p
 fallback=$(inside sh -c "awk '/^MemTotal/ {print \$2}' '$VIEW/proc/meminfo'")
 check "disabled container falls back to host view" [ "$fallback" = "$(awk '/^MemTotal/ {print $2}' /proc/meminfo)" ]
 
-kill -TERM "$agent"; wait "$agent"
+# stopping the FUSE agent while a container still has its view mounted: it
+# exits promptly (the container then reads ENOTCONN until mounted again)
+"$KAVA" enable "$cg" >/dev/null
+"$KAVA" mount --mount "$VIEW" "$holder" >/dev/null
+kill -TERM "$agent"
+stopped=1
+for _ in $(seq 50); do kill -0 "$agent" 2>/dev/null || { stopped=0; break; }; sleep 0.1; done
+check "agent stops while its view is mounted in a container" [ $stopped = 0 ]
+wait "$agent" 2>/dev/null
 umount -l "$TVIEW" 2>/dev/null; rmdir "$VIEW" "$TVIEW" 2>/dev/null
