@@ -575,6 +575,9 @@ int policy_apply(const char *path, const struct policy *p, char *warn, size_t wa
 	err = ensure_loaded(lsm, why, why_size);
 	if (err)
 		goto out;
+	err = policy_prune(why, why_size);     /* release links of removed cgroups */
+	if (err < 0)
+		goto out;
 	err = open_fds(&f, 1, why, why_size);
 	if (err)
 		goto out;
@@ -702,8 +705,10 @@ int policy_prune(char *why, size_t why_size)
 	err = cgroup2_mount(mount, sizeof(mount));
 	if (!err)
 		err = list_ids(f.policies, &ids, &n);
-	if (err)
+	if (err) {
+		snprintf(why, why_size, "cannot list policies: %s", strerror(-err));
 		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		err = cgroup_path_of_id(mount, ids[i], path, sizeof(path));
 		if (err == -ESTALE || err == -ENOENT) {
@@ -865,6 +870,8 @@ int policy_list(int json, FILE *out, char *why, size_t why_size)
 
 	err = kava_check_privileges(why, why_size);
 	if (!err)
+		err = policy_prune(why, why_size);
+	if (err >= 0)
 		err = open_fds(&f, 0, why, why_size);
 	if (err == -ENOENT)
 		return 0;                          /* nothing loaded: no policies */

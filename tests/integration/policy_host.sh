@@ -14,7 +14,8 @@ TESTS=("example policies parse" "parse error: one line naming file:line:col, not
     "caps in enforce mode without BPF LSM: one clear line, nothing changed"
     "caps in audit mode without BPF LSM: warning, device rules applied"
     "rate limit: a flood is cut and counted" "clear: device allowed again, link removed"
-    "policy outlives every kava process")
+    "policy outlives every kava process" "kava doctor: cgroup/dev offered, BPF LSM state explained"
+    "policy of a removed cgroup is pruned (link released)")
 need_root "${TESTS[@]}"
 
 POLICY_CGS=()
@@ -38,8 +39,15 @@ policy() { local f=$TMP/$1.policy; shift; printf '%s\n' "$@" > "$f"; echo "$f"; 
 apply() { "$KAVA" policy apply "$@" >/dev/null; }
 
 LSM=0
-"$KAVA" doctor 2>/dev/null | grep -q "^BPF LSM: *active" && LSM=1
-note "BPF LSM active: $LSM"
+"$KAVA" doctor > "$TMP/doctor" 2>&1
+grep -q "^BPF LSM: *active" "$TMP/doctor" && LSM=1
+sed 's/^/# /' "$TMP/doctor"
+if grep -q "^  cgroup/dev *ok" "$TMP/doctor" && grep -q "^  lsm/capable " "$TMP/doctor" &&
+   { [ $LSM = 1 ] || grep -q "^BPF LSM: *NOT available" "$TMP/doctor"; }; then
+    ok "kava doctor: cgroup/dev offered, BPF LSM state explained"
+else
+    nok "kava doctor: cgroup/dev offered, BPF LSM state explained"
+fi
 "$KAVA" events >/dev/null 2>&1           # drain older events
 
 # 1. the example policies in tests/policies parse
@@ -163,4 +171,17 @@ if [ -z "$out" ] && [ ! -e "/sys/fs/bpf/kava/policy/links/cg-$cgid" ] &&
     ok "clear: device allowed again, link removed"
 else
     nok "clear: device allowed again, link removed"
+fi
+
+# 19. a policied cgroup that is removed: the next apply/show drops its entry
+# and releases its link (the cgroup is freed instead of lingering as a zombie)
+gone=$(new_cgroup gone) || exit 1
+apply "$gone" "$f"
+gid=$("$KAVA" policy show "$gone" --json | sed -n 's/.*"cgroup_id":\([0-9]*\).*/\1/p')
+rmdir "$gone"
+"$KAVA" policy show > "$TMP/list"
+if [ -n "$gid" ] && [ ! -e "/sys/fs/bpf/kava/policy/links/cg-$gid" ] && ! grep -q "$gone" "$TMP/list"; then
+    ok "policy of a removed cgroup is pruned (link released)"
+else
+    nok "policy of a removed cgroup is pruned (link released)"
 fi
