@@ -138,7 +138,7 @@ static int probe_prog(int which, const char *cg)
 	s = policy_bpf__open();
 	if (!s)
 		return -errno;
-	bpf_object__for_each_map(m, s->obj)
+	for (m = bpf_object__next_map(s->obj, NULL); m; m = bpf_object__next_map(s->obj, m))
 		bpf_map__set_pin_path(m, NULL);            /* a probe pins nothing */
 	bpf_program__set_autoload(s->progs.kpol_dev, which < 0);
 	for (i = 0; i < POLICY_NR_LSM_HOOKS; i++)
@@ -321,6 +321,7 @@ static int ensure_loaded(int want_lsm, char *why, size_t why_size)
 {
 	char dir[PATH_MAX], prog_path[PATH_MAX], path[PATH_MAX];
 	int need_lsm[POLICY_NR_LSM_HOOKS], need_dev, any, i, err;
+	struct bpf_object_open_opts opts;
 	struct policy_bpf *s;
 
 	policy_pin_dir(dir, sizeof(dir));
@@ -337,7 +338,9 @@ static int ensure_loaded(int want_lsm, char *why, size_t why_size)
 	err = prepare_dirs(why, why_size);
 	if (err)
 		return err;
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
+	memset(&opts, 0, sizeof(opts));
+	opts.sz = sizeof(opts);
+	opts.pin_root_path = dir;               /* maps pinned by name under it */
 	s = policy_bpf__open_opts(&opts);
 	if (!s) {
 		err = -errno;

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "events.h"
 #include "policy_parse.h"
 
 /* A resolver with a fixed /dev: no file system access in unit tests. */
@@ -365,6 +366,73 @@ static void formats_rules_and_access(void **state)
 	assert_string_equal(acc, "rwm");
 }
 
+/* events_print into a string. */
+static char *print_event(const struct kava_pol_event *e, int json, const char *cg,
+			 const char *container)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	/* 2026-01-02T03:04:05.678Z */
+	events_print(f, e, json, cg, container, 1767323045678000000ULL);
+	fclose(f);
+	return buf;
+}
+
+static void events_as_json_and_text(void **state)
+{
+	struct kava_pol_event e = {
+		.time_ns = 42, .cgroup_id = 7, .policy_cgroup_id = 5, .pid = 100, .tid = 101,
+		.comm = "cat\"x", .hook = KAVA_HOOK_CGROUP_DEV, .verdict = KAVA_VERDICT_DENY,
+		.major = 1, .minor = 5, .dev_type = KAVA_DEV_CHAR, .access = KAVA_ACC_READ,
+		.rule = -1, .cap = -1, .generation = 3,
+	};
+	char *out;
+
+	(void)state;
+	out = print_event(&e, 1, "/cg/a/b", "/cg/a");
+	assert_string_equal(out,
+		"{\"time\":\"2026-01-02T03:04:05.678Z\",\"time_ns\":42,\"verdict\":\"deny\","
+		"\"hook\":\"cgroup_dev\",\"cgroup_id\":7,\"cgroup\":\"/cg/a/b\",\"container_id\":5,"
+		"\"container\":\"/cg/a\",\"pid\":100,\"tid\":101,\"comm\":\"cat\\\"x\","
+		"\"device\":\"c 1:5 r\",\"rule\":-1,\"line\":0,\"generation\":3,\"suppressed\":0}\n");
+	free(out);
+	out = print_event(&e, 0, NULL, "/cg/a");
+	assert_string_equal(out, "2026-01-02T03:04:05.678Z deny cgroup_dev c 1:5 r pid 100 "
+			    "(cat\"x) cgroup ? container /cg/a: no rule allows the device\n");
+	free(out);
+
+	e.hook = KAVA_HOOK_CAPABLE;
+	e.verdict = KAVA_VERDICT_WOULD_DENY;
+	e.cap = 25;
+	e.line = 4;
+	e.suppressed = 9;
+	out = print_event(&e, 1, NULL, NULL);
+	assert_non_null(strstr(out, "\"verdict\":\"would-deny\",\"hook\":\"capable\""));
+	assert_non_null(strstr(out, "\"cgroup\":null,"));
+	assert_non_null(strstr(out, "\"capability\":\"sys_time\",\"cap\":25,\"rule\":-1,\"line\":4"));
+	assert_non_null(strstr(out, "\"suppressed\":9}"));
+	free(out);
+	out = print_event(&e, 0, "/x", "/x");
+	assert_non_null(strstr(out, "would-deny capable sys_time pid 100"));
+	assert_non_null(strstr(out, ": caps line 4 (9 earlier events suppressed)\n"));
+	free(out);
+
+	e.hook = KAVA_HOOK_FILE_OPEN;
+	e.rule = 2;
+	e.line = 6;
+	e.access = KAVA_ACC_READ | KAVA_ACC_WRITE;
+	e.dev_type = KAVA_DEV_BLOCK;
+	e.suppressed = 0;
+	out = print_event(&e, 0, "/x", "/x");
+	assert_non_null(strstr(out, "file_open b 1:5 rw pid"));
+	assert_non_null(strstr(out, ": rule 2 (line 6) lacks the access\n"));
+	free(out);
+	assert_string_equal(events_hook_name(99), "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +450,7 @@ int main(void)
 		cmocka_unit_test(long_words_are_cut_in_messages),
 		cmocka_unit_test(parse_file_reports_unreadable_files),
 		cmocka_unit_test(formats_rules_and_access),
+		cmocka_unit_test(events_as_json_and_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
