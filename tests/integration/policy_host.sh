@@ -15,7 +15,8 @@ TESTS=("example policies parse" "parse error: one line naming file:line:col, not
     "caps in audit mode without BPF LSM: warning, device rules applied"
     "rate limit: a flood is cut and counted" "clear: device allowed again, link removed"
     "policy outlives every kava process" "kava doctor: cgroup/dev offered, BPF LSM state explained"
-    "policy of a removed cgroup is pruned (link released)")
+    "policy of a removed cgroup is pruned (link released)"
+    "events --follow prints a denial as it happens, stops on SIGTERM")
 need_root "${TESTS[@]}"
 
 POLICY_CGS=()
@@ -157,6 +158,18 @@ n=$("$KAVA" events --json | grep -c '"device":"c 1:5 r"')
 sup=$("$KAVA" policy show "$cg" --json | sed -n 's/.*"suppressed":\([0-9]*\).*/\1/p')
 note "events: $n, suppressed: $sup"
 check "rate limit: a flood is cut and counted" [ "$n" -ge 1 -a "$n" -lt 300 -a "${sup:-0}" -ge $((300 - n - 64)) ]
+
+# events --follow, as an agent's log would run it
+"$KAVA" events >/dev/null
+"$KAVA" events --follow --json > "$TMP/follow" 2>&1 &
+fp=$!
+sleep 1.2                      # also past the flood's rate-limit window
+reads "$cg" /dev/zero >/dev/null
+wait_for 5 grep -q '"device":"c 1:5 r"' "$TMP/follow"
+kill -TERM $fp; wait $fp; rc=$?
+note "follow: rc $rc, $(wc -l < "$TMP/follow") lines"
+check "events --follow prints a denial as it happens, stops on SIGTERM" \
+    [ $rc = 0 ] -a -n "$(grep '"device":"c 1:5 r"' "$TMP/follow")"
 
 # 17. every kava command above has exited: the pinned link and maps alone enforce
 out=$(reads "$cg" /dev/zero)
