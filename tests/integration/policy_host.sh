@@ -169,7 +169,7 @@ wait_for 5 grep -q '"device":"c 1:5 r"' "$TMP/follow"
 kill -TERM $fp; wait $fp; rc=$?
 note "follow: rc $rc, $(wc -l < "$TMP/follow") lines"
 check "events --follow prints a denial as it happens, stops on SIGTERM" \
-    [ $rc = 0 ] -a -n "$(grep '"device":"c 1:5 r"' "$TMP/follow")"
+    [ $rc = 0 -a -n "$(grep '"device":"c 1:5 r"' "$TMP/follow")" ]
 
 # 17. every kava command above has exited: the pinned link and maps alone enforce
 out=$(reads "$cg" /dev/zero)
