@@ -18,6 +18,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "cmd_common.h"
+#include "events.h"
 #include "registry.h"
 #include "util.h"
 #include "view_fuse.h"
@@ -29,6 +30,7 @@ enum view_mode { VIEW_FUSE, VIEW_TMPFS, VIEW_NONE };
 
 struct run_opts {
 	int clean;
+	int log_events;
 	enum view_mode view;
 	const char *mount;
 	unsigned int period_ms;
@@ -48,6 +50,8 @@ static void run_usage(void)
 	       "                 every --period ms (default 1000); files stay after kava stops\n"
 	       "  --view none    accounting only\n"
 	       "  --mount DIR    where the view lives (default /var/lib/kava)\n"
+	       "  --log-events   write policy events to the log (stderr) as JSON lines; the\n"
+	       "                 agent then consumes them ('kava events' sees none meanwhile)\n"
 	       "  --clean        unload and forget the pinned state first (history is lost)\n",
 	       kava_pin_dir());
 }
@@ -56,6 +60,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option opts[] = {
 		{ "clean", no_argument, NULL, 'c' },
+		{ "log-events", no_argument, NULL, 'e' },
 		{ "view", required_argument, NULL, 'v' },
 		{ "mount", required_argument, NULL, 'm' },
 		{ "period", required_argument, NULL, 'p' },
@@ -67,6 +72,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	int opt;
 
 	o->clean = 0;
+	o->log_events = 0;
 	o->view = VIEW_FUSE;
 	o->mount = "/var/lib/kava";
 	o->period_ms = 1000;
@@ -75,6 +81,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		switch (opt) {
 		case 'c':
 			o->clean = 1;
+			break;
+		case 'e':
+			o->log_events = 1;
 			break;
 		case 'v':
 			if (!strcmp(optarg, "fuse"))
@@ -198,6 +207,12 @@ int cmd_run(int argc, char **argv)
 		}
 		if (o.view == VIEW_TMPFS)
 			view_tmpfs_refresh(&src, o.mount);
+		if (o.log_events) {
+			struct events_opts eo = { .follow = 0, .json = 1, .out = stderr, .stop = NULL };
+
+			events_run(&eo, why, sizeof(why));	/* no policy loaded yet: nothing to log */
+			fflush(stderr);
+		}
 		if (wait_tick(sfd, o.view == VIEW_TMPFS ? o.period_ms : PRUNE_INTERVAL_MS))
 			break;
 	}
