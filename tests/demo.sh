@@ -13,6 +13,7 @@ cg=$cg2$(sed -n 's/^0:://p' /proc/self/cgroup); cg=${cg%/}/kava-demo-$$
 pids=()
 cleanup() {
     kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true
+    rmdir "/run/kava-demo-view-$$" 2>/dev/null || true
     "$KAVA" disable "$cg" >/dev/null 2>&1 || true
     rmdir "$cg" 2>/dev/null || true
 }
@@ -27,12 +28,29 @@ for w in "spin $((SECS + 3))" "spin $((SECS + 3))" "dsleep $((SECS + 3))"; do
     sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$TASK" $w &
     pids+=($!)
 done
+# the container's view: a FUSE agent on a private mount, read from inside the cgroup
+view=/run/kava-demo-view-$$
+"$KAVA" run --mount "$view" 2>/dev/null & pids+=($!)
+for _ in $(seq 50); do [ -e "$view/proc/meminfo" ] && break; sleep 0.1; done
+inside() { sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$@"; }
 for t in $(seq 5 5 "$SECS"); do
     sleep 5
     printf '\n--- after %ss\n' "$t"
     printf 'host /proc/loadavg:       %s\n' "$(cat /proc/loadavg)"
     printf 'container (kava stat):    %s\n' "$("$KAVA" stat "$cg" | sed -n 's/^loadavg *//p')"
+    printf 'container (its view):     %s\n' "$(inside cat "$view/proc/loadavg")"
 done
+echo
+echo "+ the same files, read on the host and from inside the container (through $view)"
+printf '%-40s %-28s %s\n' "" "host" "inside the container"
+printf '%-40s %-28s %s\n' "/proc/loadavg" "$(cat /proc/loadavg)" "$(inside cat "$view/proc/loadavg")"
+printf '%-40s %-28s %s\n' "/proc/stat procs_running" "$(awk '/procs_running/ {print $2}' /proc/stat)" \
+    "$(inside awk '/procs_running/ {print $2}' "$view/proc/stat")"
+printf '%-40s %-28s %s\n' "/proc/stat ctxt" "$(awk '/^ctxt/ {print $2}' /proc/stat)" \
+    "$(inside awk '/^ctxt/ {print $2}' "$view/proc/stat")"
+printf '%-40s %-28s %s\n' "/proc/uptime" "$(cat /proc/uptime)" "$(inside cat "$view/proc/uptime")"
+printf '%-40s %-28s %s\n' "/proc/meminfo MemTotal (no limit set)" "$(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)" \
+    "$(inside awk '/MemTotal/ {print $2 " kB"}' "$view/proc/meminfo")"
 echo
 echo "+ kava stat $cg"
 "$KAVA" stat "$cg"
