@@ -619,17 +619,21 @@ int kava_seed(struct bpf_iter__task *ctx)
 
 /* ---- load averages: sampled every LOAD_FREQ, as calc_global_load() ---- */
 
+/* One slot's task counts summed over CPUs (bpf_loop callback). */
 struct sum_ctx {
 	__u32 slot;
-	__s64 active;
+	__s64 active;      /* runnable + uninterruptible: what counts for load */
+	__s64 threads;
 };
 
 static long sum_cpu(__u32 cpu, struct sum_ctx *c)
 {
 	struct kava_cpustats *st = bpf_map_lookup_percpu_elem(&kava_cpustats, &c->slot, cpu);
 
-	if (st)
+	if (st) {
 		c->active += st->nr_running + st->nr_uninterruptible;
+		c->threads += st->nr_threads;
+	}
 	return 0;
 }
 
@@ -709,20 +713,6 @@ int kava_start_timer(void *ctx)
 
 /* ---- sysinfo(2): glibc's getloadavg() and libuv read loads from it ---- */
 
-struct threads_ctx {
-	__u32 slot;
-	__s64 threads;
-};
-
-static long sum_threads(__u32 cpu, struct threads_ctx *c)
-{
-	struct kava_cpustats *st = bpf_map_lookup_percpu_elem(&kava_cpustats, &c->slot, cpu);
-
-	if (st)
-		c->threads += st->nr_threads;
-	return 0;
-}
-
 #define SI_LOAD_SHIFT 16
 
 /*
@@ -735,7 +725,7 @@ SEC("tracepoint/syscalls/sys_exit_sysinfo")
 int kava_sysinfo_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct task_struct *task;
-	struct threads_ctx tc;
+	struct sum_ctx tc = { 0 };
 	struct kava_config *cfg;
 	struct kava_slot *s;
 	struct kava_owner o;
@@ -758,8 +748,7 @@ int kava_sysinfo_exit(struct trace_event_raw_sys_exit *ctx)
 	for (i = 0; i < 3; i++)
 		loads[i] = s->avenrun[i] << (SI_LOAD_SHIFT - KAVA_FSHIFT);
 	tc.slot = o.slot;
-	tc.threads = 0;
-	bpf_loop(nr_cpus, sum_threads, &tc, 0);
+	bpf_loop(nr_cpus, sum_cpu, &tc, 0);
 	procs = tc.threads > 0 ? (__u16)tc.threads : 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	info = (struct sysinfo *)PT_REGS_PARM1_CORE_SYSCALL(regs);
