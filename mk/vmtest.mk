@@ -1,8 +1,10 @@
 # make vmtest: boot Debian's 6.12 and 6.1 cloud kernels under qemu (TCG) with
 # a busybox initramfs holding kava, and run tests/vm/*/*.sh inside, on a pure
-# cgroup v2 host with BPF LSM active. See tests/vm/run.sh for its knobs
-# (KAVA_VM_CACHE, KAVA_VM_KERNELS, KAVA_VM_TIMEOUT, KAVA_VM_ONLY, VERBOSE).
-# make vmtest-full also runs tests/integration/*.sh in each VM (slow: TCG).
+# cgroup v2 host with BPF LSM active, with the unit tests and the accounting
+# suite (tests/integration/accounting.sh, cli_errors.sh). See tests/vm/run.sh
+# for its knobs (KAVA_VM_CACHE, KAVA_VM_KERNELS, KAVA_VM_INTEGRATION,
+# KAVA_VM_ONLY, VERBOSE). make vmtest-full runs every tests/integration/*.sh
+# in each VM (slow: TCG).
 #
 # make check runs the VM suite too (tests/run.sh runs $(EXTRA_SUITES)); the
 # suite prints one "# SKIP" line when qemu or a kernel package is unavailable.
@@ -16,13 +18,13 @@ EXTRA_SUITES += tests/vm/run.sh
 export EXTRA_SUITES
 endif
 
-# the kava binary and the helper programs the VM tests use
-vmtest: all $(HELPER_BINS)
+# the kava binary, the helper programs and the unit tests the VM runs
+vmtest: all $(HELPER_BINS) $(TEST_BINS)
 	@BUILD=$(BUILD) ONLY=extra EXTRA_SUITES=tests/vm/run.sh bash tests/run.sh
 
 # also the host integration tests (tests/integration/*.sh) inside each VM
-vmtest-full: all $(HELPER_BINS)
-	@BUILD=$(BUILD) ONLY=extra EXTRA_SUITES=tests/vm/run.sh KAVA_VM_INTEGRATION=1 bash tests/run.sh
+vmtest-full: all $(HELPER_BINS) $(TEST_BINS)
+	@BUILD=$(BUILD) ONLY=extra EXTRA_SUITES=tests/vm/run.sh KAVA_VM_INTEGRATION=all bash tests/run.sh
 
 # the same as vmtest with whatever is built (a VM boot check while kava does not link)
 vmtest-nobuild:

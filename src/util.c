@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +61,33 @@ int read_file_at(int dirfd, const char *name, char **out, size_t *len)
 int read_file(const char *path, char **out, size_t *len)
 {
 	return read_file_at(AT_FDCWD, path, out, len);
+}
+
+int make_dirs(const char *path, unsigned int mode)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+	char *slash;
+	struct stat st;
+
+	if (len == 0)
+		return -ENOENT;
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	/* Each parent in turn, then the path itself: the step at the end of the loop. */
+	for (slash = strchr(buf + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		if (buf[0] && mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
+			return -errno;
+		if (!slash)
+			break;
+		*slash = '/';
+	}
+	if (stat(path, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
 int unescape_octal(const char *in, char *out, size_t size)

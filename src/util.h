@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Small helpers: whole-file reads and string decoding. */
+/* Small helpers: whole-file reads, directory creation and string decoding. */
 #ifndef KAVA_UTIL_H
 #define KAVA_UTIL_H
 
@@ -11,6 +11,12 @@ int read_file(const char *path, char **out, size_t *len);
 
 /* Read a whole file relative to a directory fd. */
 int read_file_at(int dirfd, const char *name, char **out, size_t *len);
+
+/*
+ * Create a directory and any missing parents (mkdir -p); an existing
+ * directory is fine. Returns 0 or -errno of the step that failed.
+ */
+int make_dirs(const char *path, unsigned int mode);
 
 /* Decode mountinfo's \ooo escapes. Returns 0 or -ENAMETOOLONG. */
 int unescape_octal(const char *in, char *out, size_t size);

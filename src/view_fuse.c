@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
 #include "view_fuse.h"
 #include "view_reader.h"
 
@@ -241,9 +242,9 @@ int view_fuse_start(struct view_source *src, const char *mountpoint, struct view
 	vf->src = src;
 	snprintf(vf->mountpoint, sizeof(vf->mountpoint), "%s", mountpoint);
 	detach_dead_mount(mountpoint);
-	if (mkdir(mountpoint, 0755) < 0 && errno != EEXIST) {
-		err = -errno;
-		snprintf(why, why_size, "cannot create %s: %s", mountpoint, strerror(errno));
+	err = make_dirs(mountpoint, 0755);
+	if (err < 0) {
+		snprintf(why, why_size, "cannot create %s: %s", mountpoint, strerror(-err));
 		goto fail;
 	}
 	vf->fuse = fuse_new(&args, &view_ops, sizeof(view_ops), vf);

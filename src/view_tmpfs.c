@@ -17,15 +17,17 @@
 
 #include "cgroup.h"
 #include "registry.h"
+#include "util.h"
 #include "view_tmpfs.h"
 
 int view_tmpfs_prepare(const char *dir, char *why, size_t why_size)
 {
 	struct statfs sfs;
+	int err = make_dirs(dir, 0755);
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		snprintf(why, why_size, "cannot create %s: %s", dir, strerror(errno));
-		return -errno;
+	if (err < 0) {
+		snprintf(why, why_size, "cannot create %s: %s", dir, strerror(-err));
+		return err;
 	}
 	if (statfs(dir, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC)
 		return 0;	/* reuse: bind mounts into containers keep working */

@@ -95,10 +95,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# jfield CGROUP EXPR: evaluate a python expression over `kava stat --json` as d
+# jfield CGROUP FILTER: a jq filter over `kava stat --json` (raw output)
 jfield() {
-    "$KAVA" stat "$1" --json | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"
+    "$KAVA" stat "$1" --json | jq -r "$2"
 }
+
+# holds EXPR: succeed when the awk expression is true (floating point checks)
+holds() { awk "BEGIN { exit !($1) }" </dev/null; }
 
 # wait_for SECONDS COMMAND...: poll until the command succeeds
 wait_for() {

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # kava VM harness (host side). Boots Debian's cloud kernels under
 # qemu-system-x86_64 -accel tcg with a busybox initramfs that holds kava, its
-# libraries, bpftool, bash and the scripts in tests/vm/*/*.sh (and, with
-# KAVA_VM_INTEGRATION=1, the host integration tests tests/integration/*.sh as
-# a CO-RE reach check), and prints the
-# TAP lines the VM reports, labelled per kernel:
+# libraries, bpftool, bash, the unit test binaries and the scripts in
+# tests/vm/*/*.sh, plus the accounting suite's host integration scripts
+# (tests/integration/accounting.sh, cli_errors.sh) as a CO-RE reach check, and
+# prints the TAP lines the VM reports, labelled per kernel:
 #     ok 3 - [6.12] core/00-boot: bpf is an active LSM
 # One boot per kernel. tests/run.sh counts the lines (make vmtest, make check).
 #
@@ -12,16 +12,17 @@
 #   KAVA_VM_CACHE     kernel package cache       (default tests/vm/cache)
 #   KAVA_VM_KERNELS   kernel series to boot      (default "6.12 6.1")
 #   KAVA_VM_REFRESH=1 look for newer kernel packages even if some are cached
-#   KAVA_VM_INTEGRATION=1  also run tests/integration/*.sh inside the VMs
-#                     (make vmtest-full; adds ~2 min per kernel under TCG)
-#   KAVA_VM_TIMEOUT   seconds one boot may take  (default 480; 900 with integration)
-#   KAVA_VM_SCRIPT_TIMEOUT  seconds one script may take inside the VM
-#                     (default 120; 400 with integration)
+#   KAVA_VM_INTEGRATION  host integration scripts to run inside the VMs, by
+#                     name (default "accounting cli_errors"; "all" = every
+#                     tests/integration/*.sh, as make vmtest-full; "none")
+#   KAVA_VM_TIMEOUT   seconds one boot may take  (default 900; 1500 with "all")
+#   KAVA_VM_SCRIPT_TIMEOUT  seconds a tests/vm script may take (default 120)
+#   KAVA_VM_INTEGRATION_TIMEOUT  seconds an integration script may take (default 400)
 #   KAVA_VM_LSM       lsm= list                  (default lockdown,capability,landlock,yama,bpf)
 #   KAVA_VM_MODULES   modules to load if not built in (default "tun fuse")
 #   KAVA_VM_ONLY      only run scripts whose path (core/00-boot.sh, integration/x.sh) matches this glob
 #   KAVA_VM_EXTRA_BINS host programs copied in with their libraries
-#                     (default "bpftool setpriv unshare nsenter"; busybox has the rest)
+#                     (default "bpftool setpriv unshare nsenter jq"; busybox has the rest)
 #   KAVA_VM_KEEP=1    keep the console logs (always kept in $KAVA_BUILD/vm/)
 #   VERBOSE=1         echo everything the VM prints
 set -euo pipefail
@@ -31,12 +32,11 @@ BUILD=${BUILD:-build}
 KAVA_BUILD=${KAVA_BUILD:-$ROOT/$BUILD}
 CACHE=${KAVA_VM_CACHE:-$ROOT/tests/vm/cache}
 KERNELS=${KAVA_VM_KERNELS:-6.12 6.1}
-INTEGRATION=${KAVA_VM_INTEGRATION:-0}
-if [ "$INTEGRATION" = 1 ]; then
-    TIMEOUT=${KAVA_VM_TIMEOUT:-900}; SCRIPT_TIMEOUT=${KAVA_VM_SCRIPT_TIMEOUT:-400}
-else
-    TIMEOUT=${KAVA_VM_TIMEOUT:-480}; SCRIPT_TIMEOUT=${KAVA_VM_SCRIPT_TIMEOUT:-120}
-fi
+INTEGRATION=${KAVA_VM_INTEGRATION:-accounting cli_errors}
+[ "$INTEGRATION" = none ] && INTEGRATION=
+if [ "$INTEGRATION" = all ]; then TIMEOUT=${KAVA_VM_TIMEOUT:-1500}; else TIMEOUT=${KAVA_VM_TIMEOUT:-900}; fi
+SCRIPT_TIMEOUT=${KAVA_VM_SCRIPT_TIMEOUT:-120}
+INTEGRATION_TIMEOUT=${KAVA_VM_INTEGRATION_TIMEOUT:-400}
 LSM=${KAVA_VM_LSM:-lockdown,capability,landlock,yama,bpf}
 MODULES=${KAVA_VM_MODULES:-tun fuse}
 WORK=$KAVA_BUILD/vm
@@ -173,10 +173,13 @@ build_common() {
     copy_elf /bin/bash /bin/bash
     local b p
     # full util-linux versions where busybox's lack options the tests use
-    for b in ${KAVA_VM_EXTRA_BINS:-bpftool setpriv unshare nsenter}; do
+    for b in ${KAVA_VM_EXTRA_BINS:-bpftool setpriv unshare nsenter jq}; do
         p=$(command -v "$b" 2>/dev/null || true)
         if [ -n "$p" ]; then copy_elf "$p" "$p"; else log "$b not found on the host, not in the VM"; fi
     done
+    # glibc dlopen()s libgcc_s for pthread_cancel (libfuse's worker threads): ldd cannot see it
+    p=$(ldconfig -p 2>/dev/null | awk '$1 == "libgcc_s.so.1" && /x86-64/ {print $NF; exit}')
+    if [ -n "$p" ]; then copy_file "$p"; else log "libgcc_s.so.1 not found: a FUSE agent's shutdown may abort"; fi
     if [ -x "$KAVA_BUILD/kava" ]; then
         copy_elf "$KAVA_BUILD/kava" /opt/kava/build/kava
         ln -s /opt/kava/build/kava "$ROOTFS/usr/local/bin/kava"
@@ -184,8 +187,8 @@ build_common() {
         log "no kava binary at $KAVA_BUILD/kava: tests that need it will skip"
     fi
     local h
-    for h in "$KAVA_BUILD"/helpers/*; do
-        [ -f "$h" ] && [ -x "$h" ] && copy_elf "$h" "/opt/kava/build/helpers/$(basename "$h")"
+    for h in "$KAVA_BUILD"/helpers/* "$KAVA_BUILD"/tests/test_*; do
+        [ -f "$h" ] && [ -x "$h" ] && copy_elf "$h" "/opt/kava/build/${h#"$KAVA_BUILD"/}"
     done
     # the tests: every tests/vm/<dir>/ (not the cache), plus fixtures
     mkdir -p "$ROOTFS/opt/kava/tests/vm"
@@ -220,7 +223,8 @@ build_initrd() {        # build_initrd SERIES OUT
     {
         echo "KAVA_VM_SCRIPT_TIMEOUT=$SCRIPT_TIMEOUT"
         echo "KAVA_VM_ONLY='${KAVA_VM_ONLY:-}'"
-        echo "KAVA_VM_INTEGRATION=$INTEGRATION"
+        echo "KAVA_VM_INTEGRATION_TIMEOUT=$INTEGRATION_TIMEOUT"
+        echo "KAVA_VM_INTEGRATION='$INTEGRATION'"
     } >"$k/etc/kava-vm.conf"
     (cd "$k" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$k.cpio.gz"
     cat "$COMMON" "$k.cpio.gz" >"$out"

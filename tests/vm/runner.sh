@@ -1,35 +1,49 @@
 #!/bin/sh
-# Runs inside the VM: every tests/vm/<dir>/*.sh and tests/integration/*.sh, each in its own session with
+# Runs inside the VM: every tests/vm/<dir>/*.sh, then the host integration
+# scripts named in KAVA_VM_INTEGRATION (by default the accounting suite:
+# accounting, cli_errors; "all" for every one), each in its own session with
 # a time limit, renumbering their TAP lines into one stream for the host:
 #   KAVA-TAP ok N - core/00-boot: NAME     a result
 #   KAVA-NOTE core/00-boot: TEXT           a "#" line (shown on failure)
 #   KAVA-LOG core/00-boot: TEXT            other output of a script that failed
 #   KAVA-DONE FAILURES COUNT               the suite finished, COUNT TAP lines sent
 KAVA_VM_SCRIPT_TIMEOUT=120
+KAVA_VM_INTEGRATION_TIMEOUT=400
 KAVA_VM_ONLY=
-KAVA_VM_INTEGRATION=0
+KAVA_VM_INTEGRATION="accounting cli_errors"
 [ -f /etc/kava-vm.conf ] && . /etc/kava-vm.conf
 KAVA_VM_SERIES=$(cat /etc/kava-vm-series 2>/dev/null || echo unknown)
 export KAVA=/opt/kava/build/kava KAVA_BUILD=/opt/kava/build KAVA_VM=1 KAVA_VM_SERIES
 cd /opt/kava || exit 1
 
+# wanted_integration NAME: is tests/integration/NAME.sh in this run?
+wanted_integration() {
+    [ "$KAVA_VM_INTEGRATION" = all ] && return 0
+    for w in $KAVA_VM_INTEGRATION; do [ "$w" = "$1" ] && return 0; done
+    return 1
+}
+
 n=0 fails=0
-if [ "$KAVA_VM_INTEGRATION" != 1 ] && [ -z "$KAVA_VM_ONLY" ]; then
-    n=$((n + 1))
-    echo "KAVA-TAP ok $n - integration/*: host integration tests in the VM # SKIP slow under TCG; make vmtest-full runs them"
-fi
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 echo                    # end the BIOS's last line
 echo "KAVA-NOTE runner: kernel $(uname -r), userspace up at $(uptime_s)s"
 
 # tests/vm/<dir>/*.sh, then the host's integration tests (executable ones,
 # as tests/run.sh picks them) for CO-RE reach
+left_out=
 for s in tests/vm/*/*.sh tests/integration/*.sh; do
     [ -f "$s" ] || continue
-    case $s in
-        tests/integration/*) [ "$KAVA_VM_INTEGRATION" = 1 ] && [ -x "$s" ] || continue ;;
-    esac
     rel=${s#tests/vm/}; rel=${rel#tests/}
+    limit=$KAVA_VM_SCRIPT_TIMEOUT
+    case $s in
+        tests/integration/*)
+            [ -x "$s" ] || continue
+            limit=$KAVA_VM_INTEGRATION_TIMEOUT
+            name=${s##*/}; name=${name%.sh}
+            if [ -z "$KAVA_VM_ONLY" ] && ! wanted_integration "$name"; then
+                left_out="$left_out $name"; continue
+            fi ;;
+    esac
     if [ -n "$KAVA_VM_ONLY" ]; then
         case $rel in $KAVA_VM_ONLY) ;; *) continue ;; esac
     fi
@@ -44,7 +58,7 @@ for s in tests/vm/*/*.sh tests/integration/*.sh; do
     # own session and process group, so a hang is killed with all its children
     setsid bash "$s" >"$out" 2>&1 </dev/null &
     pid=$!
-    setsid sh -c "sleep $KAVA_VM_SCRIPT_TIMEOUT; touch /tmp/runner.timeout; kill -KILL -$pid" >/dev/null 2>&1 &
+    setsid sh -c "sleep $limit; touch /tmp/runner.timeout; kill -KILL -$pid" >/dev/null 2>&1 &
     watch=$!
     wait "$pid"
     rc=$?
@@ -66,7 +80,7 @@ for s in tests/vm/*/*.sh tests/integration/*.sh; do
     failed=$bad
     if [ "$timed_out" = 1 ]; then
         n=$((n + 1)); fails=$((fails + 1)); failed=1
-        echo "KAVA-TAP not ok $n - $label: timed out after ${KAVA_VM_SCRIPT_TIMEOUT}s"
+        echo "KAVA-TAP not ok $n - $label: timed out after ${limit}s"
     elif [ "$rc" != 0 ] && [ "$bad" = 0 ]; then
         n=$((n + 1)); fails=$((fails + 1)); failed=1
         echo "KAVA-TAP not ok $n - $label: exited with status $rc"
@@ -80,6 +94,9 @@ for s in tests/vm/*/*.sh tests/integration/*.sh; do
     fi
     echo "KAVA-NOTE runner: $label took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')s"
 done
+
+[ -z "$left_out" ] ||
+    echo "KAVA-NOTE runner: host-only integration scripts (make vmtest-full runs them here too):$left_out"
 
 # Warnings and oopses are printed below the console's "quiet" level: look here.
 if dmesg | grep -qE 'WARNING: CPU|BUG: |Oops: |Call Trace:'; then
