@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfload.h"
+#include "util.h"
 
 static char refused_prog[128];
 
@@ -72,6 +73,7 @@ void bpfload_describe_failure(int err, char *why, size_t why_size)
 int bpfload_prepare_pin_dir(const char *dir, char *why, size_t why_size)
 {
 	struct statfs sfs;
+	int err;
 
 	if (statfs("/sys/fs/bpf", &sfs) < 0 || sfs.f_type != BPF_FS_MAGIC) {
 		if (mkdir("/sys/fs/bpf", 0700) < 0 && errno != EEXIST) {
@@ -83,9 +85,8 @@ int bpfload_prepare_pin_dir(const char *dir, char *why, size_t why_size)
 			return -errno;
 		}
 	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(why, why_size, "cannot create %s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	err = make_dirs(dir, 0700);
+	if (err < 0)
+		snprintf(why, why_size, "cannot create %s: %s", dir, strerror(-err));
+	return err;
 }
