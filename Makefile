@@ -101,7 +101,8 @@ vmlinux:
 DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
                 pkg-config libfuse3-dev fuse3 libsystemd-dev libcmocka-dev \
                 libclang-rt-14-dev lxcfs procps python3 util-linux \
-                qemu-system-x86 busybox-static cpio kmod linux-perf jq
+                qemu-system-x86 busybox-static cpio kmod linux-perf jq \
+                clang-tidy cppcheck
 
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root (apt-get)"; exit 1; fi
@@ -129,10 +130,8 @@ bench: all $(HELPER_BINS)
 demo: all $(HELPER_BINS)
 	@BUILD=$(BUILD) bash tests/demo.sh
 
-lint:
-	clang-tidy --quiet $(LIB_SRCS) src/main.c -- $(CFLAGS)
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --inline-suppr -Iinclude -Isrc $(LIB_SRCS) src/main.c
+lint: all
+	@BUILD=$(BUILD) CFLAGS='$(CFLAGS)' bash mk/lint.sh $(LIB_SRCS) src/main.c
 
 install: all
 	install -D -m 0755 $(BUILD)/kava $(DESTDIR)$(PREFIX)/bin/kava

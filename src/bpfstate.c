@@ -16,6 +16,7 @@
 #include "bpfstate.h"
 #include "kava.h"
 #include "sched.skel.h"
+#include "util.h"
 
 /* Programs attached to kernel hooks, each pinned as links/<name>. */
 static const char *const attached_progs[] = {
@@ -222,26 +223,27 @@ static int write_initial_config(struct sched_bpf *skel)
 }
 
 /* Open the object and load it, with or without the sysinfo(2) program. */
-static int open_and_load(const struct bpf_object_open_opts *opts, __u32 ncpus, int with_sysinfo,
-			 struct sched_bpf **out)
+/* The loaded skeleton, or NULL with *err set to a negative errno. */
+static struct sched_bpf *open_and_load(const struct bpf_object_open_opts *opts, __u32 ncpus,
+				       int with_sysinfo, int *err)
 {
 	struct sched_bpf *skel;
-	int err;
 
 	bpfload_init_logging();
 	skel = sched_bpf__open_opts(opts);
-	if (!skel)
-		return -errno;
+	if (!skel) {
+		*err = neg_errno_or(-ENOMEM);
+		return NULL;
+	}
 	skel->rodata->nr_cpus = ncpus;
 	if (!with_sysinfo)
 		bpf_program__set_autoload(skel->progs.kava_sysinfo_exit, false);
-	err = sched_bpf__load(skel);
-	if (err < 0) {
+	*err = sched_bpf__load(skel);
+	if (*err < 0) {
 		sched_bpf__destroy(skel);
-		return err;
+		return NULL;
 	}
-	*out = skel;
-	return 0;
+	return skel;
 }
 
 static int load_and_pin(char *why, size_t why_size)
@@ -271,15 +273,15 @@ static int load_and_pin(char *why, size_t why_size)
 	opts.pin_root_path = kava_pin_dir();
 	if (getenv("KAVA_SYSFS_BTF"))
 		opts.btf_custom_path = kava_btf_path();
-	err = open_and_load(&opts, (__u32)ncpus, 1, &skel);
-	if (err < 0 && bpfload_refused_program() &&
+	skel = open_and_load(&opts, (__u32)ncpus, 1, &err);
+	if (!skel && bpfload_refused_program() &&
 	    !strcmp(bpfload_refused_program(), "kava_sysinfo_exit")) {
 		/* kernel lockdown forbids bpf_probe_write_user: do without sysinfo(2) loads */
 		fprintf(stderr, "kava: note: this kernel refuses bpf_probe_write_user (lockdown?): "
 			"sysinfo(2) keeps the host's load averages\n");
-		err = open_and_load(&opts, (__u32)ncpus, 0, &skel);
+		skel = open_and_load(&opts, (__u32)ncpus, 0, &err);
 	}
-	if (err < 0) {
+	if (!skel) {
 		if (err == -EINVAL && errno == EEXIST)
 			err = -EEXIST;
 		bpfload_describe_failure(err, why, why_size);

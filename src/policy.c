@@ -137,7 +137,7 @@ static int probe_prog(int which, const char *cg)
 
 	s = policy_bpf__open();
 	if (!s)
-		return -errno;
+		return neg_errno_or(-ENOMEM);
 	for (m = bpf_object__next_map(s->obj, NULL); m; m = bpf_object__next_map(s->obj, m))
 		bpf_map__set_pin_path(m, NULL);            /* a probe pins nothing */
 	bpf_program__set_autoload(s->progs.kpol_dev, which < 0);
@@ -343,7 +343,7 @@ static int ensure_loaded(int want_lsm, char *why, size_t why_size)
 	opts.pin_root_path = dir;               /* maps pinned by name under it */
 	s = policy_bpf__open_opts(&opts);
 	if (!s) {
-		err = -errno;
+		err = neg_errno_or(-ENOMEM);
 		snprintf(why, why_size, "cannot open the policy BPF object: %s", strerror(-err));
 		return err;
 	}

@@ -3,6 +3,7 @@
 #ifndef KAVA_UTIL_H
 #define KAVA_UTIL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,17 @@ int make_dirs(const char *path, unsigned int mode);
 
 /* Decode mountinfo's \ooo escapes. Returns 0 or -ENAMETOOLONG. */
 int unescape_octal(const char *in, char *out, size_t size);
+
+/*
+ * -errno after a failed call that should have set it, or FALLBACK (a
+ * negative errno) when it did not: an error is never returned as 0.
+ */
+static inline int neg_errno_or(int fallback)
+{
+	int e = errno;
+
+	return e > 0 ? -e : fallback;
+}
 
 /* CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns() reads. */
 uint64_t monotonic_ns(void);

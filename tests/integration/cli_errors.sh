@@ -4,7 +4,8 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
 need_root "not root" "no BTF" "program refused by the kernel" "PATH not a cgroup" \
-    "PATH with .." "cgroup vanished" "table full" "help for every command"
+    "PATH with .." "cgroup vanished" "enable several at once" "table full" \
+    "help for every command"
 
 # expect_error NAME PATTERN CMD...: exit status non-zero, one stderr line matching PATTERN
 expect_error() {
@@ -47,16 +48,34 @@ expect_error "stat of a cgroup not enabled" "is not enabled" "$KAVA" stat "$cg"
 expect_error "disable of a cgroup not enabled" "is not enabled" "$KAVA" disable "$cg"
 expect_error "unknown command" "unknown command" "$KAVA" frobnicate
 
-# The table holds 1024 containers; the next enable fails clearly and changes nothing.
+# Several PATHs at once: all are enabled, or (one bad PATH) none is.
+several=$(new_cgroup several)
+mkdir "$several/a" "$several/b" "$several/c"
+out=$("$KAVA" enable "$several/a" "$several/b" "$several/a" 2>&1); rc=$?
+note "enable a b a: rc=$rc: $(tr '\n' '|' <<<"$out")"
+check "enable several at once" [ $rc = 0 ] && \
+    [ "$(grep -c "^enabled $several/[ab]\$" <<<"$out")" = 2 ] && \
+    grep -q "^$several/a is already enabled\$" <<<"$out"
+expect_error "a bad PATH among several" "no such cgroup" "$KAVA" enable "$several/c" "$several/nope"
+check "a failed enable of several enables none" sh -c "! '$KAVA' list | grep -q ' $several/c\$'"
+"$KAVA" disable "$several/a" >/dev/null && "$KAVA" disable "$several/b" >/dev/null
+rmdir "$several/a" "$several/b" "$several/c"
+
+# The table holds 1024 containers; an enable past that fails clearly and
+# changes nothing, also for the PATHs of the same call that would have fitted.
 "$KAVA" unload
 base=$(new_cgroup full)
 for i in $(seq 1024); do mkdir "$base/c$i"; done
-fails=0
-for i in $(seq 1024); do "$KAVA" enable "$base/c$i" >/dev/null 2>&1 || fails=$((fails + 1)); done
 mkdir "$base/extra"
+"$KAVA" enable $(seq -f "$base/c%g" 1023) >/dev/null 2>&1; first_rc=$?
 expect_error "table full" "^kava: enable: the enabled-cgroup table is full \(1024 containers\)" \
+    "$KAVA" enable "$base/c1024" "$base/extra"
+check "a full table: the call's other PATH is not enabled" [ "$first_rc" = 0 ] && \
+    [ "$("$KAVA" list | wc -l)" = 1023 ]
+"$KAVA" enable "$base/c1024" >/dev/null; last_rc=$?
+expect_error "table full, one PATH" "^kava: enable: the enabled-cgroup table is full \(1024 containers\)" \
     "$KAVA" enable "$base/extra"
-check "1024 enables succeeded before" [ "$fails" = 0 ] && [ "$("$KAVA" list | wc -l)" = 1024 ]
+check "1024 containers fit" [ "$last_rc" = 0 ] && [ "$("$KAVA" list | wc -l)" = 1024 ]
 "$KAVA" unload
 for i in $(seq 1024); do rmdir "$base/c$i"; done
 rmdir "$base/extra"
