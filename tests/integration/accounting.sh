@@ -74,7 +74,7 @@ for t in $(cat "$cg/cgroup.threads"); do
 done
 kava_d=$(jfield "$cg" '.nr_uninterruptible')
 note "kernel sees $kernel_d tasks in D, kava counts $kava_d"
-check "uninterruptible tasks count (3 in D)" [ "$kava_d" = 3 ] && [ "$kernel_d" = 3 ]
+check_all "uninterruptible tasks count (3 in D)" '[ "$kava_d" = 3 ] && [ "$kernel_d" = 3 ]'
 wait "${BG_PIDS[@]}"; BG_PIDS=()
 check "uninterruptible count returns to 0" [ "$(jfield "$cg" '.nr_uninterruptible')" = 0 ]
 
@@ -89,7 +89,7 @@ echo "$mover" > "$(own_cgroup)/cgroup.procs"
 sleep 0.5
 after=$(jfield "$cg" '"\(.nr_running)/\(.nr_threads)"')
 note "running/threads before move $before, after $after"
-check "moved-out task stops counting" [ "$before" = 2/2 ] && [ "$after" = 1/1 ]
+check_all "moved-out task stops counting" '[ "$before" = 2/2 ] && [ "$after" = 1/1 ]'
 kill "${BG_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; BG_PIDS=()
 
 # (e) tasks that existed before kava was loaded are counted
@@ -122,7 +122,7 @@ run_in "$off" "$TASK" spin 2
 wait "${BG_PIDS[@]}"; BG_PIDS=()
 ontime=$(jfield "$on" '([.cpu[] | .user_ns + .system_ns] | add) + .nr_threads + .forks')
 "$KAVA" stat "$off" >/dev/null 2>&1; off_rc=$?
-check "non-enabled cgroup untracked" [ "$ontime" = 0 ] && [ "$off_rc" = 1 ]
+check_all "non-enabled cgroup untracked" '[ "$ontime" = 0 ] && [ "$off_rc" = 1 ]'
 
 # (g) state survives the agent being stopped and started
 cg=$(new_cgroup restart)
@@ -142,8 +142,8 @@ sleep 1
 s3=$(jfield "$cg" '"\(.load_samples) \(.loadavg[0])"')
 kill -TERM "$agent"; wait "$agent"; agent2_rc=$?
 note "samples/load after stop: $s1, 6 s later: $s2, after restart: $s3"
-check "accounting continues without agent" [ "$agent_rc" = 0 ] && [ "${s2% *}" -gt "${s1% *}" ]
-check "state survives agent restart" [ "$agent2_rc" = 0 ] && [ "${s3% *}" -ge "${s2% *}" ] && [ "${s3#* }" -gt 0 ]
+check_all "accounting continues without agent" '[ "$agent_rc" = 0 ] && [ "${s2% *}" -gt "${s1% *}" ]'
+check_all "state survives agent restart" '[ "$agent2_rc" = 0 ] && [ "${s3% *}" -ge "${s2% *}" ] && [ "${s3#* }" -gt 0 ]'
 
 # forks, last pid (as the container's own pid namespace numbers it), switches, waits
 cg=$(new_cgroup forks)
@@ -151,13 +151,13 @@ cg=$(new_cgroup forks)
 last=$(sh -c 'echo $$ > "$1/cgroup.procs"; for i in $(seq 20); do /bin/true; done; /bin/true & echo $!; wait' sh "$cg")
 read -r forks lastpid <<<"$(jfield "$cg" '"\(.forks) \(.last_pid)"')"
 note "forks $forks, last pid $lastpid (shell saw $last)"
-check "forks and last pid" [ "$forks" -ge 21 ] && [ "$lastpid" = "$last" ]
+check_all "forks and last pid" '[ "$forks" -ge 21 ] && [ "$lastpid" = "$last" ]'
 nslast=$(sh -c 'echo $$ > "$1/cgroup.procs"; exec unshare --pid --fork sh -c "/bin/true; /bin/true & echo \$!; wait"' sh "$cg")
 lastpid=$(jfield "$cg" .last_pid)
 note "in a new pid namespace the shell saw $nslast, kava last pid $lastpid"
-check "last pid in the container pid namespace" [ "$lastpid" = "$nslast" ] && [ "$lastpid" -lt 10 ]
+check_all "last pid in the container pid namespace" '[ "$lastpid" = "$nslast" ] && [ "$lastpid" -lt 10 ]'
 before=$(jfield "$cg" '"\(.switches) \(.runq_wait_ns.hist_log2 | add)"')
 sh -c 'echo $$ > "$1/cgroup.procs"; exec taskset -c 0 "$2" pingpong 2000' sh "$cg" "$TASK" >/dev/null
 read -r sw waits p50 p99 <<<"$(jfield "$cg" '"\(.switches) \(.runq_wait_ns.hist_log2 | add) \(.runq_wait_ns.p50) \(.runq_wait_ns.p99)"')"
 note "switches/waits before ping-pong: $before; after: $sw/$waits, wait p50 ${p50} ns p99 ${p99} ns"
-check "switches and run-queue waits" [ $((sw - ${before% *})) -ge 4000 ] && [ $((waits - ${before#* })) -ge 4000 ] && [ "$p50" -le "$p99" ] && [ "$p99" -gt 0 ]
+check_all "switches and run-queue waits" '[ $((sw - ${before% *})) -ge 4000 ] && [ $((waits - ${before#* })) -ge 4000 ] && [ "$p50" -le "$p99" ] && [ "$p99" -gt 0 ]'

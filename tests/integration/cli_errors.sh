@@ -53,9 +53,7 @@ several=$(new_cgroup several)
 mkdir "$several/a" "$several/b" "$several/c"
 out=$("$KAVA" enable "$several/a" "$several/b" "$several/a" 2>&1); rc=$?
 note "enable a b a: rc=$rc: $(tr '\n' '|' <<<"$out")"
-check "enable several at once" [ $rc = 0 ] && \
-    [ "$(grep -c "^enabled $several/[ab]\$" <<<"$out")" = 2 ] && \
-    grep -q "^$several/a is already enabled\$" <<<"$out"
+check_all "enable several at once" '[ $rc = 0 ] && [ "$(grep -c "^enabled $several/[ab]\$" <<<"$out")" = 2 ] && grep -q "^$several/a is already enabled\$" <<<"$out"'
 expect_error "a bad PATH among several" "no such cgroup" "$KAVA" enable "$several/c" "$several/nope"
 check "a failed enable of several enables none" sh -c "! '$KAVA' list | grep -q ' $several/c\$'"
 "$KAVA" disable "$several/a" >/dev/null && "$KAVA" disable "$several/b" >/dev/null
@@ -67,15 +65,14 @@ rmdir "$several/a" "$several/b" "$several/c"
 base=$(new_cgroup full)
 for i in $(seq 1024); do mkdir "$base/c$i"; done
 mkdir "$base/extra"
-"$KAVA" enable $(seq -f "$base/c%g" 1023) >/dev/null 2>&1; first_rc=$?
+"$KAVA" enable $(for i in $(seq 1023); do echo "$base/c$i"; done) >/dev/null 2>&1; first_rc=$?
 expect_error "table full" "^kava: enable: the enabled-cgroup table is full \(1024 containers\)" \
     "$KAVA" enable "$base/c1024" "$base/extra"
-check "a full table: the call's other PATH is not enabled" [ "$first_rc" = 0 ] && \
-    [ "$("$KAVA" list | wc -l)" = 1023 ]
+check_all "a full table: the call's other PATH is not enabled" '[ "$first_rc" = 0 ] && [ "$("$KAVA" list | wc -l)" = 1023 ]'
 "$KAVA" enable "$base/c1024" >/dev/null; last_rc=$?
 expect_error "table full, one PATH" "^kava: enable: the enabled-cgroup table is full \(1024 containers\)" \
     "$KAVA" enable "$base/extra"
-check "1024 containers fit" [ "$last_rc" = 0 ] && [ "$("$KAVA" list | wc -l)" = 1024 ]
+check_all "1024 containers fit" '[ "$last_rc" = 0 ] && [ "$("$KAVA" list | wc -l)" = 1024 ]'
 "$KAVA" unload
 for i in $(seq 1024); do rmdir "$base/c$i"; done
 rmdir "$base/extra"

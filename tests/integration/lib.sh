@@ -16,6 +16,12 @@ check() {                      # check NAME COMMAND...: ok when the command succ
     local name=$1; shift
     if "$@"; then ok "$name"; else nok "$name"; fi
 }
+# check_all NAME 'CONDITION': ok when the shell condition holds. The condition
+# is one quoted string evaluated in this shell, so `[ a ] && [ b ]` tests both
+# (with plain check, the && would apply to check's own status instead).
+check_all() {
+    if eval "$2"; then ok "$1"; else nok "$1"; fi
+}
 
 # Skip every test of a file at once: skip_all "reason" name1 name2 ...
 skip_all() {

@@ -89,10 +89,10 @@ for o in "${outs[@]}"; do
     rm -f "$o"
 done
 note "$total reads, $fails failed, $mism host mismatches, slowest read ${worst}s, $k churn rounds"
-check "no failed read under churn" [ "$fails" = 0 ] && [ "$total" -gt 1000 ]
+check_all "no failed read under churn" '[ "$fails" = 0 ] && [ "$total" -gt 1000 ]'
 check "outside readers get host files" [ "$mism" = 0 ]
 check "no reader blocked" python3 -c "import sys; sys.exit(0 if $worst < 5 else 1)"
 kill -TERM "$agent"; wait "$agent"; rc=$?
 grep -E "ERROR: (Leak|Address)Sanitizer|runtime error" "$log" | head -5 | sed 's/^/# /'
-check "agent clean under ASan/LSan" [ $rc = 0 ] && ! grep -qE "ERROR: (Leak|Address)Sanitizer|runtime error" "$log"
+check_all "agent clean under ASan/LSan" '[ $rc = 0 ] && ! grep -qE "ERROR: (Leak|Address)Sanitizer|runtime error" "$log"'
 rm -f "$log"; rmdir "$VIEW" 2>/dev/null
