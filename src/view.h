@@ -48,6 +48,15 @@ void view_source_free(struct view_source *src);
 int view_content(const struct view_source *src, enum view_file_id file,
 		 const struct kava_owner *owner, pid_t reader, char **out, size_t *len);
 
+/*
+ * cpuN/topology/<file> as `owner` sees it: rendered for a container, the
+ * host's own file for the host. -ENXIO when the container sees no CPU `cpu`;
+ * -ENOENT, as for view_content(), when the container vanished meanwhile.
+ */
+int view_topology_content(const struct view_source *src, const struct kava_owner *owner,
+			  pid_t reader, int cpu, const struct topology_file *file, char **out,
+			  size_t *len);
+
 /* How many CPUs the container sees (cpu0..cpuN-1 directories). */
 int view_visible_cpus(const struct view_source *src, const struct kava_owner *owner, pid_t reader);
 

@@ -403,6 +403,36 @@ int view_content(const struct view_source *src, enum view_file_id file,
 	return err;
 }
 
+int view_topology_content(const struct view_source *src, const struct kava_owner *owner,
+			  pid_t reader, int cpu, const struct topology_file *file, char **out,
+			  size_t *len)
+{
+	char host_path[128];
+	struct cpuset visible;
+	struct container *c;
+	int err, n;
+
+	if (owner->slot == KAVA_NO_SLOT) {
+		view_topology_host_path(cpu, file, host_path, sizeof(host_path));
+		return read_file(host_path, out, len);
+	}
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	err = locate(src, owner, reader, c);
+	if (!err)
+		err = visible_cpus(c, &visible);
+	if (!err) {
+		n = cpuset_count(&visible);
+		/* a CPU the container does not see (its cpuset shrank since readdir) */
+		err = cpu < n ? render_cpu_topology(file->value, cpu, n, out, len) : -ENXIO;
+	}
+	if (err == -ENOENT)
+		forget_paths(src, owner->slot);
+	free(c);
+	return err;
+}
+
 int view_visible_cpus(const struct view_source *src, const struct kava_owner *owner, pid_t reader)
 {
 	struct cpuset visible;

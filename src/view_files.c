@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The virtual files kava serves, laid out like LXCFS's tree. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,16 +47,55 @@ int view_is_dir(const char *path)
 	return 0;
 }
 
-int view_cpu_dir_index(const char *path)
+/* The files lscpu, hwloc and the JVM read; cluster_* are left out (x86 has none). */
+const struct topology_file topology_files[TOPOLOGY_FILE_COUNT] = {
+	{ "core_id", TOPO_CPU_ID },
+	{ "physical_package_id", TOPO_ZERO },
+	{ "die_id", TOPO_ZERO },
+	{ "thread_siblings", TOPO_SELF_MASK },
+	{ "thread_siblings_list", TOPO_SELF_LIST },
+	{ "core_cpus", TOPO_SELF_MASK },
+	{ "core_cpus_list", TOPO_SELF_LIST },
+	{ "core_siblings", TOPO_ALL_MASK },
+	{ "core_siblings_list", TOPO_ALL_LIST },
+	{ "package_cpus", TOPO_ALL_MASK },
+	{ "package_cpus_list", TOPO_ALL_LIST },
+	{ "die_cpus", TOPO_ALL_MASK },
+	{ "die_cpus_list", TOPO_ALL_LIST },
+};
+
+enum cpu_path_kind view_cpu_path(const char *path, int *cpu, const struct topology_file **file)
 {
 	size_t n = strlen(VIEW_CPU_DIR "/cpu");
 	char *end;
 	long v;
+	int i;
 
-	if (strncmp(path, VIEW_CPU_DIR "/cpu", n) || !path[n] || path[n] < '0' || path[n] > '9')
-		return -1;
+	if (strncmp(path, VIEW_CPU_DIR "/cpu", n) || path[n] < '0' || path[n] > '9')
+		return CPU_PATH_NONE;
 	v = strtol(path + n, &end, 10);
-	if (*end || v < 0 || v > 65535)
-		return -1;
-	return (int)v;
+	if (v < 0 || v >= KAVA_MAX_CPUS || (path[n] == '0' && end != path + n + 1))
+		return CPU_PATH_NONE;	/* "cpu01" is not a CPU */
+	*cpu = (int)v;
+	if (!*end)
+		return CPU_PATH_DIR;
+	if (strncmp(end, "/topology", 9))
+		return CPU_PATH_NONE;
+	end += 9;
+	if (!*end)
+		return CPU_PATH_TOPOLOGY_DIR;
+	if (*end++ != '/')
+		return CPU_PATH_NONE;
+	for (i = 0; i < TOPOLOGY_FILE_COUNT; i++) {
+		if (!strcmp(end, topology_files[i].name)) {
+			*file = &topology_files[i];
+			return CPU_PATH_TOPOLOGY_FILE;
+		}
+	}
+	return CPU_PATH_NONE;
+}
+
+void view_topology_host_path(int cpu, const struct topology_file *file, char *out, size_t size)
+{
+	snprintf(out, size, "/sys/devices/system/cpu/cpu%d/topology/%s", cpu, file->name);
 }

@@ -6,6 +6,9 @@
 #ifndef KAVA_VIEW_FILES_H
 #define KAVA_VIEW_FILES_H
 
+#include <stddef.h>
+#include "render/render.h"
+
 enum view_file_id {
 	VF_MEMINFO,
 	VF_CPUINFO,
@@ -43,7 +46,26 @@ const struct view_file *view_file_by_path(const char *path);
 /* Is `path` one of view_dirs? */
 int view_is_dir(const char *path);
 
-/* "sys/devices/system/cpu/cpuN" -> N, or -1. */
-int view_cpu_dir_index(const char *path);
+/* The files of each cpuN/topology directory (their text: render_cpu_topology()). */
+struct topology_file {
+	const char *name;          /* "thread_siblings" */
+	enum topology_value value;
+};
+#define TOPOLOGY_FILE_COUNT 13
+extern const struct topology_file topology_files[TOPOLOGY_FILE_COUNT];
+
+/* What a path beneath VIEW_CPU_DIR/cpuN is. */
+enum cpu_path_kind {
+	CPU_PATH_NONE = -1,        /* not a per-CPU path */
+	CPU_PATH_DIR,              /* cpuN */
+	CPU_PATH_TOPOLOGY_DIR,     /* cpuN/topology */
+	CPU_PATH_TOPOLOGY_FILE,    /* cpuN/topology/<topology_files[i].name> */
+};
+
+/* Classify `path` (no leading slash); sets *cpu, and *file for a topology file. */
+enum cpu_path_kind view_cpu_path(const char *path, int *cpu, const struct topology_file **file);
+
+/* The host's own file for a topology file of host CPU `cpu` (readers outside containers). */
+void view_topology_host_path(int cpu, const struct topology_file *file, char *out, size_t size);
 
 #endif

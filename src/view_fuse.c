@@ -58,14 +58,24 @@ static int reader_owner(struct kava_owner *owner)
 
 static int view_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
+	const struct topology_file *tf;
 	const struct view_file *vf;
+	enum cpu_path_kind kind;
+	int cpu;
 
 	(void)fi;
 	memset(st, 0, sizeof(*st));
 	path++;	/* skip the leading '/' */
-	if (view_is_dir(path) || view_cpu_dir_index(path) >= 0) {
+	kind = view_cpu_path(path, &cpu, &tf);
+	if (view_is_dir(path) || kind == CPU_PATH_DIR || kind == CPU_PATH_TOPOLOGY_DIR) {
 		st->st_mode = S_IFDIR | 0555;
 		st->st_nlink = 2;
+		return 0;
+	}
+	if (kind == CPU_PATH_TOPOLOGY_FILE) {
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+		st->st_size = 4096;	/* as sysfs reports every attribute */
 		return 0;
 	}
 	if ((vf = view_file_by_path(path)) != NULL) {
@@ -99,6 +109,31 @@ static int fill_cpu_dirs(void *buf, fuse_fill_dir_t filler)
 	return 0;
 }
 
+/* cpuN holds topology/, which holds the topology files. */
+static int fill_cpu_path(const char *path, void *buf, fuse_fill_dir_t filler)
+{
+	const struct topology_file *tf;
+	int cpu, i;
+
+	switch (view_cpu_path(path, &cpu, &tf)) {
+	case CPU_PATH_DIR:
+		filler(buf, ".", NULL, 0, 0);
+		filler(buf, "..", NULL, 0, 0);
+		filler(buf, "topology", NULL, 0, 0);
+		return 0;
+	case CPU_PATH_TOPOLOGY_DIR:
+		filler(buf, ".", NULL, 0, 0);
+		filler(buf, "..", NULL, 0, 0);
+		for (i = 0; i < TOPOLOGY_FILE_COUNT; i++)
+			filler(buf, topology_files[i].name, NULL, 0, 0);
+		return 0;
+	case CPU_PATH_TOPOLOGY_FILE:
+		return -ENOTDIR;
+	default:
+		return -ENOENT;
+	}
+}
+
 static int view_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
 			struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
@@ -110,7 +145,7 @@ static int view_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 	(void)flags;
 	path++;
 	if (!view_is_dir(path))
-		return view_cpu_dir_index(path) >= 0 ? 0 : -ENOENT;
+		return fill_cpu_path(path, buf, filler);
 	plen = strlen(path);
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
@@ -133,15 +168,27 @@ static int view_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
 	return 0;
 }
 
+/* The text of the view's file at `path` (no leading slash) for `owner`. */
+static int content_for(const char *path, const struct kava_owner *owner, char **text, size_t *len)
+{
+	const struct view_file *vf = view_file_by_path(path);
+	const struct topology_file *tf;
+	pid_t reader = fuse_get_context()->pid;
+	int cpu;
+
+	if (vf)
+		return view_content(source(), vf->id, owner, reader, text, len);
+	if (view_cpu_path(path, &cpu, &tf) == CPU_PATH_TOPOLOGY_FILE)
+		return view_topology_content(source(), owner, reader, cpu, tf, text, len);
+	return -ENOENT;
+}
+
 static int view_open(const char *path, struct fuse_file_info *fi)
 {
-	const struct view_file *vf = view_file_by_path(path + 1);
 	struct kava_owner owner;
 	struct snapshot *snap;
 	int err;
 
-	if (!vf)
-		return -ENOENT;
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
 		return -EROFS;
 	snap = calloc(1, sizeof(*snap));
@@ -150,13 +197,15 @@ static int view_open(const char *path, struct fuse_file_info *fi)
 	err = reader_owner(&owner);
 	if (err < 0)
 		goto fail;
-	err = view_content(source(), vf->id, &owner, fuse_get_context()->pid, &snap->text, &snap->len);
+	path++;
+	err = content_for(path, &owner, &snap->text, &snap->len);
 	if (err == -ENOENT && owner.slot != KAVA_NO_SLOT) {
 		/* the container went away while we looked: the host's view, never an error */
 		owner.slot = KAVA_NO_SLOT;
-		err = view_content(source(), vf->id, &owner, fuse_get_context()->pid, &snap->text,
-				   &snap->len);
+		err = content_for(path, &owner, &snap->text, &snap->len);
 	}
+	if (err == -ENXIO)
+		err = -ENOENT;	/* a CPU this container does not see */
 	if (err < 0)
 		goto fail;
 	fi->fh = (uint64_t)(uintptr_t)snap;

@@ -103,18 +103,66 @@ static pid_t some_pid_of(const struct view_source *src, uint64_t cgroup_id)
 	return pid;
 }
 
+static int remove_tree(int parent, const char *name);
+
+static int write_topology(const char *cdir, int cpu, int ncpus)
+{
+	char path[PATH_MAX];
+	int f, err;
+
+	snprintf(path, sizeof(path), VIEW_CPU_DIR "/cpu%d/topology", cpu);
+	err = mkdirs(cdir, path);
+	for (f = 0; f < TOPOLOGY_FILE_COUNT && !err; f++) {
+		char *text = NULL;
+		size_t len = 0;
+
+		err = render_cpu_topology(topology_files[f].value, cpu, ncpus, &text, &len);
+		if (!err && snprintf(path, sizeof(path), "%s/" VIEW_CPU_DIR "/cpu%d/topology/%s", cdir,
+				     cpu, topology_files[f].name) >= (int)sizeof(path))
+			err = -ENAMETOOLONG;
+		if (!err)
+			err = write_in_place(path, text, len);
+		free(text);
+	}
+	return err;
+}
+
+/*
+ * Does cpu0's last topology file already say ncpus? cpu0 is written last, so
+ * then every cpuN/topology is current and the period needs no writes.
+ */
+static int topology_current(const char *cdir, int ncpus)
+{
+	const struct topology_file *last = &topology_files[TOPOLOGY_FILE_COUNT - 1];
+	char path[PATH_MAX], *want = NULL, *have = NULL;
+	size_t want_len = 0, have_len = 0;
+	int same;
+
+	if (snprintf(path, sizeof(path), "%s/" VIEW_CPU_DIR "/cpu0/topology/%s", cdir,
+		     last->name) >= (int)sizeof(path) ||
+	    render_cpu_topology(last->value, 0, ncpus, &want, &want_len) < 0)
+		return 0;
+	same = read_file(path, &have, &have_len) == 0 && have_len == want_len &&
+	       !memcmp(have, want, want_len);
+	free(want);
+	free(have);
+	return same;
+}
+
+/* cpu0..cpuN-1 with their topology files; directories past N go. */
 static int sync_cpu_dirs(const char *cdir, int ncpus)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
-	DIR *d;
 	int i, err;
+	DIR *d;
 
-	for (i = 0; i < ncpus; i++) {
-		snprintf(path, sizeof(path), VIEW_CPU_DIR "/cpu%d", i);
-		err = mkdirs(cdir, path);
-		if (err < 0)
-			return err;
+	if (!topology_current(cdir, ncpus)) {
+		for (i = ncpus - 1; i >= 0; i--) {
+			err = write_topology(cdir, i, ncpus);
+			if (err < 0)
+				return err;
+		}
 	}
 	if (snprintf(path, sizeof(path), "%s/" VIEW_CPU_DIR, cdir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
@@ -125,7 +173,7 @@ static int sync_cpu_dirs(const char *cdir, int ncpus)
 		int n;
 
 		if (sscanf(de->d_name, "cpu%d", &n) == 1 && n >= ncpus)
-			unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+			remove_tree(dirfd(d), de->d_name);
 	}
 	closedir(d);
 	return 0;

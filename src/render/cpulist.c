@@ -83,6 +83,32 @@ void cpuset_format(const struct cpuset *set, struct kbuf *out)
 	kbuf_printf(out, "\n");
 }
 
+/*
+ * The kernel's cpumask file format (bitmap_string() in lib/vsprintf.c):
+ * 32-bit chunks in hex, most significant first, comma separated; the first
+ * chunk is padded to the width of the bits left over, the others to 8 digits.
+ */
+void cpuset_format_mask(const struct cpuset *set, int nbits, struct kbuf *out)
+{
+	int chunk_bits, start, bit;
+
+	if (nbits < 1)
+		nbits = 1;
+	if (nbits > KAVA_MAX_CPUS)
+		nbits = KAVA_MAX_CPUS;
+	chunk_bits = nbits % 32 ? nbits % 32 : 32;
+	for (start = (nbits + 31) / 32 * 32 - 32; start >= 0; start -= 32) {
+		unsigned int val = 0;
+
+		for (bit = 0; bit < chunk_bits; bit++)
+			if (cpuset_has(set, start + bit))
+				val |= 1U << bit;
+		kbuf_printf(out, "%s%0*x", start + 32 < nbits ? "," : "", (chunk_bits + 3) / 4, val);
+		chunk_bits = 32;
+	}
+	kbuf_printf(out, "\n");
+}
+
 void cpuset_visible(const struct cpuset *effective, int64_t quota_us, uint64_t period_us,
 		    struct cpuset *visible)
 {

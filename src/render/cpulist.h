@@ -14,6 +14,8 @@ struct cpuset {
 /* Parse a cpulist; surrounding whitespace allowed, empty means empty. -EINVAL on bad text. */
 int cpuset_parse(const char *text, struct cpuset *set);
 void cpuset_format(const struct cpuset *set, struct kbuf *out);   /* "0-3,8\n" */
+/* "f,ffffffff\n": a cpumask file (thread_siblings) for nbits possible CPUs */
+void cpuset_format_mask(const struct cpuset *set, int nbits, struct kbuf *out);
 int cpuset_count(const struct cpuset *set);
 int cpuset_has(const struct cpuset *set, int cpu);
 void cpuset_add(struct cpuset *set, int cpu);

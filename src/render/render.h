@@ -57,4 +57,19 @@ int render_swaps(const char *host, const struct mem_limits *m, char **out, size_
 /* sys/devices/system/cpu/{online,possible,present}: 0..n-1 of the visible CPUs. */
 int render_cpu_range(int n_visible, char **out, size_t *len);
 
+/*
+ * sys/devices/system/cpu/cpuN/topology/<file> for visible CPU `cpu` of
+ * `count`, in the model render_cpuinfo() prints: one package (and die), one
+ * core per visible CPU, one thread per core. Masks are as wide as `count`.
+ */
+enum topology_value {
+	TOPO_CPU_ID,       /* core_id: the CPU's own number */
+	TOPO_ZERO,         /* physical_package_id, die_id */
+	TOPO_SELF_MASK,    /* thread_siblings, core_cpus: this CPU */
+	TOPO_SELF_LIST,
+	TOPO_ALL_MASK,     /* core_siblings, package_cpus, die_cpus: every visible CPU */
+	TOPO_ALL_LIST,
+};
+int render_cpu_topology(enum topology_value value, int cpu, int count, char **out, size_t *len);
+
 #endif

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # The /proc view as real clients see it: a container limited to 512 MiB and
 # one CPU, the view bind-mounted over /proc in a private mount namespace by
-# `kava mount`, and free, uptime, top, nproc, getconf, python, cat and ps
-# run inside it. Then the same through the tmpfs view, which must survive
+# `kava mount`, and free, uptime, top, nproc, getconf, lscpu, python, cat
+# and ps run inside it. Then the same through the tmpfs view, which must survive
 # kava stopping.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
-T="free total is the limit;nproc --all is 1;getconf ONLN and CONF are 1;python cpu_count is 1;python loadavg is kava's;cpuinfo has one processor;uptime shows kava's load;top shows 512 MiB;ps aux works;host reader gets host files;one open is one snapshot;kava umount restores /proc;tmpfs view inside the container;tmpfs view survives kava stopping;disabled container falls back to host view;agent stops while its view is mounted in a container"
+T="free total is the limit;nproc --all is 1;getconf ONLN and CONF are 1;python cpu_count is 1;python loadavg is kava's;cpuinfo has one processor;lscpu: 1 CPU, 1 thread per core, 1 core, 1 socket;lscpu of a 2-CPU container: 1 thread per core, 2 cores, 1 socket;uptime shows kava's load;top shows 512 MiB;ps aux works;host reader gets host files;one open is one snapshot;kava umount restores /proc;tmpfs view inside the container;tmpfs view survives kava stopping;lscpu through the tmpfs view;disabled container falls back to host view;agent stops while its view is mounted in a container"
 IFS=';' read -r -a NAMES <<<"$T"
 need_root "${NAMES[@]}"
-for tool in free uptime top nproc getconf python3 ps unshare nsenter; do
+for tool in free uptime top nproc getconf lscpu python3 ps unshare nsenter; do
     command -v $tool >/dev/null || skip_all "$tool not installed" "${NAMES[@]}"
 done
 [ -e /dev/fuse ] || skip_all "no /dev/fuse" "${NAMES[@]}"
@@ -63,6 +63,21 @@ else
     skip "python loadavg is kava's" "sysinfo(2) cannot be virtualized: this kernel refuses bpf_probe_write_user (lockdown)"
 fi
 check "cpuinfo has one processor" [ "$(inside grep -c ^processor /proc/cpuinfo)" = 1 ]
+# lscpu counts threads, cores and sockets from cpuN/topology
+topo() { awk -F: '/^(CPU\(s\)|Thread\(s\) per core|Core\(s\) per socket|Socket\(s\)):/ { gsub(/ /, "", $2); printf "%s/", $2 }'; }
+lscpu_in=$(inside lscpu | topo)
+note "lscpu inside (CPUs/threads per core/cores per socket/sockets): $lscpu_in"
+check "lscpu: 1 CPU, 1 thread per core, 1 core, 1 socket" [ "$lscpu_in" = 1/1/1/1/ ]
+if [ "$(nproc --all)" -ge 2 ] && cg2=$(new_container two "$MEM" 0-1); then
+    "$KAVA" enable "$cg2" >/dev/null
+    # lscpu --sysroot reads DIR/proc/cpuinfo and DIR/sys/devices/system/cpu: the view's own layout
+    lscpu_two=$(sh -c "$(join_script "$cg2")"' && exec lscpu --sysroot "$1"' sh "$VIEW" | topo)
+    note "lscpu of the 2-CPU container: $lscpu_two"
+    check "lscpu of a 2-CPU container: 1 thread per core, 2 cores, 1 socket" [ "$lscpu_two" = 2/1/2/1/ ]
+    "$KAVA" disable "$cg2" >/dev/null
+else
+    skip "lscpu of a 2-CPU container: 1 thread per core, 2 cores, 1 socket" "needs a host with 2 CPUs or more"
+fi
 check "uptime shows kava's load" [ $up_ok = 0 ]
 topmem=$(inside top -b -n 1 | awk '/Mem *:/ { print; exit }')
 note "top: $topmem"
@@ -72,7 +87,8 @@ check "ps aux works" grep -q "sleep 300" <<<"$psout"
 
 # outside every container: the host's files byte for byte (stable ones)
 same=0
-for f in proc/swaps sys/devices/system/cpu/online sys/devices/system/cpu/possible proc/cpuinfo; do
+for f in proc/swaps sys/devices/system/cpu/online sys/devices/system/cpu/possible proc/cpuinfo \
+         sys/devices/system/cpu/cpu0/topology/core_siblings sys/devices/system/cpu/cpu0/topology/thread_siblings_list; do
     cmp -s "$VIEW/$f" "/${f}" || { [ "$f" = proc/cpuinfo ] && cmp -s <(grep -v MHz "$VIEW/$f") <(grep -v MHz /proc/cpuinfo); } || { note "differs: $f: $(head -c 80 "$VIEW/$f" | tr "\n" " ") vs $(head -c 80 "/$f" | tr "\n" " ")"; same=1; }
 done
 [ "$(awk '/^MemTotal/ {print $2}' "$VIEW/proc/meminfo")" = "$(awk '/^MemTotal/ {print $2}' /proc/meminfo)" ] || same=1
@@ -108,6 +124,7 @@ id=$("$KAVA" stat "$cg" --json | python3 -c 'import json,sys; print(json.load(sy
 wait_for 10 test -s "$TVIEW/$id/proc/meminfo"
 "$KAVA" mount --mount "$TVIEW" "$holder" >/dev/null
 check "tmpfs view inside the container" [ "$(inside free -b | awk '/^Mem:/ { print $2 }')" = "$MEM" ]
+check "lscpu through the tmpfs view" [ "$(inside lscpu | topo)" = 1/1/1/1/ ]
 kill -TERM "$tagent"; wait "$tagent"
 sleep 1.5
 mem_inside=$(inside free -b | awk '/^Mem:/ { print $2 }')

@@ -17,6 +17,7 @@
 
 #include "render/render.h"
 #include "util.h"
+#include "view_files.h"
 
 #define FIX "tests/fixtures/render/"
 #define MiB (1024ull * 1024)
@@ -355,6 +356,112 @@ static void loadavg_and_small_files(void **state)
 	free(f);
 }
 
+static char *mask_of(const char *list, int nbits)
+{
+	struct kbuf b = { 0 };
+	struct cpuset s;
+	char *out;
+	size_t len;
+
+	assert_int_equal(cpuset_parse(list, &s), 0);
+	cpuset_format_mask(&s, nbits, &b);
+	assert_int_equal(kbuf_finish(&b, &out, &len), 0);
+	return out;
+}
+
+/* The kernel's cpumask text, as this host's sysfs and bitmap_string() print it. */
+static void cpumask_files(void **state)
+{
+	static const struct { const char *list; int nbits; const char *text; } cases[] = {
+		{ "0-1", 2, "3\n" },
+		{ "0", 2, "1\n" },
+		{ "0", 1, "1\n" },
+		{ "5", 8, "20\n" },
+		{ "0-31", 32, "ffffffff\n" },
+		{ "32", 33, "1,00000000\n" },
+		{ "0-35", 36, "f,ffffffff\n" },
+		{ "0-63", 64, "ffffffff,ffffffff\n" },
+		{ "1,33", 64, "00000002,00000002\n" },
+		{ "0", 96, "00000000,00000000,00000001\n" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = mask_of(cases[i].list, cases[i].nbits);
+
+		assert_string_equal(out, cases[i].text);
+		free(out);
+	}
+}
+
+static char *topology(const char *name, int cpu, int count)
+{
+	const struct topology_file *tf = NULL;
+	char path[128], *out = NULL;
+	size_t len;
+	int c = -1;
+
+	snprintf(path, sizeof(path), VIEW_CPU_DIR "/cpu%d/topology/%s", cpu, name);
+	assert_int_equal(view_cpu_path(path, &c, &tf), CPU_PATH_TOPOLOGY_FILE);
+	assert_int_equal(c, cpu);
+	assert_int_equal(render_cpu_topology(tf->value, cpu, count, &out, &len), 0);
+	assert_int_equal(len, strlen(out));
+	return out;
+}
+
+/* One package, one core per visible CPU, one thread per core (cpuinfo's model). */
+static void cpu_topology_files(void **state)
+{
+	static const struct { const char *name; int cpu, count; const char *text; } cases[] = {
+		{ "core_id", 2, 4, "2\n" },
+		{ "physical_package_id", 2, 4, "0\n" },
+		{ "die_id", 3, 4, "0\n" },
+		{ "thread_siblings", 2, 4, "4\n" },
+		{ "thread_siblings_list", 2, 4, "2\n" },
+		{ "core_cpus", 0, 1, "1\n" },
+		{ "core_cpus_list", 39, 40, "39\n" },
+		{ "core_siblings", 1, 4, "f\n" },
+		{ "core_siblings_list", 1, 4, "0-3\n" },
+		{ "package_cpus", 0, 40, "ff,ffffffff\n" },
+		{ "package_cpus_list", 0, 1, "0\n" },
+		{ "die_cpus", 5, 6, "3f\n" },
+		{ "die_cpus_list", 5, 6, "0-5\n" },
+	};
+	const struct topology_file *tf = NULL;
+	char *out = NULL;
+	size_t i, len;
+	int cpu = -1;
+
+	(void)state;
+	assert_int_equal(sizeof(cases) / sizeof(cases[0]), TOPOLOGY_FILE_COUNT);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		out = topology(cases[i].name, cases[i].cpu, cases[i].count);
+		assert_string_equal(out, cases[i].text);
+		free(out);
+	}
+	/* a CPU past the count, or no CPUs, is refused rather than invented */
+	assert_int_equal(render_cpu_topology(TOPO_CPU_ID, 4, 4, &out, &len), -EINVAL);
+	assert_int_equal(render_cpu_topology(TOPO_ALL_MASK, 0, 0, &out, &len), -EINVAL);
+	assert_int_equal(render_cpu_topology(TOPO_SELF_LIST, -1, 4, &out, &len), -EINVAL);
+
+	assert_int_equal(view_cpu_path(VIEW_CPU_DIR "/cpu12", &cpu, &tf), CPU_PATH_DIR);
+	assert_int_equal(cpu, 12);
+	assert_int_equal(view_cpu_path(VIEW_CPU_DIR "/cpu0/topology", &cpu, &tf),
+			 CPU_PATH_TOPOLOGY_DIR);
+	assert_int_equal(cpu, 0);
+	assert_int_equal(view_cpu_path(VIEW_CPU_DIR "/cpu01", &cpu, &tf), CPU_PATH_NONE);
+	assert_int_equal(view_cpu_path(VIEW_CPU_DIR "/cpu", &cpu, &tf), CPU_PATH_NONE);
+	assert_int_equal(view_cpu_path(VIEW_CPU_DIR "/cpu1x", &cpu, &tf), CPU_PATH_NONE);
+	assert_int_equal(view_cpu_path(VIEW_CPU_DIR "/cpu1024", &cpu, &tf), CPU_PATH_NONE);
+	assert_int_equal(view_cpu_path(VIEW_CPU_DIR "/cpu1/topologyx", &cpu, &tf), CPU_PATH_NONE);
+	assert_int_equal(view_cpu_path(VIEW_CPU_DIR "/cpu1/topology/", &cpu, &tf), CPU_PATH_NONE);
+	assert_int_equal(view_cpu_path(VIEW_CPU_DIR "/cpu1/topology/cluster_id", &cpu, &tf),
+			 CPU_PATH_NONE);
+	assert_int_equal(view_cpu_path(VIEW_CPU_DIR "/cpu1/cache", &cpu, &tf), CPU_PATH_NONE);
+	assert_int_equal(view_cpu_path(VIEW_CPU_DIR "/online", &cpu, &tf), CPU_PATH_NONE);
+}
+
 static void swaps_follow_the_limit(void **state)
 {
 	char *host = fixture("swaps.host"), *out = NULL;
@@ -413,6 +520,8 @@ int main(void)
 		cmocka_unit_test(meminfo_unlimited_keeps_host_total),
 		cmocka_unit_test(memory_stat_v1_maps_onto_v2),
 		cmocka_unit_test(cpulists),
+		cmocka_unit_test(cpumask_files),
+		cmocka_unit_test(cpu_topology_files),
 		cmocka_unit_test(cpuinfo_odd_cpuset_on_64),
 		cmocka_unit_test(stat_odd_cpuset_on_64),
 		cmocka_unit_test(loadavg_and_small_files),
