@@ -4,7 +4,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
 need_root "not root" "no BTF" "program refused by the kernel" "PATH not a cgroup" \
-    "PATH with .." "cgroup vanished" "enable several at once" "table full" \
+    "PATH with .." "cgroup vanished" "enable several at once" "disable several at once" "table full" \
     "help for every command"
 
 # expect_error NAME PATTERN CMD...: exit status non-zero, one stderr line matching PATTERN
@@ -56,7 +56,12 @@ note "enable a b a: rc=$rc: $(tr '\n' '|' <<<"$out")"
 check_all "enable several at once" '[ $rc = 0 ] && [ "$(grep -c "^enabled $several/[ab]\$" <<<"$out")" = 2 ] && grep -q "^$several/a is already enabled\$" <<<"$out"'
 expect_error "a bad PATH among several" "no such cgroup" "$KAVA" enable "$several/c" "$several/nope"
 check "a failed enable of several enables none" sh -c "! '$KAVA' list | grep -q ' $several/c\$'"
-"$KAVA" disable "$several/a" >/dev/null && "$KAVA" disable "$several/b" >/dev/null
+expect_error "disable: a PATH not enabled among several" "$several/c is not enabled" \
+    "$KAVA" disable "$several/a" "$several/c"
+check "a failed disable of several disables none" sh -c "'$KAVA' list | grep -q ' $several/a\$'"
+out=$("$KAVA" disable "$several/a" "$several/b" "$several/a" 2>&1); rc=$?
+note "disable a b a: rc=$rc: $(tr '\n' '|' <<<"$out")"
+check_all "disable several at once" '[ $rc = 0 ] && [ "$(grep -c "^disabled $several/[ab]\$" <<<"$out")" = 2 ] && ! "$KAVA" list | grep -q " $several/"'
 rmdir "$several/a" "$several/b" "$several/c"
 
 # The table holds 1024 containers; an enable past that fails clearly and
