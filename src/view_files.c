@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The virtual files kava serves, laid out like LXCFS's tree. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,4 +99,66 @@ enum cpu_path_kind view_cpu_path(const char *path, int *cpu, const struct topolo
 void view_topology_host_path(int cpu, const struct topology_file *file, char *out, size_t size)
 {
 	snprintf(out, size, "/sys/devices/system/cpu/cpu%d/topology/%s", cpu, file->name);
+}
+
+#define INO_DIRS 1u
+#define INO_FILES 100u
+#define INO_CPUS 1000u
+#define INO_PER_CPU 16u
+_Static_assert(INO_FILES + VF_COUNT <= INO_CPUS, "view files overlap the CPU inodes");
+_Static_assert(2 + TOPOLOGY_FILE_COUNT <= INO_PER_CPU, "topology files overflow a CPU's inodes");
+
+uint64_t view_ino_of(const char *path)
+{
+	const struct topology_file *tf = NULL;
+	const struct view_file *vf;
+	int i, cpu;
+
+	for (i = 0; view_dirs[i]; i++)
+		if (!strcmp(view_dirs[i], path))
+			return INO_DIRS + (uint64_t)i;
+	if ((vf = view_file_by_path(path)) != NULL)
+		return INO_FILES + (uint64_t)(vf - view_files);
+	switch (view_cpu_path(path, &cpu, &tf)) {
+	case CPU_PATH_DIR:
+		return INO_CPUS + INO_PER_CPU * (uint64_t)cpu;
+	case CPU_PATH_TOPOLOGY_DIR:
+		return INO_CPUS + INO_PER_CPU * (uint64_t)cpu + 1;
+	case CPU_PATH_TOPOLOGY_FILE:
+		return INO_CPUS + INO_PER_CPU * (uint64_t)cpu + 2 + (uint64_t)(tf - topology_files);
+	default:
+		return 0;
+	}
+}
+
+int view_path_of(uint64_t ino, char *out, size_t size)
+{
+	uint64_t n;
+	int w;
+
+	if (ino >= INO_CPUS && ino < INO_CPUS + INO_PER_CPU * KAVA_MAX_CPUS) {
+		uint64_t cpu = (ino - INO_CPUS) / INO_PER_CPU, part = (ino - INO_CPUS) % INO_PER_CPU;
+
+		if (part == 0)
+			w = snprintf(out, size, VIEW_CPU_DIR "/cpu%llu", (unsigned long long)cpu);
+		else if (part == 1)
+			w = snprintf(out, size, VIEW_CPU_DIR "/cpu%llu/topology", (unsigned long long)cpu);
+		else if (part - 2 < TOPOLOGY_FILE_COUNT)
+			w = snprintf(out, size, VIEW_CPU_DIR "/cpu%llu/topology/%s",
+				     (unsigned long long)cpu, topology_files[part - 2].name);
+		else
+			return -ENOENT;
+		return w < 0 || (size_t)w >= size ? -ENAMETOOLONG : 0;
+	}
+	if (ino >= INO_FILES && ino < INO_FILES + VF_COUNT) {
+		w = snprintf(out, size, "%s", view_files[ino - INO_FILES].path);
+		return w < 0 || (size_t)w >= size ? -ENAMETOOLONG : 0;
+	}
+	for (n = 0; view_dirs[n]; n++) {
+		if (ino == INO_DIRS + n) {
+			w = snprintf(out, size, "%s", view_dirs[n]);
+			return w < 0 || (size_t)w >= size ? -ENAMETOOLONG : 0;
+		}
+	}
+	return -ENOENT;
 }

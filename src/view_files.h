@@ -7,6 +7,7 @@
 #define KAVA_VIEW_FILES_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "render/render.h"
 
 enum view_file_id {
@@ -67,5 +68,17 @@ enum cpu_path_kind view_cpu_path(const char *path, int *cpu, const struct topolo
 
 /* The host's own file for a topology file of host CPU `cpu` (readers outside containers). */
 void view_topology_host_path(int cpu, const struct topology_file *file, char *out, size_t size);
+
+/*
+ * Stable inode numbers: the same path has the same number in every kava
+ * process, so an agent restarted on the same FUSE connection understands the
+ * node ids the kernel (and bind mounts in containers) still hold.
+ *   1            the root
+ *   1 + i        view_dirs[i]
+ *   100 + f      view_files[f]
+ *   1000 + 16N   cpuN;  +1 cpuN/topology;  +2+t its topology_files[t]
+ */
+uint64_t view_ino_of(const char *path);                     /* 0: no such path */
+int view_path_of(uint64_t ino, char *out, size_t size);     /* -ENOENT: no such inode */
 
 #endif

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The FUSE view. Each open() resolves the reader to its container and
- * renders the whole file once: every read() and seek on that open file
- * then sees one consistent snapshot. Files are direct_io, so the page cache
- * never hands one container's text to another.
+ * The FUSE view, on libfuse's low-level API. Each open() resolves the reader
+ * to its container and renders the whole file once: every read() and seek
+ * on that open file then sees one consistent snapshot. Files are direct_io,
+ * so the page cache never hands one container's text to another. Inode
+ * numbers are a pure function of the path (view_ino_of()), so a restarted
+ * agent that takes over the same connection (view_fuse_handoff.c) answers
+ * for the node ids the kernel already holds.
  */
 #include <errno.h>
-#include <fuse.h>
+#include <fuse_lowlevel.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +23,12 @@
 #include "view_fuse.h"
 #include "view_reader.h"
 
+/* The kernel re-asks after this long: cpuN directories differ per reader. */
+#define VIEW_TIMEOUT_S 1.0
+
 struct view_fuse {
 	struct view_source *src;
-	struct fuse *fuse;
+	struct fuse_session *se;
 	pthread_t thread;
 	int mounted;
 	char mountpoint[4096];
@@ -33,56 +39,47 @@ struct snapshot {
 	size_t len;
 };
 
-static struct view_source *source(void)
+static struct view_source *source(fuse_req_t req)
 {
-	return ((struct view_fuse *)fuse_get_context()->private_data)->src;
+	return ((struct view_fuse *)fuse_req_userdata(req))->src;
 }
 
-static void *view_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+/*
+ * Only what a read-only, direct_io view needs, whatever else the kernel
+ * offers: the same set in every agent, so a restarted one agrees with what
+ * the first one negotiated on the connection.
+ */
+static void view_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)conn;
-	cfg->entry_timeout = 1.0;
-	cfg->attr_timeout = 1.0;
-	cfg->negative_timeout = 0;	/* cpuN directories differ per reader */
-	cfg->direct_io = 1;
-	cfg->kernel_cache = 0;
-	return fuse_get_context()->private_data;
+	(void)userdata;
+	conn->want &= FUSE_CAP_ASYNC_READ | FUSE_CAP_PARALLEL_DIROPS;
 }
 
-static int reader_owner(struct kava_owner *owner)
-{
-	struct view_source *src = source();
-
-	return view_reader_resolve(src->st, src->cgroup2_mount, fuse_get_context()->pid, owner);
-}
-
-static int view_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+/* The attributes of the view's node `ino` at `path`; -ENOENT if none. */
+static int attr_of(const char *path, fuse_ino_t ino, struct stat *st)
 {
 	const struct topology_file *tf;
 	const struct view_file *vf;
 	enum cpu_path_kind kind;
 	int cpu;
 
-	(void)fi;
 	memset(st, 0, sizeof(*st));
-	path++;	/* skip the leading '/' */
+	st->st_ino = ino;
 	kind = view_cpu_path(path, &cpu, &tf);
 	if (view_is_dir(path) || kind == CPU_PATH_DIR || kind == CPU_PATH_TOPOLOGY_DIR) {
 		st->st_mode = S_IFDIR | 0555;
 		st->st_nlink = 2;
 		return 0;
 	}
+	st->st_mode = S_IFREG | 0444;
+	st->st_nlink = 1;
 	if (kind == CPU_PATH_TOPOLOGY_FILE) {
-		st->st_mode = S_IFREG | 0444;
-		st->st_nlink = 1;
 		st->st_size = 4096;	/* as sysfs reports every attribute */
 		return 0;
 	}
 	if ((vf = view_file_by_path(path)) != NULL) {
 		struct stat host;
 
-		st->st_mode = S_IFREG | 0444;
-		st->st_nlink = 1;
 		/* the size the real file reports: 0 in procfs, 4096 in sysfs (read until EOF) */
 		if (stat(vf->host_path, &host) == 0)
 			st->st_size = host.st_size;
@@ -91,162 +88,323 @@ static int view_getattr(const char *path, struct stat *st, struct fuse_file_info
 	return -ENOENT;
 }
 
-static int fill_cpu_dirs(void *buf, fuse_fill_dir_t filler)
+/*
+ * Reply with a private copy of the bytes: the kernel completes the request
+ * inside writev(), so the reader may close and its RELEASE free the snapshot
+ * on another thread before writev() returns (sanitizers then read freed memory).
+ */
+static void reply_copy(fuse_req_t req, const char *data, size_t size)
 {
-	struct view_source *src = source();
-	struct kava_owner owner;
-	char name[32];
-	int n, i;
+	char *copy = size ? malloc(size) : NULL;
 
-	if (reader_owner(&owner) < 0)
-		owner.slot = KAVA_NO_SLOT;
-	n = view_visible_cpus(src, &owner, fuse_get_context()->pid);
-	for (i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "cpu%d", i);
-		if (filler(buf, name, NULL, 0, 0))
-			break;
+	if (size && !copy) {
+		fuse_reply_err(req, ENOMEM);
+		return;
 	}
-	return 0;
+	if (size)
+		memcpy(copy, data, size);
+	fuse_reply_buf(req, copy, size);
+	free(copy);
 }
 
-/* cpuN holds topology/, which holds the topology files. */
-static int fill_cpu_path(const char *path, void *buf, fuse_fill_dir_t filler)
+static void view_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e;
+	char dir[256], path[512];
+	int err;
+
+	memset(&e, 0, sizeof(e));
+	err = view_path_of(parent, dir, sizeof(dir));
+	if (!err && snprintf(path, sizeof(path), "%s%s%s", dir, dir[0] ? "/" : "", name) >=
+			    (int)sizeof(path))
+		err = -ENOENT;
+	if (!err)
+		e.ino = view_ino_of(path);
+	if (!err && !e.ino)
+		err = -ENOENT;
+	if (!err)
+		err = attr_of(path, e.ino, &e.attr);
+	if (err < 0) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	e.attr_timeout = VIEW_TIMEOUT_S;
+	e.entry_timeout = VIEW_TIMEOUT_S;
+	fuse_reply_entry(req, &e);
+}
+
+static void view_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	char path[256];
+	struct stat st;
+	int err;
+
+	(void)fi;
+	err = view_path_of(ino, path, sizeof(path));
+	if (!err)
+		err = attr_of(path, ino, &st);
+	if (err < 0)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_attr(req, &st, VIEW_TIMEOUT_S);
+}
+
+/* A directory listing, built at opendir so one readdir stream sees one list. */
+struct listing {
+	char *buf;          /* fuse_add_direntry() records, back to back */
+	size_t len, cap;
+	size_t *ends;       /* where entry i ends (and i + 1 starts) */
+	size_t count, ends_cap;
+};
+
+static void listing_free(struct listing *l)
+{
+	if (l) {
+		free(l->buf);
+		free(l->ends);
+		free(l);
+	}
+}
+
+/* Append one entry; on allocation failure the listing stays shorter but whole. */
+static void list_add(fuse_req_t req, struct listing *l, const char *name, uint64_t ino)
+{
+	struct stat st = { .st_ino = ino };
+	size_t need = fuse_add_direntry(req, NULL, 0, name, NULL, 0);
+
+	if (l->len + need > l->cap) {
+		size_t cap = l->cap * 2 + need + 1024;
+		char *grown = realloc(l->buf, cap);
+
+		if (!grown)
+			return;
+		l->buf = grown;
+		l->cap = cap;
+	}
+	if (l->count == l->ends_cap) {
+		size_t cap = l->ends_cap * 2 + 16;
+		size_t *grown = realloc(l->ends, cap * sizeof(*grown));
+
+		if (!grown)
+			return;
+		l->ends = grown;
+		l->ends_cap = cap;
+	}
+	/* an entry's offset is where the next one starts: readdir resumes there */
+	fuse_add_direntry(req, l->buf + l->len, need, name, &st, (off_t)(l->len + need));
+	l->len += need;
+	l->ends[l->count++] = l->len;
+}
+
+static void list_dir(fuse_req_t req, const char *path, fuse_ino_t ino, struct listing *l)
 {
 	const struct topology_file *tf;
-	int cpu, i;
+	size_t plen = strlen(path);
+	char child[512];
+	int i, cpu, n;
 
+	list_add(req, l, ".", ino);
+	list_add(req, l, "..", 1);
 	switch (view_cpu_path(path, &cpu, &tf)) {
 	case CPU_PATH_DIR:
-		filler(buf, ".", NULL, 0, 0);
-		filler(buf, "..", NULL, 0, 0);
-		filler(buf, "topology", NULL, 0, 0);
-		return 0;
+		snprintf(child, sizeof(child), "%s/topology", path);
+		list_add(req, l, "topology", view_ino_of(child));
+		return;
 	case CPU_PATH_TOPOLOGY_DIR:
-		filler(buf, ".", NULL, 0, 0);
-		filler(buf, "..", NULL, 0, 0);
-		for (i = 0; i < TOPOLOGY_FILE_COUNT; i++)
-			filler(buf, topology_files[i].name, NULL, 0, 0);
-		return 0;
-	case CPU_PATH_TOPOLOGY_FILE:
-		return -ENOTDIR;
+		for (i = 0; i < TOPOLOGY_FILE_COUNT; i++) {
+			snprintf(child, sizeof(child), "%s/%s", path, topology_files[i].name);
+			list_add(req, l, topology_files[i].name, view_ino_of(child));
+		}
+		return;
 	default:
-		return -ENOENT;
+		break;
 	}
-}
-
-static int view_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
-			struct fuse_file_info *fi, enum fuse_readdir_flags flags)
-{
-	size_t plen;
-	int i;
-
-	(void)off;
-	(void)fi;
-	(void)flags;
-	path++;
-	if (!view_is_dir(path))
-		return fill_cpu_path(path, buf, filler);
-	plen = strlen(path);
-	filler(buf, ".", NULL, 0, 0);
-	filler(buf, "..", NULL, 0, 0);
 	/* direct children: sub-directories, then files */
 	for (i = 1; view_dirs[i]; i++) {
 		const char *d = view_dirs[i];
 
 		if (plen ? (!strncmp(d, path, plen) && d[plen] == '/' && !strchr(d + plen + 1, '/'))
 			 : !strchr(d, '/'))
-			filler(buf, plen ? d + plen + 1 : d, NULL, 0, 0);
+			list_add(req, l, plen ? d + plen + 1 : d, view_ino_of(d));
 	}
 	for (i = 0; i < VF_COUNT; i++) {
 		const char *f = view_files[i].path;
 
 		if (!strncmp(f, path, plen) && f[plen] == '/' && !strchr(f + plen + 1, '/'))
-			filler(buf, f + plen + 1, NULL, 0, 0);
+			list_add(req, l, f + plen + 1, view_ino_of(f));
 	}
-	if (!strcmp(path, VIEW_CPU_DIR))
-		fill_cpu_dirs(buf, filler);
-	return 0;
+	if (!strcmp(path, VIEW_CPU_DIR)) {
+		struct kava_owner owner;
+		struct view_source *src = source(req);
+		pid_t reader = fuse_req_ctx(req)->pid;
+
+		if (view_reader_resolve(src->st, src->cgroup2_mount, reader, &owner) < 0)
+			owner.slot = KAVA_NO_SLOT;
+		n = view_visible_cpus(src, &owner, reader);
+		for (i = 0; i < n; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "cpu%d", i);
+			snprintf(child, sizeof(child), "%s/%s", path, name);
+			list_add(req, l, name, view_ino_of(child));
+		}
+	}
 }
 
-/* The text of the view's file at `path` (no leading slash) for `owner`. */
-static int content_for(const char *path, const struct kava_owner *owner, char **text, size_t *len)
+static void view_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct listing *l;
+	char path[256];
+	struct stat st;
+	int err;
+
+	err = view_path_of(ino, path, sizeof(path));
+	if (!err)
+		err = attr_of(path, ino, &st);
+	if (!err && !S_ISDIR(st.st_mode))
+		err = -ENOTDIR;
+	if (err < 0) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	list_dir(req, path, ino, l);
+	fi->fh = (uint64_t)(uintptr_t)l;
+	if (fuse_reply_open(req, fi) != 0)
+		listing_free(l);	/* the opener was interrupted: no releasedir will come */
+}
+
+static void view_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			 struct fuse_file_info *fi)
+{
+	struct listing *l = (struct listing *)(uintptr_t)fi->fh;
+	size_t end, i;
+
+	(void)ino;
+	if (!l || off < 0 || (size_t)off >= l->len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	/* whole entries only, from the one starting at off, while they fit */
+	end = (size_t)off;
+	for (i = 0; i < l->count; i++)
+		if (l->ends[i] > (size_t)off && l->ends[i] - (size_t)off <= size)
+			end = l->ends[i];
+	reply_copy(req, l->buf + off, end - (size_t)off);
+}
+
+static void view_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct listing *l = (struct listing *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	listing_free(l);
+	fuse_reply_err(req, 0);
+}
+
+/* The text of the view's file at `path` for `owner`. */
+static int content_for(fuse_req_t req, const char *path, const struct kava_owner *owner,
+		       char **text, size_t *len)
 {
 	const struct view_file *vf = view_file_by_path(path);
 	const struct topology_file *tf;
-	pid_t reader = fuse_get_context()->pid;
+	pid_t reader = fuse_req_ctx(req)->pid;
 	int cpu;
 
 	if (vf)
-		return view_content(source(), vf->id, owner, reader, text, len);
+		return view_content(source(req), vf->id, owner, reader, text, len);
 	if (view_cpu_path(path, &cpu, &tf) == CPU_PATH_TOPOLOGY_FILE)
-		return view_topology_content(source(), owner, reader, cpu, tf, text, len);
-	return -ENOENT;
+		return view_topology_content(source(req), owner, reader, cpu, tf, text, len);
+	return -EISDIR;
 }
 
-static int view_open(const char *path, struct fuse_file_info *fi)
+static void view_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct view_source *src = source(req);
 	struct kava_owner owner;
 	struct snapshot *snap;
+	char path[256];
 	int err;
 
-	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		return -EROFS;
+	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	err = view_path_of(ino, path, sizeof(path));
+	if (err < 0) {
+		fuse_reply_err(req, -err);
+		return;
+	}
 	snap = calloc(1, sizeof(*snap));
-	if (!snap)
-		return -ENOMEM;
-	err = reader_owner(&owner);
-	if (err < 0)
-		goto fail;
-	path++;
-	err = content_for(path, &owner, &snap->text, &snap->len);
+	if (!snap) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	err = view_reader_resolve(src->st, src->cgroup2_mount, fuse_req_ctx(req)->pid, &owner);
+	if (!err)
+		err = content_for(req, path, &owner, &snap->text, &snap->len);
 	if (err == -ENOENT && owner.slot != KAVA_NO_SLOT) {
 		/* the container went away while we looked: the host's view, never an error */
 		owner.slot = KAVA_NO_SLOT;
-		err = content_for(path, &owner, &snap->text, &snap->len);
+		err = content_for(req, path, &owner, &snap->text, &snap->len);
 	}
 	if (err == -ENXIO)
 		err = -ENOENT;	/* a CPU this container does not see */
-	if (err < 0)
-		goto fail;
+	if (err < 0) {
+		free(snap);
+		fuse_reply_err(req, -err);
+		return;
+	}
 	fi->fh = (uint64_t)(uintptr_t)snap;
 	fi->direct_io = 1;
-	return 0;
-fail:
-	free(snap);
-	return err;
+	if (fuse_reply_open(req, fi) != 0) {
+		free(snap->text);	/* the opener was interrupted: no release will come */
+		free(snap);
+	}
 }
 
-static int view_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+static void view_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		      struct fuse_file_info *fi)
 {
 	struct snapshot *snap = (struct snapshot *)(uintptr_t)fi->fh;
 
-	(void)path;
-	if (!snap || off < 0)
-		return -EINVAL;
-	if ((size_t)off >= snap->len)
-		return 0;
+	(void)ino;
+	if (!snap || off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if ((size_t)off >= snap->len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
 	if (size > snap->len - (size_t)off)
 		size = snap->len - (size_t)off;
-	memcpy(buf, snap->text + off, size);
-	return (int)size;
+	reply_copy(req, snap->text + off, size);
 }
 
-static int view_release(const char *path, struct fuse_file_info *fi)
+static void view_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct snapshot *snap = (struct snapshot *)(uintptr_t)fi->fh;
 
-	(void)path;
+	(void)ino;
 	if (snap) {
 		free(snap->text);
 		free(snap);
 	}
-	return 0;
+	fuse_reply_err(req, 0);
 }
 
-static const struct fuse_operations view_ops = {
+static const struct fuse_lowlevel_ops view_ops = {
 	.init = view_init,
+	.lookup = view_lookup,
 	.getattr = view_getattr,
+	.opendir = view_opendir,
 	.readdir = view_readdir,
+	.releasedir = view_releasedir,
 	.open = view_open,
 	.read = view_read,
 	.release = view_release,
@@ -263,7 +421,7 @@ static void *serve(void *arg)
 	struct view_fuse *vf = arg;
 	struct fuse_loop_config cfg = { .clone_fd = 0, .max_idle_threads = 8 };
 
-	fuse_loop_mt(vf->fuse, &cfg);
+	fuse_session_loop_mt(vf->se, &cfg);
 	return NULL;
 }
 
@@ -296,13 +454,13 @@ int view_fuse_start(struct view_source *src, const char *mountpoint, struct view
 		snprintf(why, why_size, "cannot create %s: %s", mountpoint, strerror(-err));
 		goto fail;
 	}
-	vf->fuse = fuse_new(&args, &view_ops, sizeof(view_ops), vf);
-	if (!vf->fuse) {
+	vf->se = fuse_session_new(&args, &view_ops, sizeof(view_ops), vf);
+	if (!vf->se) {
 		err = -EIO;
 		snprintf(why, why_size, "cannot set up FUSE (is /dev/fuse there?)");
 		goto fail;
 	}
-	if (fuse_mount(vf->fuse, mountpoint) != 0) {
+	if (fuse_session_mount(vf->se, mountpoint) != 0) {
 		err = -EIO;
 		snprintf(why, why_size, "cannot mount the FUSE view on %s", mountpoint);
 		goto fail;
@@ -318,9 +476,9 @@ int view_fuse_start(struct view_source *src, const char *mountpoint, struct view
 	return 0;
 fail:
 	if (vf->mounted)
-		fuse_unmount(vf->fuse);
-	if (vf->fuse)
-		fuse_destroy(vf->fuse);
+		fuse_session_unmount(vf->se);
+	if (vf->se)
+		fuse_session_destroy(vf->se);
 	fuse_opt_free_args(&args);
 	free(vf);
 	return err;
@@ -332,8 +490,8 @@ void view_fuse_stop(struct view_fuse *vf)
 
 	if (!vf)
 		return;
-	fuse_exit(vf->fuse);
-	fuse_unmount(vf->fuse);	/* wakes the loop, unless the view is still mounted elsewhere */
+	fuse_session_exit(vf->se);
+	fuse_session_unmount(vf->se);	/* wakes the loop, unless the view is still mounted elsewhere */
 	/*
 	 * Bind mounts of the view inside containers keep the FUSE connection
 	 * alive, so the serving threads may never see the unmount. Wait a
@@ -345,6 +503,6 @@ void view_fuse_stop(struct view_fuse *vf)
 	deadline.tv_sec += 1;
 	if (pthread_timedjoin_np(vf->thread, NULL, &deadline) != 0)
 		return;
-	fuse_destroy(vf->fuse);
+	fuse_session_destroy(vf->se);
 	free(vf);
 }

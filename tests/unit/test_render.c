@@ -462,6 +462,37 @@ static void cpu_topology_files(void **state)
 	assert_int_equal(view_cpu_path(VIEW_CPU_DIR "/online", &cpu, &tf), CPU_PATH_NONE);
 }
 
+/* Every path of the view has one inode and back; unknown ones have none. */
+static void view_inodes_are_stable(void **state)
+{
+	const char *paths[] = { "", "proc", "proc/pressure", VIEW_CPU_DIR, "proc/meminfo",
+				"proc/pressure/io", VIEW_CPU_DIR "/online", VIEW_CPU_DIR "/cpu0",
+				VIEW_CPU_DIR "/cpu1023/topology",
+				VIEW_CPU_DIR "/cpu7/topology/die_cpus_list",
+				VIEW_CPU_DIR "/cpu0/topology/core_id" };
+	char back[256];
+	uint64_t seen[sizeof(paths) / sizeof(paths[0])];
+	size_t i, j;
+
+	(void)state;
+	assert_int_equal(view_ino_of(""), 1);	/* FUSE_ROOT_ID */
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		seen[i] = view_ino_of(paths[i]);
+		assert_true(seen[i] != 0);
+		for (j = 0; j < i; j++)
+			assert_true(seen[j] != seen[i]);
+		assert_int_equal(view_path_of(seen[i], back, sizeof(back)), 0);
+		assert_string_equal(back, paths[i]);
+	}
+	assert_int_equal(view_ino_of("proc/nope"), 0);
+	assert_int_equal(view_ino_of(VIEW_CPU_DIR "/cpu1024"), 0);
+	assert_int_equal(view_path_of(0, back, sizeof(back)), -ENOENT);
+	assert_int_equal(view_path_of(99, back, sizeof(back)), -ENOENT);
+	assert_int_equal(view_path_of(1000 + 15, back, sizeof(back)), -ENOENT);
+	assert_int_equal(view_path_of(1000 + 16 * 1024, back, sizeof(back)), -ENOENT);
+	assert_int_equal(view_path_of(view_ino_of("proc/meminfo"), back, 5), -ENAMETOOLONG);
+}
+
 static void swaps_follow_the_limit(void **state)
 {
 	char *host = fixture("swaps.host"), *out = NULL;
@@ -522,6 +553,7 @@ int main(void)
 		cmocka_unit_test(cpulists),
 		cmocka_unit_test(cpumask_files),
 		cmocka_unit_test(cpu_topology_files),
+		cmocka_unit_test(view_inodes_are_stable),
 		cmocka_unit_test(cpuinfo_odd_cpuset_on_64),
 		cmocka_unit_test(stat_odd_cpuset_on_64),
 		cmocka_unit_test(loadavg_and_small_files),
