@@ -21,6 +21,8 @@
 
 #include "util.h"
 #include "view_fuse.h"
+#include "view_fuse_handoff.h"
+#include "view_handles.h"
 #include "view_reader.h"
 
 /* The kernel re-asks after this long: cpuN directories differ per reader. */
@@ -30,7 +32,9 @@ struct view_fuse {
 	struct view_source *src;
 	struct fuse_session *se;
 	pthread_t thread;
-	int mounted;
+	int mounted;      /* this agent mounted it (and unmounts it unless handed on) */
+	int handed_on;    /* systemd holds the connection for the next agent */
+	struct handle_table handles;   /* open files and directories */
 	char mountpoint[4096];
 };
 
@@ -251,7 +255,13 @@ static void list_dir(fuse_req_t req, const char *path, fuse_ino_t ino, struct li
 	}
 }
 
-static void view_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+static struct handle_table *handles(fuse_req_t req)
+{
+	return &((struct view_fuse *)fuse_req_userdata(req))->handles;
+}
+
+/* The listing of directory `ino` as this reader sees it; -errno if it is none. */
+static int make_listing(fuse_req_t req, fuse_ino_t ino, struct listing **out)
 {
 	struct listing *l;
 	char path[256];
@@ -263,30 +273,53 @@ static void view_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 		err = attr_of(path, ino, &st);
 	if (!err && !S_ISDIR(st.st_mode))
 		err = -ENOTDIR;
+	if (err < 0)
+		return err;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	list_dir(req, path, ino, l);
+	*out = l;
+	return 0;
+}
+
+static void view_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct listing *l = NULL;
+	int err = make_listing(req, ino, &l);
+
+	if (!err) {
+		fi->fh = handles_put(handles(req), l);
+		err = fi->fh ? 0 : -ENOMEM;
+	}
 	if (err < 0) {
+		listing_free(l);
 		fuse_reply_err(req, -err);
 		return;
 	}
-	l = calloc(1, sizeof(*l));
-	if (!l) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	list_dir(req, path, ino, l);
-	fi->fh = (uint64_t)(uintptr_t)l;
-	if (fuse_reply_open(req, fi) != 0)
-		listing_free(l);	/* the opener was interrupted: no releasedir will come */
+	if (fuse_reply_open(req, fi) != 0)	/* the opener was interrupted: no releasedir will come */
+		listing_free(handles_take(handles(req), fi->fh));
 }
 
 static void view_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			 struct fuse_file_info *fi)
 {
-	struct listing *l = (struct listing *)(uintptr_t)fi->fh;
+	struct listing *l = handles_get(handles(req), fi->fh), *fresh = NULL;
 	size_t end, i;
+	int err;
 
-	(void)ino;
-	if (!l || off < 0 || (size_t)off >= l->len) {
+	if (!l) {
+		/* opened under an earlier agent: list the directory anew */
+		err = make_listing(req, ino, &fresh);
+		if (err < 0) {
+			fuse_reply_err(req, -err);
+			return;
+		}
+		l = fresh;
+	}
+	if (off < 0 || (size_t)off >= l->len) {
 		fuse_reply_buf(req, NULL, 0);
+		listing_free(fresh);
 		return;
 	}
 	/* whole entries only, from the one starting at off, while they fit */
@@ -295,14 +328,13 @@ static void view_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		if (l->ends[i] > (size_t)off && l->ends[i] - (size_t)off <= size)
 			end = l->ends[i];
 	reply_copy(req, l->buf + off, end - (size_t)off);
+	listing_free(fresh);
 }
 
 static void view_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct listing *l = (struct listing *)(uintptr_t)fi->fh;
-
 	(void)ino;
-	listing_free(l);
+	listing_free(handles_take(handles(req), fi->fh));	/* NULL for an earlier agent's */
 	fuse_reply_err(req, 0);
 }
 
@@ -322,7 +354,16 @@ static int content_for(fuse_req_t req, const char *path, const struct kava_owner
 	return -EISDIR;
 }
 
-static void view_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+static void snapshot_free(struct snapshot *snap)
+{
+	if (snap) {
+		free(snap->text);
+		free(snap);
+	}
+}
+
+/* Render file `ino` for the reader of `req`: the snapshot its reads will see. */
+static int take_snapshot(fuse_req_t req, fuse_ino_t ino, struct snapshot **out)
 {
 	struct view_source *src = source(req);
 	struct kava_owner owner;
@@ -330,20 +371,12 @@ static void view_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	char path[256];
 	int err;
 
-	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
-		fuse_reply_err(req, EROFS);
-		return;
-	}
 	err = view_path_of(ino, path, sizeof(path));
-	if (err < 0) {
-		fuse_reply_err(req, -err);
-		return;
-	}
+	if (err < 0)
+		return err;
 	snap = calloc(1, sizeof(*snap));
-	if (!snap) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
+	if (!snap)
+		return -ENOMEM;
 	err = view_reader_resolve(src->st, src->cgroup2_mount, fuse_req_ctx(req)->pid, &owner);
 	if (!err)
 		err = content_for(req, path, &owner, &snap->text, &snap->len);
@@ -356,45 +389,65 @@ static void view_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		err = -ENOENT;	/* a CPU this container does not see */
 	if (err < 0) {
 		free(snap);
+		return err;
+	}
+	*out = snap;
+	return 0;
+}
+
+static void view_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct snapshot *snap = NULL;
+	int err;
+
+	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	err = take_snapshot(req, ino, &snap);
+	if (!err) {
+		fi->fh = handles_put(handles(req), snap);
+		err = fi->fh ? 0 : -ENOMEM;
+	}
+	if (err < 0) {
+		snapshot_free(snap);
 		fuse_reply_err(req, -err);
 		return;
 	}
-	fi->fh = (uint64_t)(uintptr_t)snap;
 	fi->direct_io = 1;
-	if (fuse_reply_open(req, fi) != 0) {
-		free(snap->text);	/* the opener was interrupted: no release will come */
-		free(snap);
-	}
+	if (fuse_reply_open(req, fi) != 0)	/* the opener was interrupted: no release will come */
+		snapshot_free(handles_take(handles(req), fi->fh));
 }
 
 static void view_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
-	struct snapshot *snap = (struct snapshot *)(uintptr_t)fi->fh;
+	struct snapshot *snap = handles_get(handles(req), fi->fh), *fresh = NULL;
+	int err;
 
-	(void)ino;
-	if (!snap || off < 0) {
+	if (!snap) {
+		/* opened under an earlier agent, whose snapshot is gone: render anew */
+		err = take_snapshot(req, ino, &fresh);
+		if (err < 0) {
+			fuse_reply_err(req, -err);
+			return;
+		}
+		snap = fresh;
+	}
+	if (off < 0)
 		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	if ((size_t)off >= snap->len) {
+	else if ((size_t)off >= snap->len)
 		fuse_reply_buf(req, NULL, 0);
-		return;
-	}
-	if (size > snap->len - (size_t)off)
-		size = snap->len - (size_t)off;
-	reply_copy(req, snap->text + off, size);
+	else
+		reply_copy(req, snap->text + off,
+			   size < snap->len - (size_t)off ? size : snap->len - (size_t)off);
+	snapshot_free(fresh);
 }
 
 static void view_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct snapshot *snap = (struct snapshot *)(uintptr_t)fi->fh;
-
 	(void)ino;
-	if (snap) {
-		free(snap->text);
-		free(snap);
-	}
+	snapshot_free(handles_take(handles(req), fi->fh));	/* NULL for an earlier agent's */
 	fuse_reply_err(req, 0);
 }
 
@@ -434,6 +487,28 @@ static void detach_dead_mount(const char *mountpoint)
 		umount2(mountpoint, MNT_DETACH);
 }
 
+/* A stored connection whose mount is still at `mountpoint`, or -1 (a stale one is closed). */
+static int stored_connection(const char *mountpoint)
+{
+	char *mountinfo = NULL;
+	int fd = fuse_handoff_take();
+
+	if (fd < 0)
+		return -1;
+	/* mountinfo, never stat(): the view would ask us, and we do not serve yet */
+	if (read_file("/proc/self/mountinfo", &mountinfo, NULL) < 0 ||
+	    !fuse_handoff_is_view_mount(mountinfo, mountpoint)) {
+		/* not ours any more (--mount changed, or unmounted): let the connection end */
+		fprintf(stderr, "kava: run: the stored FUSE connection is not mounted at %s; "
+			"mounting a new one\n", mountpoint);
+		fuse_handoff_forget();
+		close(fd);
+		fd = -1;
+	}
+	free(mountinfo);
+	return fd;
+}
+
 int view_fuse_start(struct view_source *src, const char *mountpoint, struct view_fuse **out,
 		    char *why, size_t why_size)
 {
@@ -441,18 +516,28 @@ int view_fuse_start(struct view_source *src, const char *mountpoint, struct view
 			 NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	struct view_fuse *vf;
-	int err;
+	char devfd[32];
+	int err, stored;
 
 	vf = calloc(1, sizeof(*vf));
 	if (!vf)
 		return -ENOMEM;
 	vf->src = src;
-	snprintf(vf->mountpoint, sizeof(vf->mountpoint), "%s", mountpoint);
-	detach_dead_mount(mountpoint);
-	err = make_dirs(mountpoint, 0755);
+	err = handles_init(&vf->handles, 0);
 	if (err < 0) {
-		snprintf(why, why_size, "cannot create %s: %s", mountpoint, strerror(-err));
-		goto fail;
+		snprintf(why, why_size, "cannot set up file handles: %s", strerror(-err));
+		free(vf);
+		return err;
+	}
+	snprintf(vf->mountpoint, sizeof(vf->mountpoint), "%s", mountpoint);
+	stored = stored_connection(mountpoint);
+	if (stored < 0) {
+		detach_dead_mount(mountpoint);
+		err = make_dirs(mountpoint, 0755);
+		if (err < 0) {
+			snprintf(why, why_size, "cannot create %s: %s", mountpoint, strerror(-err));
+			goto fail;
+		}
 	}
 	vf->se = fuse_session_new(&args, &view_ops, sizeof(view_ops), vf);
 	if (!vf->se) {
@@ -460,12 +545,28 @@ int view_fuse_start(struct view_source *src, const char *mountpoint, struct view
 		snprintf(why, why_size, "cannot set up FUSE (is /dev/fuse there?)");
 		goto fail;
 	}
-	if (fuse_session_mount(vf->se, mountpoint) != 0) {
-		err = -EIO;
-		snprintf(why, why_size, "cannot mount the FUSE view on %s", mountpoint);
-		goto fail;
+	if (stored >= 0) {
+		/* libfuse takes a descriptor as the mount point "/dev/fd/N" */
+		snprintf(devfd, sizeof(devfd), "/dev/fd/%d", stored);
+		if (fuse_session_mount(vf->se, devfd) != 0) {
+			err = -EIO;
+			snprintf(why, why_size, "cannot take over the stored FUSE connection");
+			goto fail;
+		}
+		stored = -1;	/* the session owns it now */
+		fuse_handoff_adopt(vf->se);
+		vf->handed_on = 1;	/* it came from the store, and stays there */
+		fprintf(stderr, "kava: run: took over the FUSE view at %s from the previous agent\n",
+			mountpoint);
+	} else {
+		if (fuse_session_mount(vf->se, mountpoint) != 0) {
+			err = -EIO;
+			snprintf(why, why_size, "cannot mount the FUSE view on %s", mountpoint);
+			goto fail;
+		}
+		vf->mounted = 1;
+		vf->handed_on = fuse_handoff_store(fuse_session_fd(vf->se));
 	}
-	vf->mounted = 1;
 	err = -pthread_create(&vf->thread, NULL, serve, vf);
 	if (err < 0) {
 		snprintf(why, why_size, "cannot start the FUSE thread: %s", strerror(-err));
@@ -475,11 +576,14 @@ int view_fuse_start(struct view_source *src, const char *mountpoint, struct view
 	*out = vf;
 	return 0;
 fail:
+	if (stored >= 0)
+		close(stored);
 	if (vf->mounted)
 		fuse_session_unmount(vf->se);
 	if (vf->se)
 		fuse_session_destroy(vf->se);
 	fuse_opt_free_args(&args);
+	handles_destroy(&vf->handles);
 	free(vf);
 	return err;
 }
@@ -491,6 +595,14 @@ void view_fuse_stop(struct view_fuse *vf)
 	if (!vf)
 		return;
 	fuse_session_exit(vf->se);
+	if (vf->handed_on) {
+		/*
+		 * systemd holds the connection: leave the mount for the next
+		 * agent. Readers wait for it; requests this agent read but did
+		 * not answer are resent to it (fuse_handoff_adopt()).
+		 */
+		return;
+	}
 	fuse_session_unmount(vf->se);	/* wakes the loop, unless the view is still mounted elsewhere */
 	/*
 	 * Bind mounts of the view inside containers keep the FUSE connection
@@ -504,5 +616,6 @@ void view_fuse_stop(struct view_fuse *vf)
 	if (pthread_timedjoin_np(vf->thread, NULL, &deadline) != 0)
 		return;
 	fuse_session_destroy(vf->se);
+	handles_destroy(&vf->handles);
 	free(vf);
 }
