@@ -441,8 +441,8 @@ static __always_inline void switch_in(struct kava_cpucur *cur, struct task_struc
 	cur->slot = o.slot;
 	cur->gen = o.gen;
 	if (o.slot == KAVA_NO_SLOT)
-		return;	/* only container tasks need the clock */
-	cur->switch_in_ns = bpf_ktime_get_ns();
+		return;
+	/* no clock read: userspace measures the running slice from sum_exec_runtime */
 	cur->exec_at_in = next->se.sum_exec_runtime;
 	cur->utime_at_in = next->utime;
 	cur->stime_at_in = next->stime;

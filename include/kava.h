@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define KAVA_ABI_VERSION     1
+#define KAVA_ABI_VERSION     2
 #define KAVA_PIN_DIR         "/sys/fs/bpf/kava"
 #define KAVA_MAX_CONTAINERS  1024     /* enabled-cgroup table size */
 #define KAVA_MAX_DEPTH       32       /* ancestors walked to find an enabled cgroup */
@@ -70,8 +70,7 @@ struct kava_cpustats {
 
 /* kava_cpucur[0] on each CPU: the task currently on that CPU, as of its switch-in. */
 struct kava_cpucur {
-	__u64 switch_in_ns;
-	__u64 exec_at_in;
+	__u64 exec_at_in;          /* se.sum_exec_runtime then (the slice so far: /proc/PID/schedstat) */
 	__u64 utime_at_in;
 	__u64 stime_at_in;
 	__s32 pid;                 /* -1 before the first switch seen */

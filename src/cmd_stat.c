@@ -147,7 +147,7 @@ int cmd_stat(int argc, char **argv)
 		cmd_error("stat", "out of memory");
 		goto out;
 	}
-	err = figures_read(&st, slot, monotonic_ns(), f);
+	err = figures_read(&st, slot, f);
 	if (err < 0) {
 		cmd_error("stat", "%s: %s", abs, err == -ENOENT ? "was disabled meanwhile" : strerror(-err));
 		goto out;

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Reading one container's figures from kava's pinned maps. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "figures_read.h"
@@ -23,8 +26,33 @@ void split_cputime(uint64_t exec_ns, uint64_t user_ticks, uint64_t system_ticks,
 	*system_ns = exec_ns - *user_ns;
 }
 
-int figures_read(const struct kava_state *st, uint32_t slot, uint64_t now_ns,
-		 struct kava_figures *f)
+/*
+ * The CPU time of task `tid` so far: the first field of /proc/TID/schedstat
+ * is its se.sum_exec_runtime (proc_pid_schedstat()), current to the last
+ * update_curr(). 0 if the task is gone.
+ */
+static uint64_t exec_runtime_of(pid_t tid)
+{
+	char path[64], text[96];
+	unsigned long long ns = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	if (sscanf(text, "%llu", &ns) != 1)
+		return 0;
+	return ns;
+}
+
+int figures_read(const struct kava_state *st, uint32_t slot, struct kava_figures *f)
 {
 	struct kava_cpustats *cpus = NULL;
 	struct kava_cpucur *cur = NULL;
@@ -63,10 +91,17 @@ int figures_read(const struct kava_state *st, uint32_t slot, uint64_t now_ns,
 		f->forks += cs->forks;
 		for (b = 0; b < KAVA_HIST_BUCKETS; b++)
 			f->wait_hist[b] += cs->wait_hist[b];
-		/* A container task on this CPU right now: add its slice so far. */
-		if (cur[c].valid && cur[c].slot == slot && cur[c].gen == s.gen &&
-		    now_ns > cur[c].switch_in_ns)
-			exec += now_ns - cur[c].switch_in_ns;
+		/*
+		 * A container task on this CPU right now: add its slice so far.
+		 * cpustats was read before cpucur, so a slice that ended in
+		 * between is in neither, never in both.
+		 */
+		if (cur[c].valid && cur[c].slot == slot && cur[c].gen == s.gen && cur[c].pid > 0) {
+			uint64_t now_exec = exec_runtime_of(cur[c].pid);
+
+			if (now_exec > cur[c].exec_at_in)
+				exec += now_exec - cur[c].exec_at_in;
+		}
 		if (c < f->nr_cpus)
 			split_cputime(exec, cs->user_tick_ns, cs->system_tick_ns,
 				      &f->cpu[c].user_ns, &f->cpu[c].system_ns);

@@ -9,11 +9,11 @@
 
 /*
  * Fill `f` for an enabled slot: per-CPU counters summed as signed 64-bit,
- * CPU time including the slice of tasks on CPU right now (measured up to
- * `now_ns`, CLOCK_MONOTONIC), user/system split as cputime_adjust() does.
+ * CPU time including the slice of tasks on CPU right now (from their
+ * sum_exec_runtime in /proc/PID/schedstat), user/system split as
+ * cputime_adjust() does.
  */
-int figures_read(const struct kava_state *st, uint32_t slot, uint64_t now_ns,
-		 struct kava_figures *f);
+int figures_read(const struct kava_state *st, uint32_t slot, struct kava_figures *f);
 
 /*
  * Split exec time into user and system in proportion to the tick-sampled

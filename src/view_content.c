@@ -169,7 +169,7 @@ static int with_figures(const struct view_source *src, const struct container *c
 	*fig = malloc(sizeof(**fig));
 	if (!*fig)
 		return -ENOMEM;
-	err = figures_read(src->st, c->slot_index, monotonic_ns(), *fig);
+	err = figures_read(src->st, c->slot_index, *fig);
 	if (err < 0) {
 		free(*fig);
 		*fig = NULL;
