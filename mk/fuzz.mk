@@ -15,7 +15,7 @@ FUZZ_SRCS    := src/policy_parse.c src/util.c
 
 fuzz-build: $(FUZZ_DIR)/fuzz_policy
 
-$(FUZZ_DIR)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_SRCS) src/policy_parse.h include/kava_policy.h
+$(FUZZ_DIR)/fuzz_policy: tests/fuzz/fuzz_policy.c tests/common/fake_dev.h $(FUZZ_SRCS) src/policy_parse.h include/kava_policy.h
 	@mkdir -p $(@D)
 	$(call msg,FUZZCC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS)

@@ -600,6 +600,31 @@ out:
 	return err;
 }
 
+/*
+ * The start of `policy clear` and `policy show`: PATH resolved (abs is
+ * PATH_MAX long), the policy maps open, and room for one policy. On error
+ * nothing is left open and `why` says what failed.
+ */
+static int open_for_cgroup(const char *path, char *abs, uint64_t *id, struct pol_fds *f,
+			   struct kava_pol_policy **kp, char *why, size_t why_size)
+{
+	int err = kava_check_privileges(why, why_size);
+
+	if (!err)
+		err = cgroup_resolve(path, abs, PATH_MAX, id, why, why_size);
+	if (!err)
+		err = open_fds(f, 0, why, why_size);
+	if (err)
+		return err;
+	*kp = calloc(1, sizeof(**kp));
+	if (!*kp) {
+		close_fds(f);
+		snprintf(why, why_size, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Remove one cgroup's link and entries by id. */
 static int clear_id(const struct pol_fds *f, uint64_t id)
 {
@@ -623,18 +648,9 @@ int policy_clear(const char *path, char *why, size_t why_size)
 	uint64_t id;
 	int err;
 
-	err = kava_check_privileges(why, why_size);
-	if (!err)
-		err = cgroup_resolve(path, abs, sizeof(abs), &id, why, why_size);
-	if (!err)
-		err = open_fds(&f, 0, why, why_size);
+	err = open_for_cgroup(path, abs, &id, &f, &kp, why, why_size);
 	if (err)
 		return err;
-	kp = calloc(1, sizeof(*kp));
-	if (!kp) {
-		err = -ENOMEM;
-		goto out;
-	}
 	cg_link_path(link, sizeof(link), id);
 	if (bpf_map_lookup_elem(f.policies, &id, kp) < 0 && !exists(link)) {
 		snprintf(why, why_size, "%s has no policy", abs);
@@ -832,18 +848,9 @@ int policy_show(const char *path, int json, FILE *out, char *why, size_t why_siz
 	uint64_t id;
 	int err;
 
-	err = kava_check_privileges(why, why_size);
-	if (!err)
-		err = cgroup_resolve(path, abs, sizeof(abs), &id, why, why_size);
-	if (!err)
-		err = open_fds(&f, 0, why, why_size);
+	err = open_for_cgroup(path, abs, &id, &f, &kp, why, why_size);
 	if (err)
 		return err;
-	kp = calloc(1, sizeof(*kp));
-	if (!kp) {
-		err = -ENOMEM;
-		goto out;
-	}
 	if (bpf_map_lookup_elem(f.policies, &id, kp) < 0) {
 		snprintf(why, why_size, "%s has no policy", abs);
 		err = -ENOENT;

@@ -11,26 +11,9 @@
 #include <string.h>
 
 #include "policy_parse.h"
+#include "../common/fake_dev.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A fixed /dev, so inputs behave the same everywhere. */
-static int fake_resolve(const char *path, unsigned int *type, unsigned int *major,
-			unsigned int *minor, void *ctx)
-{
-	(void)ctx;
-	if (!strcmp(path, "/dev/fuse")) {
-		*type = KAVA_DEV_CHAR; *major = 10; *minor = 229;
-		return 0;
-	}
-	if (!strcmp(path, "/dev/sda")) {
-		*type = KAVA_DEV_BLOCK; *major = 8; *minor = 0;
-		return 0;
-	}
-	if (!strcmp(path, "/dev/shm"))
-		return -ENODEV;
-	return -ENOENT;
-}
 
 static void check_limits(const struct policy *p, const struct policy_error *e)
 {

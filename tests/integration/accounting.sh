@@ -4,7 +4,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
 need_root "cpu time matches cpu.stat" "per-cpu sums" "busy loop is user time" \
-    "load average follows kernel formula" "uninterruptible tasks count" \
+    "load average follows kernel formula" "uninterruptible tasks count" "uninterruptible count returns to 0" \
     "moved-out task stops counting" "pre-existing tasks count" \
     "descendant cgroup counts for ancestor" "non-enabled cgroup untracked" \
     "state survives agent restart" "accounting continues without agent" \

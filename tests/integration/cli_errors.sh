@@ -3,9 +3,14 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
-need_root "not root" "no BTF" "program refused by the kernel" "PATH not a cgroup" \
-    "PATH with .." "cgroup vanished" "enable several at once" "disable several at once" "table full" \
-    "help for every command"
+need_root "not root" "no BTF" "program refused by the kernel" "a refused load leaves nothing pinned" \
+    "PATH not a cgroup" "PATH with .." "PATH that does not exist" "cgroup vanished" \
+    "a vanished cgroup is pruned from the table" "stat of a cgroup not enabled" \
+    "disable of a cgroup not enabled" "unknown command" "enable several at once" \
+    "a bad PATH among several" "a failed enable of several enables none" \
+    "disable: a PATH not enabled among several" "a failed disable of several disables none" \
+    "disable several at once" "table full" "a full table: the call's other PATH is not enabled" \
+    "table full, one PATH" "1024 containers fit" "help for every command"
 
 # expect_error NAME PATTERN CMD...: exit status non-zero, one stderr line matching PATTERN
 expect_error() {

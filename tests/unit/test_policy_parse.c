@@ -13,26 +13,8 @@
 
 #include "events.h"
 #include "policy_parse.h"
+#include "../common/fake_dev.h"
 
-/* A resolver with a fixed /dev: no file system access in unit tests. */
-static int fake_resolve(const char *path, unsigned int *type, unsigned int *major,
-			unsigned int *minor, void *ctx)
-{
-	(void)ctx;
-	if (!strcmp(path, "/dev/fuse")) {
-		*type = KAVA_DEV_CHAR; *major = 10; *minor = 229;
-		return 0;
-	}
-	if (!strcmp(path, "/dev/sda")) {
-		*type = KAVA_DEV_BLOCK; *major = 8; *minor = 0;
-		return 0;
-	}
-	if (!strcmp(path, "/dev/shm"))
-		return -ENODEV;
-	if (!strcmp(path, "/dev/secret"))
-		return -EACCES;
-	return -ENOENT;
-}
 
 static int parse(const char *text, struct policy *p, struct policy_error *e)
 {
