@@ -78,6 +78,29 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } kava_cpucur SEC(".maps");
 
+/*
+ * A small per-CPU front for kava_cgcache: direct-mapped by cgroup id, same
+ * entries and the same epoch rule, but no hash walk on the hot path. Private
+ * to the programs (not pinned, not ABI). Each CPU's copy is touched only by
+ * sched handlers running there with interrupts off, so entries never tear.
+ */
+#define CPUCACHE_WAYS 16
+struct cpucache_entry {
+	__u64 cgroup_id;
+	struct kava_owner owner;
+	__u32 epoch;
+	__u32 pad;
+};
+struct cpucache {
+	struct cpucache_entry e[CPUCACHE_WAYS];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpucache);
+} kava_cpucache SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -129,12 +152,23 @@ static __always_inline struct kava_owner resolve_cgroup(struct cgroup *cgrp, __u
 {
 	struct kava_cgcache_entry entry = { .owner.slot = KAVA_NO_SLOT, .epoch = epoch }, *cached;
 	__u64 id = cgroup_id_of(cgrp), cur_id = id;
+	struct cpucache_entry *front = NULL;
 	struct kava_owner *hit;
+	struct cpucache *cc;
+	__u32 zero = 0;
 	int depth;
 
+	cc = bpf_map_lookup_elem(&kava_cpucache, &zero);
+	if (cc) {
+		front = &cc->e[id & (CPUCACHE_WAYS - 1)];
+		if (front->cgroup_id == id && front->epoch == epoch)
+			return front->owner;
+	}
 	cached = bpf_map_lookup_elem(&kava_cgcache, &id);
-	if (cached && cached->epoch == epoch)
-		return cached->owner;
+	if (cached && cached->epoch == epoch) {
+		entry.owner = cached->owner;
+		goto remember;
+	}
 	for (depth = 0; depth < KAVA_MAX_DEPTH && cgrp; depth++) {
 		hit = bpf_map_lookup_elem(&kava_enabled, &cur_id);
 		if (hit) {
@@ -149,6 +183,12 @@ static __always_inline struct kava_owner resolve_cgroup(struct cgroup *cgrp, __u
 		cur_id = cgroup_id_of(cgrp);
 	}
 	bpf_map_update_elem(&kava_cgcache, &id, &entry, BPF_ANY);
+remember:
+	if (front) {
+		front->cgroup_id = id;
+		front->owner = entry.owner;
+		front->epoch = epoch;
+	}
 	return entry.owner;
 }
 
