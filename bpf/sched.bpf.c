@@ -81,8 +81,13 @@ struct {
 /*
  * A small per-CPU front for kava_cgcache: direct-mapped by cgroup id, same
  * entries and the same epoch rule, but no hash walk on the hot path. Private
- * to the programs (not pinned, not ABI). Each CPU's copy is touched only by
- * sched handlers running there with interrupts off, so entries never tear.
+ * to the programs (not pinned, not ABI). Only the sched_switch and
+ * sched_wakeup(_new) handlers use it; the process-context ones (cgroup
+ * attach, the seeding iterator, sysinfo) go straight to kava_cgcache. The
+ * sched handlers run with preemption off, but a task waking itself
+ * (try_to_wake_up() with p == current) runs sched_wakeup with interrupts
+ * on, so an interrupt's wakeup could nest: `busy` makes a nested run skip
+ * the front, and nobody ever sees an entry half-written.
  */
 #define CPUCACHE_WAYS 16
 struct cpucache_entry {
@@ -92,6 +97,8 @@ struct cpucache_entry {
 	__u32 pad;
 };
 struct cpucache {
+	__u32 busy;        /* a handler on this CPU is rewriting an entry */
+	__u32 pad;
 	struct cpucache_entry e[CPUCACHE_WAYS];
 };
 struct {
@@ -148,7 +155,8 @@ static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
  * bump, even one racing with it, is never trusted after it. A descendant
  * created after enable is resolved on first sight.
  */
-static __always_inline struct kava_owner resolve_cgroup(struct cgroup *cgrp, __u32 epoch)
+static __always_inline struct kava_owner resolve_cgroup(struct cgroup *cgrp, __u32 epoch,
+						       bool sched_handler)
 {
 	struct kava_cgcache_entry entry = { .owner.slot = KAVA_NO_SLOT, .epoch = epoch }, *cached;
 	__u64 id = cgroup_id_of(cgrp), cur_id = id;
@@ -158,11 +166,13 @@ static __always_inline struct kava_owner resolve_cgroup(struct cgroup *cgrp, __u
 	__u32 zero = 0;
 	int depth;
 
-	cc = bpf_map_lookup_elem(&kava_cpucache, &zero);
-	if (cc) {
+	cc = sched_handler ? bpf_map_lookup_elem(&kava_cpucache, &zero) : NULL;
+	if (cc && !cc->busy) {
 		front = &cc->e[id & (CPUCACHE_WAYS - 1)];
 		if (front->cgroup_id == id && front->epoch == epoch)
 			return front->owner;
+		cc->busy = 1;	/* until the entry is rewritten below */
+		barrier();
 	}
 	cached = bpf_map_lookup_elem(&kava_cgcache, &id);
 	if (cached && cached->epoch == epoch) {
@@ -188,13 +198,21 @@ remember:
 		front->cgroup_id = id;
 		front->owner = entry.owner;
 		front->epoch = epoch;
+		barrier();	/* a nested run sees the entry whole, or not at all */
+		cc->busy = 0;
 	}
 	return entry.owner;
 }
 
 static __always_inline struct kava_owner resolve_task(struct task_struct *p, __u32 epoch)
 {
-	return resolve_cgroup(p->cgroups->dfl_cgrp, epoch);
+	return resolve_cgroup(p->cgroups->dfl_cgrp, epoch, false);
+}
+
+/* resolve_task() for the sched_switch/sched_wakeup(_new) handlers only (see kava_cpucache). */
+static __always_inline struct kava_owner resolve_task_sched(struct task_struct *p, __u32 epoch)
+{
+	return resolve_cgroup(p->cgroups->dfl_cgrp, epoch, true);
 }
 
 /* The slot's figures on this CPU, or NULL when the slot was disabled or reused. */
@@ -392,7 +410,7 @@ static __always_inline void charge_cpu(struct kava_cpucur *cur, struct task_stru
 	}
 	if (!prev->pid)
 		return;
-	o = resolve_task(prev, epoch);
+	o = resolve_task_sched(prev, epoch);
 	if (o.slot == KAVA_NO_SLOT)
 		return;
 	st = stats_of(o.slot, o.gen);
@@ -439,7 +457,7 @@ static __always_inline void switch_out(struct kava_cpucur *cur, struct task_stru
 		o.slot = cur->slot;
 		o.gen = cur->gen;
 	} else {
-		o = resolve_task(prev, epoch);
+		o = resolve_task_sched(prev, epoch);
 		if (o.slot == KAVA_NO_SLOT)
 			return;
 	}
@@ -477,7 +495,7 @@ static __always_inline void switch_in(struct kava_cpucur *cur, struct task_struc
 	cur->valid = 1;
 	cur->pid = next->pid;
 	if (next->pid)
-		o = resolve_task(next, epoch);
+		o = resolve_task_sched(next, epoch);
 	cur->slot = o.slot;
 	cur->gen = o.gen;
 	if (o.slot == KAVA_NO_SLOT)
@@ -524,7 +542,7 @@ int BPF_PROG(kava_sched_wakeup, struct task_struct *p)
 	cfg = active_config();
 	if (!cfg)
 		return 0;
-	o = resolve_task(p, cfg->epoch);
+	o = resolve_task_sched(p, cfg->epoch);
 	if (o.slot == KAVA_NO_SLOT)
 		return 0;
 	ts = bpf_task_storage_get(&kava_tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -549,7 +567,7 @@ int BPF_PROG(kava_sched_wakeup_new, struct task_struct *p)
 	cfg = active_config();
 	if (!cfg)
 		return 0;
-	o = resolve_task(p, cfg->epoch);
+	o = resolve_task_sched(p, cfg->epoch);
 	if (o.slot == KAVA_NO_SLOT)
 		return 0;
 	ts = bpf_task_storage_get(&kava_tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
