@@ -219,7 +219,8 @@ int cmd_run(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	ret = 0;
 close_state:
-	view_fuse_stop(fuse);
+	if (view_fuse_stop(fuse))
+		goto out;	/* FUSE threads may still read src and st: exiting frees them */
 	view_source_free(&src);
 	kava_state_close(&st);
 out:

@@ -588,20 +588,21 @@ fail:
 	return err;
 }
 
-void view_fuse_stop(struct view_fuse *vf)
+int view_fuse_stop(struct view_fuse *vf)
 {
 	struct timespec deadline;
 
 	if (!vf)
-		return;
+		return 0;
 	fuse_session_exit(vf->se);
 	if (vf->handed_on) {
 		/*
 		 * systemd holds the connection: leave the mount for the next
-		 * agent. Readers wait for it; requests this agent read but did
-		 * not answer are resent to it (fuse_handoff_adopt()).
+		 * agent. Readers wait for it; a request this agent read but
+		 * does not answer before it exits is resent to the next one
+		 * (fuse_handoff_adopt()).
 		 */
-		return;
+		return 1;
 	}
 	fuse_session_unmount(vf->se);	/* wakes the loop, unless the view is still mounted elsewhere */
 	/*
@@ -614,8 +615,9 @@ void view_fuse_stop(struct view_fuse *vf)
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += 1;
 	if (pthread_timedjoin_np(vf->thread, NULL, &deadline) != 0)
-		return;
+		return 1;
 	fuse_session_destroy(vf->se);
 	handles_destroy(&vf->handles);
 	free(vf);
+	return 0;
 }

@@ -14,7 +14,12 @@ struct view_fuse;
 int view_fuse_start(struct view_source *src, const char *mountpoint, struct view_fuse **out,
 		    char *why, size_t why_size);
 
-/* Unmount and stop serving. */
-void view_fuse_stop(struct view_fuse *vf);
+/*
+ * Stop serving (and unmount, unless systemd keeps the connection for the
+ * next agent). Returns 1 when serving threads may still be answering a
+ * request: the caller must then leave what they read (the view source,
+ * kava's state) alone and just exit.
+ */
+int view_fuse_stop(struct view_fuse *vf);
 
 #endif
