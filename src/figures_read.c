@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Reading one container's figures from kava's pinned maps. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "figures_read.h"
 #include "kava.h"
+#include "util.h"
 
 void split_cputime(uint64_t exec_ns, uint64_t user_ticks, uint64_t system_ticks,
 		   uint64_t *user_ns, uint64_t *system_ns)
@@ -33,22 +32,13 @@ void split_cputime(uint64_t exec_ns, uint64_t user_ticks, uint64_t system_ticks,
  */
 static uint64_t exec_runtime_of(pid_t tid)
 {
-	char path[64], text[96];
 	unsigned long long ns = 0;
-	ssize_t n;
-	int fd;
+	char path[64], *text = NULL;
 
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	text[n] = '\0';
-	if (sscanf(text, "%llu", &ns) != 1)
-		return 0;
+	if (read_file(path, &text, NULL) < 0 || sscanf(text, "%llu", &ns) != 1)
+		ns = 0;
+	free(text);
 	return ns;
 }
 

@@ -48,6 +48,14 @@ static struct view_source *source(fuse_req_t req)
 	return ((struct view_fuse *)fuse_req_userdata(req))->src;
 }
 
+/* The container of the process making the request (view_reader_resolve()). */
+static int reader_owner(fuse_req_t req, struct kava_owner *owner)
+{
+	struct view_source *src = source(req);
+
+	return view_reader_resolve(src->st, src->cgroup2_mount, fuse_req_ctx(req)->pid, owner);
+}
+
 /*
  * Only what a read-only, direct_io view needs, whatever else the kernel
  * offers: the same set in every agent, so a restarted one agrees with what
@@ -239,12 +247,10 @@ static void list_dir(fuse_req_t req, const char *path, fuse_ino_t ino, struct li
 	}
 	if (!strcmp(path, VIEW_CPU_DIR)) {
 		struct kava_owner owner;
-		struct view_source *src = source(req);
-		pid_t reader = fuse_req_ctx(req)->pid;
 
-		if (view_reader_resolve(src->st, src->cgroup2_mount, reader, &owner) < 0)
+		if (reader_owner(req, &owner) < 0)
 			owner.slot = KAVA_NO_SLOT;
-		n = view_visible_cpus(src, &owner, reader);
+		n = view_visible_cpus(source(req), &owner, fuse_req_ctx(req)->pid);
 		for (i = 0; i < n; i++) {
 			char name[32];
 
@@ -365,7 +371,6 @@ static void snapshot_free(struct snapshot *snap)
 /* Render file `ino` for the reader of `req`: the snapshot its reads will see. */
 static int take_snapshot(fuse_req_t req, fuse_ino_t ino, struct snapshot **out)
 {
-	struct view_source *src = source(req);
 	struct kava_owner owner;
 	struct snapshot *snap;
 	char path[256];
@@ -377,7 +382,7 @@ static int take_snapshot(fuse_req_t req, fuse_ino_t ino, struct snapshot **out)
 	snap = calloc(1, sizeof(*snap));
 	if (!snap)
 		return -ENOMEM;
-	err = view_reader_resolve(src->st, src->cgroup2_mount, fuse_req_ctx(req)->pid, &owner);
+	err = reader_owner(req, &owner);
 	if (!err)
 		err = content_for(req, path, &owner, &snap->text, &snap->len);
 	if (err == -ENOENT && owner.slot != KAVA_NO_SLOT) {
