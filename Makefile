@@ -1,8 +1,9 @@
 # kava — one entry point: build, deps, check, bench, vmtest, fuzz, install.
 #
 # Sources are picked up by wildcard: bpf/*.bpf.c become skeletons in build/,
-# src/**/*.c (except src/main.c) form build/libkava.a, which both the kava
-# binary and every tests/unit/test_*.c link against.
+# src/*/**.c (every subsystem folder; src/main.c apart) form build/libkava.a,
+# which both the kava binary and every tests/unit/*/test_*.c link against.
+# Header dependencies come from the compiler (-MMD -MP, build/**/*.d).
 
 CC        ?= cc
 CLANG     ?= clang
@@ -40,10 +41,11 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Iinclude -I. 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-LIB_SRCS   := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
+LIB_SRCS   := $(wildcard src/*/*.c src/*/*/*.c)
 LIB_OBJS   := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
-TEST_SRCS  := $(wildcard tests/unit/test_*.c)
-TEST_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+# unit tests mirror src/ (tests/unit/<subsystem>/test_*.c); binaries are flat
+TEST_SRCS  := $(wildcard tests/unit/*/test_*.c)
+TEST_BINS  := $(addprefix $(BUILD)/tests/,$(basename $(notdir $(TEST_SRCS))))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRCS))
 
@@ -54,21 +56,22 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRCS))
 
 all: $(BUILD)/kava
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h include/*.h) vmlinux.h
+$(BUILD)/%.bpf.o: bpf/%.bpf.c vmlinux.h
 	@mkdir -p $(@D)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-	$(Q)llvm-strip -g $@ 2>/dev/null || true
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)llvm-strip -g $@
 
 # Keep BTF (needed for CO-RE and for bpftool's named fields); strip DWARF only.
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(BUILD)/obj/%.o: src/%.c $(SKELS) $(wildcard include/*.h src/*.h src/*/*.h)
+# every object waits for the skeletons (their first build has no .d yet)
+$(BUILD)/obj/%.o: src/%.c | $(SKELS)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libkava.a: $(LIB_OBJS)
 	@rm -f $@
@@ -79,20 +82,18 @@ $(BUILD)/kava: $(BUILD)/obj/main.o $(BUILD)/libkava.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/main.o: src/main.c $(SKELS) $(wildcard include/*.h src/*.h)
-	@mkdir -p $(@D)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
-
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkava.a
-	@mkdir -p $(@D)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libkava.a $(LDLIBS) -lcmocka
+define unit_test_rule
+$(BUILD)/tests/$(basename $(notdir $(1))): $(1) $(BUILD)/libkava.a
+	@mkdir -p $$(@D)
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) -MMD -MP $$(LDFLAGS) -o $$@ $$< $(BUILD)/libkava.a $$(LDLIBS) -lcmocka
+endef
+$(foreach t,$(TEST_SRCS),$(eval $(call unit_test_rule,$(t))))
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+	$(Q)$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< -lpthread
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
@@ -140,3 +141,4 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(wildcard mk/*.mk)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -11,11 +11,11 @@ FUZZ_CC      ?= clang
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Isrc \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRCS    := src/policy_parse.c src/util.c
+FUZZ_SRCS    := src/policy/parse.c src/common/util.c
 
 fuzz-build: $(FUZZ_DIR)/fuzz_policy
 
-$(FUZZ_DIR)/fuzz_policy: tests/fuzz/fuzz_policy.c tests/common/fake_dev.h $(FUZZ_SRCS) src/policy_parse.h include/kava_policy.h
+$(FUZZ_DIR)/fuzz_policy: tests/fuzz/fuzz_policy.c tests/common/fake_dev.h $(FUZZ_SRCS) src/policy/parse.h include/kava_policy.h
 	@mkdir -p $(@D)
 	$(call msg,FUZZCC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS)

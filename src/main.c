@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static const struct kava_command commands[] = {
 	{ "run",     "load the BPF programs and serve the container views", cmd_run },

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "policy_parse.h"
+#include "policy/parse.h"
 
 static inline int fake_resolve(const char *path, unsigned int *type, unsigned int *major,
 			       unsigned int *minor, void *ctx)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy_parse.h"
+#include "policy/parse.h"
 #include "../common/fake_dev.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -195,7 +195,7 @@ build_common() {
     local d
     for d in tests/vm/*/; do
         d=${d%/}
-        [ "$d" = tests/vm/cache ] && continue
+        case $d in tests/vm/cache|tests/vm/system) continue ;; esac   # system: its own VM
         cp -r "$d" "$ROOTFS/opt/kava/tests/vm/"
     done
     cp tests/vm/init "$ROOTFS/init"

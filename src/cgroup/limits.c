@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reading a container's limits and usage from its cgroups (v2, or v1 on hybrid hosts). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup/limits.h"
+#include "common/util.h"
+
+static const char *const v1_names[V1_COUNT] = { "memory", "cpuset", "cpu", "blkio" };
+
+void v1_mounts_from_mountinfo(const char *text, struct v1_mounts *m)
+{
+	const char *line = text;
+
+	memset(m, 0, sizeof(*m));
+	while (line && *line) {
+		const char *eol = strchr(line, '\n');
+		const char *sep = strstr(line, " - cgroup ");
+		char mnt[PATH_MAX], opts[512];
+		int i;
+
+		if (sep && (!eol || sep < eol) &&
+		    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
+		    sscanf(sep + 10, "%*s %511s", opts) == 1) {
+			for (i = 0; i < V1_COUNT; i++) {
+				char *o = opts, *tok, *save = NULL;
+
+				while ((tok = strtok_r(o, ",", &save)) != NULL) {
+					o = NULL;
+					if (!strcmp(tok, v1_names[i]) && !m->dir[i][0])
+						unescape_octal(mnt, m->dir[i], sizeof(m->dir[i]));
+				}
+				/* strtok_r cut opts: parse it again for the next controller */
+				sscanf(sep + 10, "%*s %511s", opts);
+			}
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+}
+
+int v1_path_from_proc(const char *text, const char *controller, char *out, size_t size)
+{
+	const char *line = text;
+	size_t clen = strlen(controller);
+
+	while (line && *line) {
+		const char *eol = strchr(line, '\n');
+		const char *c1 = strchr(line, ':');
+		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		size_t n = eol ? (size_t)(eol - line) : strlen(line);
+
+		if (c1 && c2 && c2 < line + n) {
+			/* the controller list "cpu,cpuacct" may hold several names */
+			const char *p = c1 + 1;
+
+			while (p < c2) {
+				const char *comma = memchr(p, ',', (size_t)(c2 - p));
+				const char *end = comma ? comma : c2;
+
+				if ((size_t)(end - p) == clen && !strncmp(p, controller, clen)) {
+					size_t plen = (size_t)(line + n - (c2 + 1));
+
+					if (plen + 1 > size)
+						return -ENAMETOOLONG;
+					memcpy(out, c2 + 1, plen);
+					out[plen] = '\0';
+					return 0;
+				}
+				p = end + 1;
+			}
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+int container_paths_v1(const struct v1_mounts *m, pid_t pid, struct container_paths *p)
+{
+	char path[64], rel[PATH_MAX], *text = NULL;
+	int i, err;
+
+	for (i = 0; i < V1_COUNT; i++)
+		p->v1[i][0] = '\0';
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	err = read_file(path, &text, NULL);
+	if (err < 0)
+		return err;
+	for (i = 0; i < V1_COUNT; i++) {
+		if (!m->dir[i][0] || v1_path_from_proc(text, v1_names[i], rel, sizeof(rel)) < 0)
+			continue;
+		if (snprintf(p->v1[i], sizeof(p->v1[i]), "%s%s", m->dir[i], rel) >= (int)sizeof(p->v1[i]))
+			p->v1[i][0] = '\0';
+	}
+	free(text);
+	return 0;
+}
+
+void container_paths_v1_alike(const struct v1_mounts *m, struct container_paths *p)
+{
+	const char *rel = p->v2 + strlen(p->v2_root);
+	int i;
+
+	for (i = 0; i < V1_COUNT; i++) {
+		if (p->v1[i][0] || !m->dir[i][0])
+			continue;
+		if (snprintf(p->v1[i], sizeof(p->v1[i]), "%s%s", m->dir[i], rel) >= (int)sizeof(p->v1[i]) ||
+		    access(p->v1[i], F_OK) < 0)
+			p->v1[i][0] = '\0';
+	}
+}
+
+/* Read DIR/NAME; -ENOENT when the file (or the cgroup) is not there. */
+static int read_cg(const char *dir, const char *name, char **out)
+{
+	char path[PATH_MAX + 64];
+
+	if (!dir[0])
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return read_file(path, out, NULL);
+}
+
+static uint64_t read_limit(const char *dir, const char *name, int *found)
+{
+	char *text = NULL;
+	uint64_t v = KAVA_UNLIMITED;
+
+	*found = 0;
+	if (read_cg(dir, name, &text) == 0) {
+		v = parse_limit(text);
+		*found = 1;
+		free(text);
+	}
+	return v;
+}
+
+/* The smallest NAME over DIR and its ancestors up to (not including) the v2 root. */
+static uint64_t min_over_ancestors(const struct container_paths *p, const char *name, int *found)
+{
+	char dir[PATH_MAX];
+	uint64_t best = KAVA_UNLIMITED;
+	size_t root = strlen(p->v2_root);
+
+	*found = 0;
+	snprintf(dir, sizeof(dir), "%s", p->v2);
+	while (strlen(dir) > root) {
+		int f;
+		uint64_t v = read_limit(dir, name, &f);
+		char *slash;
+
+		if (f) {
+			*found = 1;
+			if (v < best)
+				best = v;
+		}
+		slash = strrchr(dir, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+	return best;
+}
+
+static uint64_t stat_value(const char *text, const char *key)
+{
+	const char *p = text;
+	size_t k = strlen(key);
+
+	while (p && *p) {
+		if (!strncmp(p, key, k) && p[k] == ' ')
+			return strtoull(p + k + 1, NULL, 10);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+static int read_mem_v2(const struct container_paths *p, struct mem_limits *m)
+{
+	char *text = NULL;
+	int found, err;
+
+	err = read_cg(p->v2, "memory.stat", &text);
+	if (err < 0)
+		return err;
+	mem_stat_parse(text, 0, &m->stat);
+	free(text);
+	m->limit = min_over_ancestors(p, "memory.max", &found);
+	m->usage = read_limit(p->v2, "memory.current", &found);
+	if (!found)
+		return -ENOENT;
+	m->swap_limit = min_over_ancestors(p, "memory.swap.max", &m->swap_known);
+	m->swap_usage = read_limit(p->v2, "memory.swap.current", &found);
+	if (!found)
+		m->swap_usage = 0;
+	return 0;
+}
+
+static int read_mem_v1(const struct container_paths *p, struct mem_limits *m)
+{
+	const char *dir = p->v1[V1_MEMORY];
+	char *text = NULL;
+	uint64_t memsw, memsw_usage;
+	int found, err;
+
+	err = read_cg(dir, "memory.stat", &text);
+	if (err < 0)
+		return err;
+	mem_stat_parse(text, 1, &m->stat);
+	/* hierarchical_*: the kernel's own minimum over the ancestors */
+	m->limit = stat_value(text, "hierarchical_memory_limit");
+	memsw = stat_value(text, "hierarchical_memsw_limit");
+	free(text);
+	if (!m->limit || m->limit >= (1ULL << 62))
+		m->limit = KAVA_UNLIMITED;
+	m->usage = read_limit(dir, "memory.usage_in_bytes", &found);
+	if (!found)
+		return -ENOENT;
+	memsw_usage = read_limit(dir, "memory.memsw.usage_in_bytes", &m->swap_known);
+	if (m->swap_known) {
+		/* memsw counts memory plus swap */
+		m->swap_limit = (!memsw || memsw >= (1ULL << 62) || m->limit == KAVA_UNLIMITED)
+				? KAVA_UNLIMITED : (memsw > m->limit ? memsw - m->limit : 0);
+		m->swap_usage = memsw_usage > m->usage ? memsw_usage - m->usage : 0;
+	}
+	return 0;
+}
+
+int limits_read_mem(const struct container_paths *p, const char *host_meminfo, struct mem_limits *m)
+{
+	int err;
+
+	(void)host_meminfo;
+	memset(m, 0, sizeof(*m));
+	m->limit = m->swap_limit = KAVA_UNLIMITED;
+	err = read_mem_v2(p, m);
+	if (err == -ENOENT && p->v1[V1_MEMORY][0]) {
+		memset(m, 0, sizeof(*m));
+		m->limit = m->swap_limit = KAVA_UNLIMITED;
+		err = read_mem_v1(p, m);
+	}
+	return err;
+}
+
+int limits_read_cpu(const struct container_paths *p, const char *host_online, struct cpu_limits *c)
+{
+	char *text = NULL;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->quota_us = -1;
+	c->period_us = 100000;
+	if (read_cg(p->v2, "cpuset.cpus.effective", &text) == 0 ||
+	    read_cg(p->v1[V1_CPUSET], "cpuset.effective_cpus", &text) == 0 ||
+	    read_cg(p->v1[V1_CPUSET], "cpuset.cpus", &text) == 0) {
+		err = cpuset_parse(text, &c->effective);
+		free(text);
+		text = NULL;
+		if (err < 0 || !cpuset_count(&c->effective))
+			cpuset_parse(host_online, &c->effective);
+	} else if (cpuset_parse(host_online, &c->effective) < 0) {
+		return -EINVAL;
+	}
+	if (read_cg(p->v2, "cpu.max", &text) == 0) {
+		cpu_max_parse(text, &c->quota_us, &c->period_us);
+		free(text);
+	} else if (read_cg(p->v1[V1_CPU], "cpu.cfs_quota_us", &text) == 0) {
+		long long q = strtoll(text, NULL, 10);
+
+		free(text);
+		c->quota_us = q > 0 ? q : -1;
+		if (read_cg(p->v1[V1_CPU], "cpu.cfs_period_us", &text) == 0) {
+			c->period_us = strtoull(text, NULL, 10);
+			free(text);
+			if (!c->period_us)
+				c->period_us = 100000;
+		}
+	}
+	return 0;
+}
+
+int limits_read_io(const struct container_paths *p, struct io_stats *io)
+{
+	char *text = NULL, *ios = NULL;
+
+	memset(io, 0, sizeof(*io));
+	if (read_cg(p->v2, "io.stat", &text) == 0) {
+		io_stat_parse_v2(text, io);
+		free(text);
+		return 0;
+	}
+	if (read_cg(p->v1[V1_BLKIO], "blkio.throttle.io_service_bytes_recursive", &text) == 0 ||
+	    read_cg(p->v1[V1_BLKIO], "blkio.throttle.io_service_bytes", &text) == 0) {
+		if (read_cg(p->v1[V1_BLKIO], "blkio.throttle.io_serviced_recursive", &ios) < 0)
+			read_cg(p->v1[V1_BLKIO], "blkio.throttle.io_serviced", &ios);
+		io_stat_parse_v1(text, ios, io);
+		free(text);
+		free(ios);
+	}
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reading a container's limits and usage from its cgroups: cgroup v2 files
+ * where the controllers live there (pure v2 hosts), the v1 controllers of a
+ * process in the container on hybrid hosts. A cgroup that vanishes while it
+ * is read gives -ENOENT.
+ */
+#ifndef KAVA_CGLIMITS_H
+#define KAVA_CGLIMITS_H
+
+#include <limits.h>
+#include <sys/types.h>
+#include "cgroup/files.h"
+
+enum v1_controller { V1_MEMORY, V1_CPUSET, V1_CPU, V1_BLKIO, V1_COUNT };
+
+/* Mount points of the v1 controllers ("" where there is none), from mountinfo text. */
+struct v1_mounts {
+	char dir[V1_COUNT][PATH_MAX];
+};
+void v1_mounts_from_mountinfo(const char *text, struct v1_mounts *m);
+
+/* Where one container's limits are read. */
+struct container_paths {
+	char v2[PATH_MAX];               /* the enabled cgroup's v2 directory */
+	char v2_root[PATH_MAX];          /* the cgroup2 mount: ancestors stop there */
+	char v1[V1_COUNT][PATH_MAX];     /* the reader's v1 directories, or "" */
+};
+
+/* Fill the v1 directories of process `pid` ("" for each it has none of). */
+int container_paths_v1(const struct v1_mounts *m, pid_t pid, struct container_paths *p);
+
+/*
+ * Where no process tells: the v1 directories at the v2 cgroup's own relative
+ * path (how systemd and container runtimes lay out hybrid hosts), if they exist.
+ */
+void container_paths_v1_alike(const struct v1_mounts *m, struct container_paths *p);
+
+int limits_read_mem(const struct container_paths *p, const char *host_meminfo, struct mem_limits *m);
+int limits_read_cpu(const struct container_paths *p, const char *host_online, struct cpu_limits *c);
+int limits_read_io(const struct container_paths *p, struct io_stats *io);
+
+/* v1 controller line of /proc/PID/cgroup text: "4:memory:/a/b" -> "/a/b". */
+int v1_path_from_proc(const char *text, const char *controller, char *out, size_t size);
+
+#endif

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What the subcommands share: resolving PATH, opening state, reporting. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cgroup/path.h"
+#include "cli/cli.h"
+#include "cli/common.h"
+
+void cmd_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "kava: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cmd_open_state(const char *cmd, struct kava_state *st, enum kava_open_mode mode)
+{
+	char why[512];
+	int err = kava_state_open(st, mode, why, sizeof(why));
+
+	if (err < 0)
+		cmd_error(cmd, "%s", why);
+	return err;
+}
+
+int cmd_resolve_cgroup(const char *cmd, const char *path, char *abs, size_t size, uint64_t *id)
+{
+	char why[512];
+	int err = cgroup_resolve(path, abs, size, id, why, sizeof(why));
+
+	if (err < 0)
+		cmd_error(cmd, "%s", why);
+	return err;
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}

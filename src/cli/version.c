@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kava version */
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "kava.h"
+
+#ifndef KAVA_VERSION
+#define KAVA_VERSION "0.1.0"
+#endif
+
+int cmd_version(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		printf("usage: kava version\n\nPrint kava's version and its BPF ABI version.\n");
+		return 0;
+	}
+	printf("kava %s (bpf abi %d)\n", KAVA_VERSION, KAVA_ABI_VERSION);
+	return 0;
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Small helpers: whole-file reads and string decoding. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+int read_file_at(int dirfd, const char *name, char **out, size_t *len)
+{
+	size_t cap = 4096, used = 0;
+	char *buf, *bigger;
+	int fd, err = 0;
+	ssize_t n;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		if (used + 1 >= cap) {
+			bigger = realloc(buf, cap * 2);
+			if (!bigger) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + used, cap - used - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	if (err < 0) {
+		free(buf);
+		return err;
+	}
+	buf[used] = '\0';
+	*out = buf;
+	if (len)
+		*len = used;
+	return 0;
+}
+
+int read_file(const char *path, char **out, size_t *len)
+{
+	return read_file_at(AT_FDCWD, path, out, len);
+}
+
+int make_dirs(const char *path, unsigned int mode)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+	char *slash;
+	struct stat st;
+
+	if (len == 0)
+		return -ENOENT;
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	/* Each parent in turn, then the path itself: the step at the end of the loop. */
+	for (slash = strchr(buf + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		if (buf[0] && mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
+			return -errno;
+		if (!slash)
+			break;
+		*slash = '/';
+	}
+	if (stat(path, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+int unescape_octal(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+
+	while (*in) {
+		char c = *in;
+
+		if (c == '\\' && in[1] >= '0' && in[1] <= '7' && in[2] >= '0' && in[2] <= '7' &&
+		    in[3] >= '0' && in[3] <= '7') {
+			c = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
+			in += 4;
+		} else {
+			in++;
+		}
+		if (o + 1 >= size)
+			return -ENAMETOOLONG;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reading one container's figures from kava's pinned maps. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "sched/figures_read.h"
+#include "kava.h"
+#include "common/util.h"
+
+void split_cputime(uint64_t exec_ns, uint64_t user_ticks, uint64_t system_ticks,
+		   uint64_t *user_ns, uint64_t *system_ns)
+{
+	if (system_ticks == 0) {
+		*user_ns = exec_ns;
+	} else if (user_ticks == 0) {
+		*user_ns = 0;
+	} else {
+		/* exec * u / (u + s) without overflow: the kernel's mul_u64_u64_div_u64() */
+		*user_ns = (uint64_t)((unsigned __int128)exec_ns * user_ticks /
+				      (user_ticks + system_ticks));
+	}
+	*system_ns = exec_ns - *user_ns;
+}
+
+/*
+ * The CPU time of task `tid` so far: the first field of /proc/TID/schedstat
+ * is its se.sum_exec_runtime (proc_pid_schedstat()), current to the last
+ * update_curr(). 0 if the task is gone.
+ */
+static uint64_t exec_runtime_of(pid_t tid)
+{
+	unsigned long long ns = 0;
+	char path[64], *text = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
+	if (read_file(path, &text, NULL) < 0 || sscanf(text, "%llu", &ns) != 1)
+		ns = 0;
+	free(text);
+	return ns;
+}
+
+int figures_read(const struct kava_state *st, uint32_t slot, struct kava_figures *f)
+{
+	struct kava_cpustats *cpus = NULL;
+	struct kava_cpucur *cur = NULL;
+	struct kava_slot s;
+	unsigned int c, b;
+	__u32 zero = 0;
+	int err = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (bpf_map_lookup_elem(st->slots_fd, &slot, &s) < 0)
+		return -errno;
+	if (!s.cgroup_id)
+		return -ENOENT;
+	cpus = calloc(st->nr_cpus, sizeof(*cpus));
+	cur = calloc(st->nr_cpus, sizeof(*cur));
+	if (!cpus || !cur) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (bpf_map_lookup_elem(st->cpustats_fd, &slot, cpus) < 0 ||
+	    bpf_map_lookup_elem(st->cpucur_fd, &zero, cur) < 0) {
+		err = -errno;
+		goto out;
+	}
+	f->cgroup_id = s.cgroup_id;
+	f->nr_cpus = st->nr_cpus < KAVA_MAX_CPUS ? st->nr_cpus : KAVA_MAX_CPUS;
+	for (c = 0; c < st->nr_cpus; c++) {
+		const struct kava_cpustats *cs = &cpus[c];
+		uint64_t exec = cs->exec_ns;
+
+		f->nr_running += cs->nr_running;
+		f->nr_uninterruptible += cs->nr_uninterruptible;
+		f->nr_iowait += cs->nr_iowait;
+		f->nr_threads += cs->nr_threads;
+		f->switches += cs->switches;
+		f->forks += cs->forks;
+		for (b = 0; b < KAVA_HIST_BUCKETS; b++)
+			f->wait_hist[b] += cs->wait_hist[b];
+		/*
+		 * A container task on this CPU right now: add its slice so far.
+		 * cpustats was read before cpucur, so a slice that ended in
+		 * between is in neither, never in both.
+		 */
+		if (cur[c].valid && cur[c].slot == slot && cur[c].gen == s.gen && cur[c].pid > 0) {
+			uint64_t now_exec = exec_runtime_of(cur[c].pid);
+
+			if (now_exec > cur[c].exec_at_in)
+				exec += now_exec - cur[c].exec_at_in;
+		}
+		if (c < f->nr_cpus)
+			split_cputime(exec, cs->user_tick_ns, cs->system_tick_ns,
+				      &f->cpu[c].user_ns, &f->cpu[c].system_ns);
+	}
+	memcpy(f->avenrun, s.avenrun, sizeof(f->avenrun));
+	f->load_samples = s.samples;
+	f->last_active = s.last_active;
+	f->last_pid = s.last_pid;
+	f->enabled_ns = s.enabled_ns;
+out:
+	free(cpus);
+	free(cur);
+	return err;
+}

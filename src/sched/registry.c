@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The table of enabled containers, shared by every kava process. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "cgroup/path.h"
+#include "sched/registry.h"
+#include "common/util.h"
+
+#define LOCK_PATH "/run/kava.lock"
+
+static int lock_table(void)
+{
+	int fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void unlock_table(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* releases the flock */
+}
+
+/*
+ * Count an enable (+1) or disable (-1) and start a new cache epoch, so every
+ * cgroup's container is resolved anew by the BPF side.
+ */
+static int update_config(struct kava_state *st, int delta)
+{
+	struct kava_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg) < 0)
+		return -errno;
+	if (delta < 0 && cfg.nr_enabled == 0)
+		return -EINVAL;
+	cfg.nr_enabled += (__u32)delta;
+	cfg.epoch++;
+	return bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY) < 0 ? -errno : 0;
+}
+
+static int zero_cpustats(struct kava_state *st, uint32_t slot)
+{
+	struct kava_cpustats *zeros = calloc(st->nr_cpus, sizeof(*zeros));
+	int err = 0;
+
+	if (!zeros)
+		return -ENOMEM;
+	if (bpf_map_update_elem(st->cpustats_fd, &slot, zeros, BPF_ANY) < 0)
+		err = -errno;
+	free(zeros);
+	return err;
+}
+
+int registry_lookup(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot,
+		    struct kava_slot *out)
+{
+	struct kava_owner o;
+
+	if (bpf_map_lookup_elem(st->enabled_fd, &cgroup_id, &o) < 0)
+		return -ENOENT;
+	*slot = o.slot;
+	if (out && bpf_map_lookup_elem(st->slots_fd, &o.slot, out) < 0)
+		return -errno;
+	return 0;
+}
+
+static int find_free_slot(struct kava_state *st, uint32_t *slot, struct kava_slot *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < KAVA_MAX_CONTAINERS; i++) {
+		if (bpf_map_lookup_elem(st->slots_fd, &i, s) < 0)
+			return -errno;
+		if (!s->cgroup_id) {
+			*slot = i;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int registry_enable(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot)
+{
+	struct kava_owner owner;
+	struct kava_slot s;
+	int lock, err;
+
+	lock = lock_table();
+	if (lock < 0)
+		return lock;
+	if (registry_lookup(st, cgroup_id, slot, NULL) == 0) {
+		err = -EEXIST;
+		goto out;
+	}
+	err = find_free_slot(st, slot, &s);
+	if (err < 0)
+		goto out;
+	/* Counters first, then the slot, then publish it to the BPF side. */
+	err = zero_cpustats(st, *slot);
+	if (err < 0)
+		goto out;
+	s.gen++;
+	s.cgroup_id = cgroup_id;
+	s.last_pid = 0;
+	s.enabled_ns = monotonic_ns();
+	memset(s.avenrun, 0, sizeof(s.avenrun));
+	s.samples = 0;
+	s.last_active = 0;
+	if (bpf_map_update_elem(st->slots_fd, slot, &s, BPF_ANY) < 0) {
+		err = -errno;
+		goto out;
+	}
+	owner.slot = *slot;
+	owner.gen = s.gen;
+	if (bpf_map_update_elem(st->enabled_fd, &cgroup_id, &owner, BPF_NOEXIST) < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = update_config(st, 1);
+	if (!err)
+		err = registry_seed(st);
+out:
+	unlock_table(lock);
+	return err;
+}
+
+int registry_disable(struct kava_state *st, uint64_t cgroup_id)
+{
+	struct kava_slot s;
+	uint32_t slot;
+	int lock, err;
+
+	lock = lock_table();
+	if (lock < 0)
+		return lock;
+	err = registry_lookup(st, cgroup_id, &slot, &s);
+	if (err < 0)
+		goto out;
+	if (bpf_map_delete_elem(st->enabled_fd, &cgroup_id) < 0) {
+		err = -errno;
+		goto out;
+	}
+	/* A new generation orphans every per-task record of the old one. */
+	s.cgroup_id = 0;
+	s.gen++;
+	if (bpf_map_update_elem(st->slots_fd, &slot, &s, BPF_ANY) < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = update_config(st, -1);
+out:
+	unlock_table(lock);
+	return err;
+}
+
+int registry_foreach(struct kava_state *st,
+		     int (*fn)(uint32_t slot, const struct kava_slot *s, void *arg), void *arg)
+{
+	struct kava_owner o;
+	struct kava_slot s;
+	uint64_t key, next;
+	int err, ret;
+
+	/* walk the enabled table (few entries), not all the slots */
+	err = bpf_map_get_next_key(st->enabled_fd, NULL, &key) ? -errno : 0;
+	while (!err) {
+		err = bpf_map_get_next_key(st->enabled_fd, &key, &next) ? -errno : 0;
+		if (bpf_map_lookup_elem(st->enabled_fd, &key, &o) == 0 &&
+		    bpf_map_lookup_elem(st->slots_fd, &o.slot, &s) == 0 && s.cgroup_id == key &&
+		    s.gen == o.gen) {
+			ret = fn(o.slot, &s, arg);
+			if (ret)
+				return ret;
+		}
+		key = next;
+	}
+	return err == -ENOENT ? 0 : err;
+}
+
+int registry_seed(struct kava_state *st)
+{
+	char buf[256];
+	int link, iter, err = 0;
+	ssize_t n;
+
+	link = bpf_link_create(st->seed_prog_fd, 0, BPF_TRACE_ITER, NULL);
+	if (link < 0)
+		return -errno;
+	iter = bpf_iter_create(link);
+	if (iter < 0) {
+		err = -errno;
+		goto out;
+	}
+	while ((n = read(iter, buf, sizeof(buf))) > 0)
+		;
+	if (n < 0)
+		err = -errno;
+	close(iter);
+out:
+	close(link);
+	return err;
+}
+
+struct prune_ctx {
+	const char *mount;
+	uint64_t gone[KAVA_MAX_CONTAINERS];
+	unsigned int n;
+};
+
+static int collect_gone(uint32_t slot, const struct kava_slot *s, void *arg)
+{
+	struct prune_ctx *c = arg;
+	char path[4096];
+	int err;
+
+	(void)slot;
+	err = cgroup_path_of_id(c->mount, s->cgroup_id, path, sizeof(path));
+	if ((err == -ESTALE || err == -ENOENT) && c->n < KAVA_MAX_CONTAINERS)
+		c->gone[c->n++] = s->cgroup_id;
+	return 0;
+}
+
+int registry_prune(struct kava_state *st, const char *cgroup2_mount)
+{
+	struct prune_ctx *c = calloc(1, sizeof(*c));
+	unsigned int i;
+	int err, pruned = 0;
+
+	if (!c)
+		return -ENOMEM;
+	c->mount = cgroup2_mount;
+	err = registry_foreach(st, collect_gone, c);
+	for (i = 0; !err && i < c->n; i++) {
+		err = registry_disable(st, c->gone[i]);
+		if (err == -ENOENT)	/* another kava process got there first */
+			err = 0;
+		else if (!err)
+			pruned++;
+	}
+	free(c);
+	return err < 0 ? err : pruned;
+}

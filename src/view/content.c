@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Producing a virtual file for one reader: gather the inputs (host file,
+ * kava's figures, cgroup limits, clocks) and hand them to a pure renderer.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "cgroup/path.h"
+#include "sched/figures_read.h"
+#include "view/render/render.h"
+#include "common/util.h"
+#include "view/content.h"
+
+int view_source_init(struct view_source *src, const struct kava_state *st)
+{
+	char *text = NULL;
+	int err;
+
+	src->st = st;
+	src->user_hz = sysconf(_SC_CLK_TCK);
+	if (src->user_hz <= 0)
+		src->user_hz = 100;
+	err = cgroup2_mount(src->cgroup2_mount, sizeof(src->cgroup2_mount));
+	if (err < 0)
+		return err;
+	err = read_file("/proc/self/mountinfo", &text, NULL);
+	if (err < 0)
+		return err;
+	v1_mounts_from_mountinfo(text, &src->v1);
+	free(text);
+	src->cache = calloc(VIEW_PATH_CACHE, sizeof(*src->cache));
+	if (!src->cache)
+		return -ENOMEM;
+	return -pthread_mutex_init(&src->lock, NULL);
+}
+
+void view_source_free(struct view_source *src)
+{
+	if (!src->cache)
+		return;
+	pthread_mutex_destroy(&src->lock);
+	free(src->cache);
+	src->cache = NULL;
+}
+
+static int v1_all_found(const struct view_source *src, const struct container_paths *p)
+{
+	int i;
+
+	for (i = 0; i < V1_COUNT; i++)
+		if (src->v1.dir[i][0] && !p->v1[i][0])
+			return 0;
+	return 1;
+}
+
+/*
+ * The container's v2 directory and its v1 directories at the same relative
+ * path, cached per slot generation: resolving a cgroup id to a path costs
+ * several system calls, and every open() of a view file needs it.
+ */
+static int cached_paths(const struct view_source *src_const, const struct kava_slot *slot,
+			uint32_t index, struct container_paths *out, int *v1_complete)
+{
+	struct view_source *src = (struct view_source *)src_const;
+	struct view_paths_entry *e = &src->cache[index % VIEW_PATH_CACHE];
+	int err = 0;
+
+	pthread_mutex_lock(&src->lock);
+	if (e->cgroup_id != slot->cgroup_id || e->gen != slot->gen) {
+		memset(e, 0, sizeof(*e));
+		err = cgroup_path_of_id(src->cgroup2_mount, slot->cgroup_id, e->paths.v2,
+					sizeof(e->paths.v2));
+		if (!err) {
+			snprintf(e->paths.v2_root, sizeof(e->paths.v2_root), "%s", src->cgroup2_mount);
+			container_paths_v1_alike(&src->v1, &e->paths);
+			e->v1_complete = v1_all_found(src, &e->paths);
+			e->cgroup_id = slot->cgroup_id;
+			e->gen = slot->gen;
+		}
+	}
+	if (!err) {
+		*out = e->paths;
+		*v1_complete = e->v1_complete;
+	}
+	pthread_mutex_unlock(&src->lock);
+	return err;
+}
+
+/* Forget a container's paths (its cgroup moved or went away). */
+static void forget_paths(const struct view_source *src_const, uint32_t index)
+{
+	struct view_source *src = (struct view_source *)src_const;
+
+	pthread_mutex_lock(&src->lock);
+	memset(&src->cache[index % VIEW_PATH_CACHE], 0, sizeof(src->cache[0]));
+	pthread_mutex_unlock(&src->lock);
+}
+
+/* Everything one container's files are made from. */
+struct container {
+	struct container_paths paths;
+	struct kava_slot slot;
+	uint32_t slot_index;
+};
+
+/* The slot alone: enough for files made from kava's figures only (loadavg). */
+static int locate_slot(const struct view_source *src, const struct kava_owner *owner,
+		       struct container *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->slot_index = owner->slot;
+	if (bpf_map_lookup_elem(src->st->slots_fd, &owner->slot, &c->slot) < 0 ||
+	    !c->slot.cgroup_id || c->slot.gen != owner->gen)
+		return -ENOENT;
+	return 0;
+}
+
+/* The slot and the cgroup directories its limits are read from. */
+static int locate(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
+		  struct container *c)
+{
+	int err = locate_slot(src, owner, c), v1_complete = 0;
+
+	if (err < 0)
+		return err;
+	err = cached_paths(src, &c->slot, c->slot_index, &c->paths, &v1_complete);
+	if (err < 0)
+		return -ENOENT;	/* removed: the caller falls back to the host's view */
+	if (!v1_complete && reader > 0) {
+		/* hybrid host with another v1 layout: ask the reader's own cgroups */
+		struct container_paths mine = c->paths;
+
+		if (container_paths_v1(&src->v1, reader, &mine) == 0)
+			c->paths = mine;
+	}
+	return 0;
+}
+
+static int visible_cpus(const struct container *c, struct cpuset *visible)
+{
+	struct cpu_limits cl;
+	char *online = NULL;
+	int err;
+
+	err = read_file("/sys/devices/system/cpu/online", &online, NULL);
+	if (err < 0)
+		return err;
+	err = limits_read_cpu(&c->paths, online, &cl);
+	free(online);
+	if (err < 0)
+		return err;
+	cpuset_visible(&cl.effective, cl.quota_us, cl.period_us, visible);
+	return 0;
+}
+
+static int with_figures(const struct view_source *src, const struct container *c,
+			struct kava_figures **fig)
+{
+	int err;
+
+	*fig = malloc(sizeof(**fig));
+	if (!*fig)
+		return -ENOMEM;
+	err = figures_read(src->st, c->slot_index, *fig);
+	if (err < 0) {
+		free(*fig);
+		*fig = NULL;
+	}
+	return err;
+}
+
+static int content_meminfo_or_swaps(const struct container *c, enum view_file_id file,
+				    char **out, size_t *len)
+{
+	struct mem_limits m;
+	char *host = NULL;
+	int err;
+
+	err = read_file(view_files[file].host_path, &host, NULL);
+	if (err < 0)
+		return err;
+	err = limits_read_mem(&c->paths, host, &m);
+	if (err == 0 && file == VF_MEMINFO)
+		err = render_meminfo(host, &m, out, len);
+	else if (err == 0)
+		err = render_swaps(host, &m, out, len);
+	free(host);
+	return err;
+}
+
+static int stat_inputs(const struct view_source *src, const struct container *c,
+		       struct stat_inputs *in, struct cpuset *visible, struct kava_figures **fig,
+		       char **host)
+{
+	int err;
+
+	*fig = NULL;
+	*host = NULL;
+	err = visible_cpus(c, visible);
+	if (!err)
+		err = with_figures(src, c, fig);
+	if (!err)
+		err = read_file("/proc/stat", host, NULL);
+	if (err < 0) {
+		free(*fig);
+		return err;
+	}
+	in->host = *host;
+	in->visible = visible;
+	in->fig = *fig;
+	in->now_ns = monotonic_ns();
+	in->user_hz = src->user_hz;
+	return 0;
+}
+
+/* Start of the oldest task in the container's cgroup and its children, in s since boot. */
+static double oldest_start_s(const char *dir, long hz, int depth)
+{
+	char path[PATH_MAX + 32], *text = NULL, *p;
+	double oldest = -1;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if (read_file(path, &text, NULL) == 0) {
+		for (p = text; *p;) {
+			char statp[64], *st = NULL, *close_paren;
+			unsigned long long start;
+			long pid = strtol(p, &p, 10);
+
+			if (pid <= 0)
+				break;
+			snprintf(statp, sizeof(statp), "/proc/%ld/stat", pid);
+			/* field 22 (starttime), counted after the ")" that ends comm */
+			if (read_file(statp, &st, NULL) == 0 && (close_paren = strrchr(st, ')')) &&
+			    sscanf(close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+				   "%*d %*d %*d %*d %*d %*d %llu", &start) == 1) {
+				double s = (double)start / (double)hz;
+
+				if (oldest < 0 || s < oldest)
+					oldest = s;
+			}
+			free(st);
+			while (*p == '\n')
+				p++;
+		}
+		free(text);
+	}
+	if (depth <= 0 || !(d = opendir(dir)))
+		return oldest;
+	while ((de = readdir(d)) != NULL) {
+		double s;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		s = oldest_start_s(path, hz, depth - 1);
+		if (s >= 0 && (oldest < 0 || s < oldest))
+			oldest = s;
+	}
+	closedir(d);
+	return oldest;
+}
+
+static int content_stat_or_uptime(const struct view_source *src, const struct container *c,
+				  enum view_file_id file, char **out, size_t *len)
+{
+	struct kava_figures *fig;
+	struct stat_inputs in;
+	struct cpuset visible;
+	struct timespec boot;
+	double start, idle = 0;
+	char *host;
+	int err, i, n;
+
+	err = stat_inputs(src, c, &in, &visible, &fig, &host);
+	if (err < 0)
+		return err;
+	if (file == VF_STAT) {
+		err = render_stat(&in, out, len);
+	} else {
+		uint64_t user[KAVA_MAX_CPUS], sys[KAVA_MAX_CPUS];
+
+		n = cpuset_count(&visible);
+		stat_busy_ticks(&in, user, sys, n);
+		for (i = 0; i < n; i++)
+			idle += (double)stat_idle_ticks(&in, i, user[i] + sys[i]) / (double)src->user_hz;
+		clock_gettime(CLOCK_BOOTTIME, &boot);
+		start = oldest_start_s(c->paths.v2, src->user_hz, 2);
+		if (start < 0)	/* no task: count from enable */
+			start = (double)boot.tv_sec -
+				(double)(in.now_ns - fig->enabled_ns) / 1e9;
+		err = render_uptime((double)boot.tv_sec + (double)boot.tv_nsec / 1e9 - start, idle,
+				    out, len);
+	}
+	free(fig);
+	free(host);
+	return err;
+}
+
+static int content_pressure(const struct container *c, enum view_file_id file, char **out,
+			    size_t *len)
+{
+	const char *name = file == VF_PRESSURE_CPU ? "cpu.pressure"
+			   : file == VF_PRESSURE_MEMORY ? "memory.pressure" : "io.pressure";
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", c->paths.v2, name);
+	if (read_file(path, out, len) == 0)
+		return 0;
+	return read_file(view_files[file].host_path, out, len);	/* no PSI per cgroup here */
+}
+
+static int content_diskstats(const struct container *c, char **out, size_t *len)
+{
+	struct io_stats *io = malloc(sizeof(*io));
+	char *host = NULL;
+	int err;
+
+	if (!io)
+		return -ENOMEM;
+	err = limits_read_io(&c->paths, io);
+	if (!err)
+		err = read_file("/proc/diskstats", &host, NULL);
+	if (!err)
+		err = render_diskstats(host, io, out, len);
+	free(host);
+	free(io);
+	return err;
+}
+
+static int container_content(const struct view_source *src, const struct container *c,
+			     enum view_file_id file, char **out, size_t *len)
+{
+	struct kava_figures *fig;
+	struct cpuset visible;
+	char *host = NULL;
+	int err;
+
+	switch (file) {
+	case VF_MEMINFO:
+	case VF_SWAPS:
+		return content_meminfo_or_swaps(c, file, out, len);
+	case VF_STAT:
+	case VF_UPTIME:
+		return content_stat_or_uptime(src, c, file, out, len);
+	case VF_LOADAVG:
+		err = with_figures(src, c, &fig);
+		if (err < 0)
+			return err;
+		err = render_loadavg(fig, out, len);
+		free(fig);
+		return err;
+	case VF_CPUINFO:
+		err = visible_cpus(c, &visible);
+		if (!err)
+			err = read_file("/proc/cpuinfo", &host, NULL);
+		if (!err)
+			err = render_cpuinfo(host, &visible, out, len);
+		free(host);
+		return err;
+	case VF_DISKSTATS:
+		return content_diskstats(c, out, len);
+	case VF_PRESSURE_CPU:
+	case VF_PRESSURE_MEMORY:
+	case VF_PRESSURE_IO:
+		return content_pressure(c, file, out, len);
+	case VF_CPU_ONLINE:
+	case VF_CPU_POSSIBLE:
+	case VF_CPU_PRESENT:
+		err = visible_cpus(c, &visible);
+		return err < 0 ? err : render_cpu_range(cpuset_count(&visible), out, len);
+	default:
+		return -EINVAL;
+	}
+}
+
+int view_content(const struct view_source *src, enum view_file_id file,
+		 const struct kava_owner *owner, pid_t reader, char **out, size_t *len)
+{
+	struct container *c;
+	int err;
+
+	if (owner->slot == KAVA_NO_SLOT)
+		return read_file(view_files[file].host_path, out, len);
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	err = file == VF_LOADAVG ? locate_slot(src, owner, c) : locate(src, owner, reader, c);
+	if (!err)
+		err = container_content(src, c, file, out, len);
+	if (err == -ENOENT)
+		forget_paths(src, owner->slot);
+	free(c);
+	return err;
+}
+
+int view_topology_content(const struct view_source *src, const struct kava_owner *owner,
+			  pid_t reader, int cpu, const struct topology_file *file, char **out,
+			  size_t *len)
+{
+	char host_path[128];
+	struct cpuset visible;
+	struct container *c;
+	int err, n;
+
+	if (owner->slot == KAVA_NO_SLOT) {
+		view_topology_host_path(cpu, file, host_path, sizeof(host_path));
+		return read_file(host_path, out, len);
+	}
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	err = locate(src, owner, reader, c);
+	if (!err)
+		err = visible_cpus(c, &visible);
+	if (!err) {
+		n = cpuset_count(&visible);
+		/* a CPU the container does not see (its cpuset shrank since readdir) */
+		err = cpu < n ? render_cpu_topology(file->value, cpu, n, out, len) : -ENXIO;
+	}
+	if (err == -ENOENT)
+		forget_paths(src, owner->slot);
+	free(c);
+	return err;
+}
+
+int view_visible_cpus(const struct view_source *src, const struct kava_owner *owner, pid_t reader)
+{
+	struct cpuset visible;
+	struct container *c;
+	int n = 0;
+
+	if (owner->slot != KAVA_NO_SLOT && (c = malloc(sizeof(*c))) != NULL) {
+		if (locate(src, owner, reader, c) == 0 && visible_cpus(c, &visible) == 0)
+			n = cpuset_count(&visible);
+		free(c);
+	}
+	if (n <= 0) {
+		char *text = NULL;
+
+		/* the host: its possible CPUs, as the real directory lists them */
+		if (read_file("/sys/devices/system/cpu/possible", &text, NULL) == 0 &&
+		    cpuset_parse(text, &visible) == 0)
+			n = cpuset_count(&visible);
+		free(text);
+	}
+	return n > 0 ? n : 1;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Producing the text of a virtual file for one reader: the edge between the
+ * system (kava's maps, cgroup files, host /proc) and the pure renderers.
+ */
+#ifndef KAVA_VIEW_H
+#define KAVA_VIEW_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "sched/state.h"
+#include "cgroup/limits.h"
+#include "kava.h"
+#include "view/files.h"
+
+#include <pthread.h>
+
+#define VIEW_PATH_CACHE 64
+
+/* Where a container's cgroup files are, remembered per slot generation. */
+struct view_paths_entry {
+	uint64_t cgroup_id;
+	uint32_t gen;
+	int v1_complete;           /* every mounted v1 controller was found alike */
+	struct container_paths paths;
+};
+
+struct view_source {
+	const struct kava_state *st;
+	char cgroup2_mount[4096];
+	struct v1_mounts v1;       /* v1 controller mounts on hybrid hosts */
+	long user_hz;
+	pthread_mutex_t lock;      /* guards cache */
+	struct view_paths_entry *cache;   /* VIEW_PATH_CACHE entries, by slot */
+};
+
+/* Fill the parts of a source that never change while kava runs. */
+int view_source_init(struct view_source *src, const struct kava_state *st);
+void view_source_free(struct view_source *src);
+
+/*
+ * The content of `file` as the container `owner` should see it (the host's
+ * file, byte for byte, when owner->slot is KAVA_NO_SLOT). `reader` is the
+ * pid whose v1 cgroups supply limits on hybrid hosts. On success *out is a
+ * heap buffer the caller frees. A container that vanished meanwhile gives
+ * -ENOENT; the caller decides how a reader sees that.
+ */
+int view_content(const struct view_source *src, enum view_file_id file,
+		 const struct kava_owner *owner, pid_t reader, char **out, size_t *len);
+
+/*
+ * cpuN/topology/<file> as `owner` sees it: rendered for a container, the
+ * host's own file for the host. -ENXIO when the container sees no CPU `cpu`;
+ * -ENOENT, as for view_content(), when the container vanished meanwhile.
+ */
+int view_topology_content(const struct view_source *src, const struct kava_owner *owner,
+			  pid_t reader, int cpu, const struct topology_file *file, char **out,
+			  size_t *len);
+
+/* How many CPUs the container sees (cpu0..cpuN-1 directories). */
+int view_visible_cpus(const struct view_source *src, const struct kava_owner *owner, pid_t reader);
+
+#endif

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Whose view: the container of the process reading a virtual file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "cgroup/path.h"
+#include "common/util.h"
+#include "view/reader.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL	/* Linux 6.9: a pidfd for a thread, not only a leader */
+#endif
+
+static int open_pidfd(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd < 0 && errno == EINVAL)	/* not a thread-group leader */
+		fd = (int)syscall(SYS_pidfd_open, pid, PIDFD_THREAD);
+	return fd;
+}
+
+/* Is this owner a slot that is enabled now, in this generation? */
+static int owner_is_live(const struct kava_state *st, struct kava_owner o)
+{
+	struct kava_slot s;
+
+	return o.slot < KAVA_MAX_CONTAINERS &&
+	       bpf_map_lookup_elem(st->slots_fd, &o.slot, &s) == 0 && s.cgroup_id && s.gen == o.gen;
+}
+
+int view_reader_resolve_by_proc(const struct kava_state *st, const char *cgroup2_mount,
+				pid_t pid, struct kava_owner *owner)
+{
+	char procpath[64], rel[PATH_MAX], path[PATH_MAX], *text = NULL;
+	int err;
+
+	owner->slot = KAVA_NO_SLOT;
+	owner->gen = 0;
+	snprintf(procpath, sizeof(procpath), "/proc/%d/cgroup", (int)pid);
+	err = read_file(procpath, &text, NULL);
+	if (err < 0)
+		return err == -ENOENT ? -ESRCH : err;
+	err = cgroup_v2_path_from_proc(text, rel, sizeof(rel));
+	free(text);
+	if (err < 0)
+		return 0;	/* no v2 membership: the host's view */
+	if (snprintf(path, sizeof(path), "%s%s", cgroup2_mount, strcmp(rel, "/") ? rel : "") >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	/* walk up: the nearest enabled ancestor wins */
+	for (;;) {
+		uint64_t id;
+		char *slash;
+
+		if (cgroup_id_of_path(path, &id) == 0 &&
+		    bpf_map_lookup_elem(st->enabled_fd, &id, owner) == 0)
+			return 0;
+		if (strlen(path) <= strlen(cgroup2_mount))
+			break;
+		slash = strrchr(path, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+	owner->slot = KAVA_NO_SLOT;
+	return 0;
+}
+
+int view_reader_resolve(const struct kava_state *st, const char *cgroup2_mount, pid_t pid,
+			struct kava_owner *owner)
+{
+	struct kava_task ts;
+	int pidfd;
+
+	pidfd = open_pidfd(pid);
+	if (pidfd < 0)
+		return errno == ESRCH ? -ESRCH : view_reader_resolve_by_proc(st, cgroup2_mount, pid, owner);
+	if (bpf_map_lookup_elem(st->tasks_fd, &pidfd, &ts) == 0 && ts.owner) {
+		__u64 packed = ts.owner - 1;
+
+		owner->slot = (__u32)packed;
+		owner->gen = (__u32)(packed >> 32);
+		if (owner_is_live(st, *owner)) {
+			close(pidfd);
+			return 0;
+		}
+	}
+	close(pidfd);
+	return view_reader_resolve_by_proc(st, cgroup2_mount, pid, owner);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pure renderers: the text of each virtual file from its inputs (host file
+ * text, limits, kava's figures, clocks). No file or clock access inside, so
+ * every one is unit-tested against golden files. Each returns 0 and a heap
+ * string in *out (caller frees), or -ENOMEM / -EINVAL.
+ */
+#ifndef KAVA_RENDER_H
+#define KAVA_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "sched/figures.h"
+#include "cgroup/cpuset.h"
+#include "cgroup/files.h"
+
+/*
+ * /proc/meminfo: every line of the host's file, in its order and format,
+ * with the container's figures where memory.stat has them. MemTotal is the
+ * limit capped at the host's; no kB field exceeds MemTotal except Swap*.
+ * host_swap_total_kb/free come from the host file when swap isn't limited.
+ */
+int render_meminfo(const char *host, const struct mem_limits *m, char **out, size_t *len);
+
+/* /proc/cpuinfo: the host blocks of the visible CPUs, renumbered from 0, topology made consistent. */
+int render_cpuinfo(const char *host, const struct cpuset *visible, char **out, size_t *len);
+
+struct stat_inputs {
+	const char *host;              /* host /proc/stat */
+	const struct cpuset *visible;  /* host CPU numbers the container sees */
+	const struct kava_figures *fig;
+	uint64_t now_ns;               /* CLOCK_MONOTONIC */
+	long user_hz;                  /* sysconf(_SC_CLK_TCK) */
+};
+
+/* /proc/stat: cpu and cpuN lines from kava's per-CPU times, idle from wall time. */
+int render_stat(const struct stat_inputs *in, char **out, size_t *len);
+
+/* idle ticks of visible CPU i as render_stat() prints them (uptime's idle uses the sum). */
+uint64_t stat_idle_ticks(const struct stat_inputs *in, int visible_index, uint64_t busy_ticks);
+
+/* Busy (user, system) ticks per visible CPU; time on host CPUs outside the set folds in. */
+void stat_busy_ticks(const struct stat_inputs *in, uint64_t *user, uint64_t *system, int n);
+
+/* /proc/loadavg from kava's figures, printed as fs/proc/loadavg.c prints. */
+int render_loadavg(const struct kava_figures *fig, char **out, size_t *len);
+
+/* /proc/uptime: seconds since the oldest task started; idle summed over visible CPUs. */
+int render_uptime(double uptime_s, double idle_s, char **out, size_t *len);
+
+/* /proc/diskstats: host lines of devices the container did I/O on, with its counts. */
+int render_diskstats(const char *host, const struct io_stats *io, char **out, size_t *len);
+
+/* /proc/swaps: the header, and one line when the container can swap. */
+int render_swaps(const char *host, const struct mem_limits *m, char **out, size_t *len);
+
+/* sys/devices/system/cpu/{online,possible,present}: 0..n-1 of the visible CPUs. */
+int render_cpu_range(int n_visible, char **out, size_t *len);
+
+/*
+ * sys/devices/system/cpu/cpuN/topology/<file> for visible CPU `cpu` of
+ * `count`, in the model render_cpuinfo() prints: one package (and die), one
+ * core per visible CPU, one thread per core. Masks are as wide as `count`.
+ */
+enum topology_value {
+	TOPO_CPU_ID,       /* core_id: the CPU's own number */
+	TOPO_ZERO,         /* physical_package_id, die_id */
+	TOPO_SELF_MASK,    /* thread_siblings, core_cpus: this CPU */
+	TOPO_SELF_LIST,
+	TOPO_ALL_MASK,     /* core_siblings, package_cpus, die_cpus: every visible CPU */
+	TOPO_ALL_LIST,
+};
+int render_cpu_topology(enum topology_value value, int cpu, int count, char **out, size_t *len);
+
+#endif

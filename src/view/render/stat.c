@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/stat for a container (show_stat() prints the host's). cpu/cpuN
+ * lines come from kava's per-CPU user/system times, one line per visible
+ * CPU renumbered from 0.
+ *
+ * Busy time per visible CPU:
+ *  - while every nanosecond kava counted lies on visible host CPUs (a plain
+ *    cpuset), each line is its own host CPU's time;
+ *  - once time lies on host CPUs outside the visible set (a cpu.max quota
+ *    cut the set, or the cpuset shrank), the container's total user and
+ *    system time is spread evenly over the visible CPUs (remainder ticks on
+ *    the lowest indices). Totals stay exact, every line stays monotonic, and
+ *    no line runs faster than wall time: the quota keeps the total below
+ *    ceil(quota/period) = n CPUs' worth. (Folding one host CPU onto one
+ *    line instead can push a line past the wall clock and its idle back.)
+ * idle is what is left of the wall time since the container was enabled, so
+ * busy+idle advances at wall-clock rate on every visible CPU.
+ * nice, iowait, irq, softirq, steal and guest are 0: kava does not split
+ * them per container. intr and softirq are printed as 0 with the host's
+ * number of columns: no per-container interrupt accounting exists, and the
+ * host's totals would show the container interrupts it did not cause.
+ * ctxt, processes, procs_running and procs_blocked are kava's; btime and any
+ * line this renderer does not know are the host's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/kbuf.h"
+#include "view/render/render.h"
+
+/* USER_HZ ticks in ns, as nsec_to_clock_t() converts them; a bad hz is taken as 100. */
+static uint64_t ns_to_ticks(uint64_t ns, long hz)
+{
+	if (hz <= 0 || hz > 1000000000L)
+		hz = 100;
+	return ns / (1000000000ull / (uint64_t)hz);
+}
+
+static unsigned int figure_cpus(const struct kava_figures *f)
+{
+	return f->nr_cpus < KAVA_MAX_CPUS ? f->nr_cpus : KAVA_MAX_CPUS;
+}
+
+/* Remainder-fair share of `total` for line i of n: monotonic in total. */
+static uint64_t share(uint64_t total, int i, int n)
+{
+	return total / (uint64_t)n + ((uint64_t)i < total % (uint64_t)n ? 1 : 0);
+}
+
+void stat_busy_ticks(const struct stat_inputs *in, uint64_t *user, uint64_t *system, int n)
+{
+	const struct kava_figures *f = in->fig;
+	uint64_t tu = 0, ts = 0, outside = 0;
+	unsigned int c, nc = figure_cpus(f);
+	int i = 0;
+
+	if (n <= 0)
+		return;
+	memset(user, 0, sizeof(*user) * (size_t)n);
+	memset(system, 0, sizeof(*system) * (size_t)n);
+	for (c = 0; c < nc; c++) {
+		tu += f->cpu[c].user_ns;
+		ts += f->cpu[c].system_ns;
+		if (!cpuset_has(in->visible, (int)c))
+			outside += f->cpu[c].user_ns + f->cpu[c].system_ns;
+	}
+	if (outside) {
+		tu = ns_to_ticks(tu, in->user_hz);
+		ts = ns_to_ticks(ts, in->user_hz);
+		for (i = 0; i < n; i++) {
+			user[i] = share(tu, i, n);
+			system[i] = share(ts, i, n);
+		}
+		return;
+	}
+	for (c = 0; c < nc && i < n; c++) {
+		if (!cpuset_has(in->visible, (int)c))
+			continue;
+		user[i] = ns_to_ticks(f->cpu[c].user_ns, in->user_hz);
+		system[i++] = ns_to_ticks(f->cpu[c].system_ns, in->user_hz);
+	}
+}
+
+uint64_t stat_idle_ticks(const struct stat_inputs *in, int visible_index, uint64_t busy_ticks)
+{
+	uint64_t wall = in->now_ns > in->fig->enabled_ns ? in->now_ns - in->fig->enabled_ns : 0;
+	uint64_t wall_ticks = ns_to_ticks(wall, in->user_hz);
+
+	(void)visible_index;
+	return wall_ticks > busy_ticks ? wall_ticks - busy_ticks : 0;
+}
+
+static int count_fields(const char *line)
+{
+	int n = 0;
+	const char *p = line;
+
+	while (*p && *p != '\n') {
+		while (*p == ' ')
+			p++;
+		if (!*p || *p == '\n')
+			break;
+		n++;
+		while (*p && *p != ' ' && *p != '\n')
+			p++;
+	}
+	return n;
+}
+
+static void emit_cpu(struct kbuf *b, const char *name, uint64_t u, uint64_t s, uint64_t idle)
+{
+	kbuf_printf(b, "%s %llu 0 %llu %llu 0 0 0 0 0 0\n", name, (unsigned long long)u,
+		    (unsigned long long)s, (unsigned long long)idle);
+}
+
+static void emit_zeros(struct kbuf *b, const char *key, int fields)
+{
+	int i;
+
+	kbuf_printf(b, "%s", key);
+	for (i = 1; i < fields; i++)
+		kbuf_printf(b, " 0");
+	kbuf_printf(b, "\n");
+}
+
+int render_stat(const struct stat_inputs *in, char **out, size_t *len)
+{
+	int n, i;
+	uint64_t *user, *sys;
+	uint64_t tu = 0, ts = 0, ti = 0;
+	const struct kava_figures *f;
+	struct kbuf b = { 0 };
+	const char *line;
+	char name[16];
+
+	if (!in || !in->host || !in->visible || !in->fig)
+		return -EINVAL;
+	f = in->fig;
+	n = cpuset_count(in->visible);
+	user = calloc((size_t)(n ? n : 1), sizeof(uint64_t));
+	sys = calloc((size_t)(n ? n : 1), sizeof(uint64_t));
+	if (!user || !sys) {
+		free(user);
+		free(sys);
+		return -ENOMEM;
+	}
+	stat_busy_ticks(in, user, sys, n);
+	for (i = 0; i < n; i++) {
+		tu += user[i];
+		ts += sys[i];
+		ti += stat_idle_ticks(in, i, user[i] + sys[i]);
+	}
+	emit_cpu(&b, "cpu ", tu, ts, ti);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "cpu%d", i);
+		emit_cpu(&b, name, user[i], sys[i], stat_idle_ticks(in, i, user[i] + sys[i]));
+	}
+	/* the rest in the host's order */
+	for (line = in->host; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (!strncmp(line, "cpu", 3))
+			continue;
+		if (!strncmp(line, "intr ", 5))
+			emit_zeros(&b, "intr", count_fields(line));
+		else if (!strncmp(line, "softirq ", 8))
+			emit_zeros(&b, "softirq", count_fields(line));
+		else if (!strncmp(line, "ctxt ", 5))
+			kbuf_printf(&b, "ctxt %llu\n", (unsigned long long)f->switches);
+		else if (!strncmp(line, "processes ", 10))
+			kbuf_printf(&b, "processes %llu\n", (unsigned long long)f->forks);
+		else if (!strncmp(line, "procs_running ", 14))
+			kbuf_printf(&b, "procs_running %lld\n",
+				    (long long)(f->nr_running > 0 ? f->nr_running : 0));
+		else if (!strncmp(line, "procs_blocked ", 14))
+			kbuf_printf(&b, "procs_blocked %lld\n",
+				    (long long)(f->nr_iowait > 0 ? f->nr_iowait : 0));
+		else {
+			const char *eol = strchr(line, '\n');	/* btime and anything new: the host's */
+
+			kbuf_append(&b, line, eol ? (size_t)(eol - line) + 1 : strlen(line));
+		}
+	}
+	free(user);
+	free(sys);
+	return kbuf_finish(&b, out, len);
+}

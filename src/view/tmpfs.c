@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The tmpfs view: rendered files, rewritten in place on a period. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+
+#include "cgroup/path.h"
+#include "sched/registry.h"
+#include "common/util.h"
+#include "view/tmpfs.h"
+
+int view_tmpfs_prepare(const char *dir, char *why, size_t why_size)
+{
+	struct statfs sfs;
+	int err = make_dirs(dir, 0755);
+
+	if (err < 0) {
+		snprintf(why, why_size, "cannot create %s: %s", dir, strerror(-err));
+		return err;
+	}
+	if (statfs(dir, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC)
+		return 0;	/* reuse: bind mounts into containers keep working */
+	if (mount("kava", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64m") < 0) {
+		snprintf(why, why_size, "cannot mount a tmpfs on %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+void view_tmpfs_container_dir(const char *dir, uint64_t cgroup_id, char *out, size_t size)
+{
+	snprintf(out, size, "%s/%" PRIu64, dir, cgroup_id);
+}
+
+static int mkdirs(const char *base, const char *rel)
+{
+	char path[PATH_MAX], *p;
+
+	if (snprintf(path, sizeof(path), "%s/%s", base, rel) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (p = path + strlen(base) + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Overwrite a file in place: same inode, new bytes, then the new length. */
+static int write_in_place(const char *path, const char *text, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0444);
+	ssize_t n;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = pwrite(fd, text, len, 0);
+	if (n < 0 || (size_t)n != len)
+		err = n < 0 ? -errno : -EIO;
+	else if (ftruncate(fd, (off_t)len) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Any pid of the container: its v1 cgroups give limits on hybrid hosts. */
+static pid_t some_pid_of(const struct view_source *src, uint64_t cgroup_id)
+{
+	char path[PATH_MAX];
+	pid_t pid = 0;
+	FILE *f;
+	int fd;
+
+	if (cgroup_path_of_id(src->cgroup2_mount, cgroup_id, path, sizeof(path)) < 0)
+		return 0;
+	strncat(path, "/cgroup.procs", sizeof(path) - strlen(path) - 1);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return 0;
+	}
+	if (fscanf(f, "%d", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	return pid;
+}
+
+static int remove_tree(int parent, const char *name);
+
+static int write_topology(const char *cdir, int cpu, int ncpus)
+{
+	char path[PATH_MAX];
+	int f, err;
+
+	snprintf(path, sizeof(path), VIEW_CPU_DIR "/cpu%d/topology", cpu);
+	err = mkdirs(cdir, path);
+	for (f = 0; f < TOPOLOGY_FILE_COUNT && !err; f++) {
+		char *text = NULL;
+		size_t len = 0;
+
+		err = render_cpu_topology(topology_files[f].value, cpu, ncpus, &text, &len);
+		if (!err && snprintf(path, sizeof(path), "%s/" VIEW_CPU_DIR "/cpu%d/topology/%s", cdir,
+				     cpu, topology_files[f].name) >= (int)sizeof(path))
+			err = -ENAMETOOLONG;
+		if (!err)
+			err = write_in_place(path, text, len);
+		free(text);
+	}
+	return err;
+}
+
+/*
+ * Does cpu0's last topology file already say ncpus? cpu0 is written last, so
+ * then every cpuN/topology is current and the period needs no writes.
+ */
+static int topology_current(const char *cdir, int ncpus)
+{
+	const struct topology_file *last = &topology_files[TOPOLOGY_FILE_COUNT - 1];
+	char path[PATH_MAX], *want = NULL, *have = NULL;
+	size_t want_len = 0, have_len = 0;
+	int same;
+
+	if (snprintf(path, sizeof(path), "%s/" VIEW_CPU_DIR "/cpu0/topology/%s", cdir,
+		     last->name) >= (int)sizeof(path) ||
+	    render_cpu_topology(last->value, 0, ncpus, &want, &want_len) < 0)
+		return 0;
+	same = read_file(path, &have, &have_len) == 0 && have_len == want_len &&
+	       !memcmp(have, want, want_len);
+	free(want);
+	free(have);
+	return same;
+}
+
+/* cpu0..cpuN-1 with their topology files; directories past N go. */
+static int sync_cpu_dirs(const char *cdir, int ncpus)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int i, err;
+	DIR *d;
+
+	if (!topology_current(cdir, ncpus)) {
+		for (i = ncpus - 1; i >= 0; i--) {
+			err = write_topology(cdir, i, ncpus);
+			if (err < 0)
+				return err;
+		}
+	}
+	if (snprintf(path, sizeof(path), "%s/" VIEW_CPU_DIR, cdir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		int n;
+
+		if (sscanf(de->d_name, "cpu%d", &n) == 1 && n >= ncpus)
+			remove_tree(dirfd(d), de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int render_container(const struct view_source *src, const char *dir, uint32_t slot,
+			    const struct kava_slot *s)
+{
+	struct kava_owner owner = { .slot = slot, .gen = s->gen };
+	char cdir[PATH_MAX], path[PATH_MAX];
+	pid_t reader = some_pid_of(src, s->cgroup_id);
+	int i, err = 0;
+
+	view_tmpfs_container_dir(dir, s->cgroup_id, cdir, sizeof(cdir));
+	if (mkdir(cdir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	for (i = 0; view_dirs[i]; i++) {
+		if (!view_dirs[i][0])
+			continue;
+		err = mkdirs(cdir, view_dirs[i]);
+		if (err < 0)
+			return err;
+	}
+	for (i = 0; i < VF_COUNT; i++) {
+		char *text = NULL;
+		size_t len = 0;
+
+		err = view_content(src, view_files[i].id, &owner, reader, &text, &len);
+		if (err == -ENOENT && access(cdir, F_OK) == 0) {
+			/* limits unreadable (no cgroup files for it): the host's file */
+			struct kava_owner host = { .slot = KAVA_NO_SLOT };
+
+			err = view_content(src, view_files[i].id, &host, reader, &text, &len);
+		}
+		if (err < 0)
+			return err;
+		if (snprintf(path, sizeof(path), "%s/%s", cdir, view_files[i].path) >= (int)sizeof(path))
+			err = -ENAMETOOLONG;
+		else
+			err = write_in_place(path, text, len);
+		free(text);
+		if (err < 0)
+			return err;
+	}
+	return sync_cpu_dirs(cdir, view_visible_cpus(src, &owner, reader));
+}
+
+struct refresh_ctx {
+	const struct view_source *src;
+	const char *dir;
+	uint64_t live[KAVA_MAX_CONTAINERS];
+	unsigned int nlive;
+};
+
+static int refresh_one(uint32_t slot, const struct kava_slot *s, void *arg)
+{
+	struct refresh_ctx *c = arg;
+
+	c->live[c->nlive++] = s->cgroup_id;
+	render_container(c->src, c->dir, slot, s);
+	return 0;
+}
+
+static int remove_tree(int parent, const char *name)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return unlinkat(parent, name, 0) < 0 ? -errno : 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		remove_tree(dirfd(d), de->d_name);
+	}
+	closedir(d);
+	return unlinkat(parent, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+int view_tmpfs_refresh(const struct view_source *src, const char *dir)
+{
+	struct refresh_ctx *c = calloc(1, sizeof(*c));
+	struct dirent *de;
+	unsigned int i;
+	DIR *d;
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	c->src = src;
+	c->dir = dir;
+	err = registry_foreach((struct kava_state *)src->st, refresh_one, c);
+	d = opendir(dir);
+	if (d) {
+		while ((de = readdir(d)) != NULL) {
+			char *end;
+			uint64_t id = strtoull(de->d_name, &end, 10);
+			int live = 0;
+
+			if (*end || de->d_name[0] == '.')
+				continue;
+			for (i = 0; i < c->nlive; i++)
+				live |= c->live[i] == id;
+			/* a disabled container: files still bind-mounted stay readable (unlinked inodes) */
+			if (!live)
+				remove_tree(dirfd(d), de->d_name);
+		}
+		closedir(d);
+	}
+	free(c);
+	return err;
+}

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cgroup limit readers (src/cglimits.c) and their pure parsers
+ * (src/render/inputs.c, cpulist.c): text in, struct out; and the readers
+ * against fake cgroup trees in a temporary directory, v2 and hybrid v1, with
+ * limits on ancestors, "max" everywhere, and a cgroup that is gone.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cgroup/limits.h"
+
+#define MiB (1024ull * 1024)
+
+struct tree {
+	char root[64];
+};
+
+static void put(const struct tree *t, const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", t->root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void dir(const struct tree *t, const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", t->root, rel);
+	assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+static int tree_setup(void **state)
+{
+	struct tree *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	snprintf(t->root, sizeof(t->root), "/tmp/kava-limits-XXXXXX");
+	if (!mkdtemp(t->root)) {
+		free(t);
+		return -1;
+	}
+	*state = t;
+	return 0;
+}
+
+static int tree_teardown(void **state)
+{
+	struct tree *t = *state;
+	int err = nftw(t->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+
+	free(t);
+	return err;
+}
+
+static void paths_of(const struct tree *t, const char *v2, struct container_paths *p)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->v2_root, sizeof(p->v2_root), "%s/unified", t->root);
+	snprintf(p->v2, sizeof(p->v2), "%s/unified/%s", t->root, v2);
+}
+
+static const char v2_stat[] =
+	"anon 104857600\nfile 52428800\nshmem 4194304\nfile_mapped 10485760\n"
+	"active_file 20971520\ninactive_file 31457280\nslab_reclaimable 3145728\n"
+	"slab_unreclaimable 2097152\npercpu 8192\n";
+
+/* v2: 512M on the parent, max on the container, swap.max 0 on the container. */
+static void v2_tree(const struct tree *t)
+{
+	dir(t, "unified");
+	dir(t, "unified/machine");
+	dir(t, "unified/machine/c1");
+	put(t, "unified/memory.max", "1024\n");	/* the root's files are not read */
+	put(t, "unified/machine/memory.max", "536870912\n");
+	put(t, "unified/machine/memory.swap.max", "max\n");
+	put(t, "unified/machine/c1/memory.max", "max\n");
+	put(t, "unified/machine/c1/memory.current", "188743680\n");
+	put(t, "unified/machine/c1/memory.stat", v2_stat);
+	put(t, "unified/machine/c1/memory.swap.max", "0\n");
+	put(t, "unified/machine/c1/memory.swap.current", "0\n");
+	put(t, "unified/machine/c1/cpuset.cpus.effective", "0-3,8,10-11\n");
+	put(t, "unified/machine/c1/cpu.max", "150000 100000\n");
+	put(t, "unified/machine/c1/io.stat",
+	    "8:0 rbytes=1048576 wbytes=2097152 rios=10 wios=20 dbytes=0 dios=0\n");
+}
+
+static void v2_limits_from_ancestors(void **state)
+{
+	struct tree *t = *state;
+	struct container_paths p;
+	struct mem_limits m;
+	struct cpu_limits c;
+	struct io_stats *io = calloc(1, sizeof(*io));
+	struct cpuset vis;
+
+	assert_non_null(io);
+	v2_tree(t);
+	paths_of(t, "machine/c1", &p);
+	assert_int_equal(limits_read_mem(&p, "", &m), 0);
+	assert_int_equal(m.limit, 512 * MiB);	/* the parent's, not the root's 1024 */
+	assert_int_equal(m.usage, 188743680);
+	assert_int_equal(m.swap_known, 1);
+	assert_int_equal(m.swap_limit, 0);	/* cannot swap */
+	assert_int_equal(m.stat.anon, 104857600);
+	assert_int_equal(m.stat.percpu, 8192);
+	assert_int_equal(limits_read_cpu(&p, "0-63\n", &c), 0);
+	assert_int_equal(cpuset_count(&c.effective), 7);
+	assert_int_equal(c.quota_us, 150000);
+	assert_int_equal(c.period_us, 100000);
+	cpuset_visible(&c.effective, c.quota_us, c.period_us, &vis);
+	assert_int_equal(cpuset_count(&vis), 2);
+	assert_int_equal(limits_read_io(&p, io), 0);
+	assert_int_equal(io->n, 1);
+	assert_int_equal(io->dev[0].wios, 20);
+	free(io);
+}
+
+static void v2_no_limits(void **state)
+{
+	struct tree *t = *state;
+	struct container_paths p;
+	struct mem_limits m;
+	struct cpu_limits c;
+
+	dir(t, "unified");
+	dir(t, "unified/free");
+	put(t, "unified/free/memory.max", "max\n");
+	put(t, "unified/free/memory.current", "4096\n");
+	put(t, "unified/free/memory.stat", v2_stat);
+	put(t, "unified/free/memory.swap.max", "max\n");
+	put(t, "unified/free/cpu.max", "max 100000\n");
+	paths_of(t, "free", &p);
+	assert_int_equal(limits_read_mem(&p, "", &m), 0);
+	assert_int_equal(m.limit, KAVA_UNLIMITED);
+	assert_int_equal(m.swap_limit, KAVA_UNLIMITED);
+	assert_int_equal(m.swap_usage, 0);	/* no memory.swap.current: none used */
+	/* no cpuset file: the host's online CPUs */
+	assert_int_equal(limits_read_cpu(&p, "0-63\n", &c), 0);
+	assert_int_equal(cpuset_count(&c.effective), 64);
+	assert_int_equal(c.quota_us, -1);
+}
+
+/* Hybrid: an empty cgroup2 directory, the limits in v1 controller directories. */
+static void v1_hybrid(void **state)
+{
+	struct tree *t = *state;
+	struct container_paths p;
+	struct mem_limits m;
+	struct cpu_limits c;
+	struct io_stats *io = calloc(1, sizeof(*io));
+	char rel[PATH_MAX + 64];
+
+	assert_non_null(io);
+	dir(t, "unified");
+	dir(t, "unified/c2");
+	put(t, "unified/c2/cpu.stat", "usage_usec 0\n");
+	dir(t, "memory");
+	dir(t, "cpuset");
+	dir(t, "cpu");
+	dir(t, "blkio");
+	put(t, "memory/memory.stat",
+	    "cache 52428800\nrss 104857600\nshmem 4194304\nmapped_file 10485760\n"
+	    "total_cache 52428800\ntotal_rss 104857600\n"
+	    "hierarchical_memory_limit 268435456\nhierarchical_memsw_limit 402653184\n");
+	put(t, "memory/memory.usage_in_bytes", "104857600\n");
+	put(t, "memory/memory.memsw.usage_in_bytes", "106954752\n");
+	put(t, "cpuset/cpuset.effective_cpus", "2-3\n");
+	put(t, "cpu/cpu.cfs_quota_us", "50000\n");
+	put(t, "cpu/cpu.cfs_period_us", "100000\n");
+	put(t, "blkio/blkio.throttle.io_service_bytes", "8:0 Read 4096\nTotal 4096\n");
+	put(t, "blkio/blkio.throttle.io_serviced", "8:0 Read 1\nTotal 1\n");
+	paths_of(t, "c2", &p);
+	snprintf(p.v1[V1_MEMORY], PATH_MAX, "%s/memory", t->root);
+	snprintf(p.v1[V1_CPUSET], PATH_MAX, "%s/cpuset", t->root);
+	snprintf(p.v1[V1_CPU], PATH_MAX, "%s/cpu", t->root);
+	snprintf(p.v1[V1_BLKIO], PATH_MAX, "%s/blkio", t->root);
+	assert_int_equal(limits_read_mem(&p, "", &m), 0);
+	assert_int_equal(m.limit, 256 * MiB);	/* hierarchical: the ancestors' minimum */
+	assert_int_equal(m.stat.anon, 104857600);	/* total_rss */
+	assert_int_equal(m.swap_known, 1);
+	assert_int_equal(m.swap_limit, 128 * MiB);	/* memsw - memory */
+	assert_int_equal(m.swap_usage, 2 * MiB);
+	assert_int_equal(limits_read_cpu(&p, "0-63\n", &c), 0);
+	assert_int_equal(cpuset_count(&c.effective), 2);
+	assert_int_equal(c.quota_us, 50000);
+	assert_int_equal(limits_read_io(&p, io), 0);
+	assert_int_equal(io->n, 1);
+	assert_int_equal(io->dev[0].rbytes, 4096);
+	assert_int_equal(io->dev[0].rios, 1);
+	/* v1 "no limit" is PAGE_COUNTER_MAX pages, and memsw absent: host swap */
+	put(t, "memory/memory.stat", "total_rss 1\nhierarchical_memory_limit 9223372036854771712\n");
+	snprintf(rel, sizeof(rel), "%s/memory.memsw.usage_in_bytes", p.v1[V1_MEMORY]);
+	assert_int_equal(remove(rel), 0);
+	assert_int_equal(limits_read_mem(&p, "", &m), 0);
+	assert_int_equal(m.limit, KAVA_UNLIMITED);
+	assert_int_equal(m.swap_known, 0);
+	free(io);
+}
+
+/* The cgroup is removed between locating it and reading it: an error, no crash. */
+static void vanished_cgroup(void **state)
+{
+	struct tree *t = *state;
+	struct container_paths p;
+	struct mem_limits m;
+	struct cpu_limits c;
+	struct io_stats *io = calloc(1, sizeof(*io));
+
+	assert_non_null(io);
+	dir(t, "unified");
+	paths_of(t, "gone/with/the/wind", &p);
+	assert_int_equal(limits_read_mem(&p, "", &m), -ENOENT);
+	snprintf(p.v1[V1_MEMORY], PATH_MAX, "%s/memory/gone", t->root);
+	assert_int_equal(limits_read_mem(&p, "", &m), -ENOENT);
+	/* gone between two of its files: memory.stat read, memory.current not */
+	dir(t, "unified/half");
+	put(t, "unified/half/memory.stat", v2_stat);
+	paths_of(t, "half", &p);
+	assert_int_equal(limits_read_mem(&p, "", &m), -ENOENT);
+	/* CPUs and I/O fall back to the host's CPUs and no I/O */
+	assert_int_equal(limits_read_cpu(&p, "0-1\n", &c), 0);
+	assert_int_equal(cpuset_count(&c.effective), 2);
+	assert_int_equal(limits_read_io(&p, io), 0);
+	assert_int_equal(io->n, 0);
+	free(io);
+}
+
+static void pure_parsers(void **state)
+{
+	int64_t quota;
+	uint64_t period;
+	char rel[PATH_MAX];
+	struct v1_mounts *mnt = calloc(1, sizeof(*mnt));
+	static const char mountinfo[] =
+		"25 1 0:22 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs ro,mode=755\n"
+		"26 25 0:23 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
+		"28 25 0:25 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+		"29 25 0:26 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+		"30 25 0:27 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset\n"
+		"31 25 0:28 / /sys/fs/cgroup/blkio rw - cgroup cgroup rw,blkio\n";
+
+	(void)state;
+	assert_non_null(mnt);
+	cpu_max_parse("max 100000\n", &quota, &period);
+	assert_int_equal(quota, -1);
+	cpu_max_parse("250000 50000\n", &quota, &period);
+	assert_int_equal(quota, 250000);
+	assert_int_equal(period, 50000);
+	cpu_max_parse("garbage", &quota, &period);
+	assert_int_equal(quota, -1);
+	assert_int_equal(period, 100000);
+	assert_int_equal(parse_limit("max\n"), KAVA_UNLIMITED);
+	assert_int_equal(parse_limit(""), KAVA_UNLIMITED);
+	assert_int_equal(parse_limit("0\n"), 0);
+	v1_mounts_from_mountinfo(mountinfo, mnt);
+	assert_string_equal(mnt->dir[V1_CPU], "/sys/fs/cgroup/cpu,cpuacct");
+	assert_string_equal(mnt->dir[V1_MEMORY], "/sys/fs/cgroup/memory");
+	assert_string_equal(mnt->dir[V1_CPUSET], "/sys/fs/cgroup/cpuset");
+	assert_string_equal(mnt->dir[V1_BLKIO], "/sys/fs/cgroup/blkio");
+	v1_mounts_from_mountinfo("26 1 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", mnt);
+	assert_string_equal(mnt->dir[V1_MEMORY], "");	/* pure v2: no v1 controllers */
+	assert_int_equal(v1_path_from_proc("5:cpu,cpuacct:/a/b\n4:memory:/a\n0::/a/b\n", "cpuacct",
+					   rel, sizeof(rel)), 0);
+	assert_string_equal(rel, "/a/b");
+	assert_int_equal(v1_path_from_proc("4:memory:/a\n", "memory", rel, sizeof(rel)), 0);
+	assert_string_equal(rel, "/a");
+	assert_int_equal(v1_path_from_proc("0::/a\n", "memory", rel, sizeof(rel)), -ENOENT);
+	assert_int_equal(v1_path_from_proc("4:memory:/a/long\n", "memory", rel, 4), -ENAMETOOLONG);
+	free(mnt);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(pure_parsers),
+		cmocka_unit_test_setup_teardown(v2_limits_from_ancestors, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(v2_no_limits, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(v1_hybrid, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(vanished_cgroup, tree_setup, tree_teardown),
+	};
+
+	return cmocka_run_group_tests_name("limits", tests, NULL, NULL);
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The small helpers in src/util.c: make_dirs (mkdir -p, used for the view's
+ * mount point and the pin directory) in a temporary directory, and the
+ * mountinfo unescaper.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common/util.h"
+
+struct scratch {
+	char root[64];
+};
+
+static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+static int scratch_setup(void **state)
+{
+	struct scratch *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -1;
+	snprintf(s->root, sizeof(s->root), "/tmp/kava-util-XXXXXX");
+	if (!mkdtemp(s->root)) {
+		free(s);
+		return -1;
+	}
+	*state = s;
+	return 0;
+}
+
+static int scratch_teardown(void **state)
+{
+	struct scratch *s = *state;
+
+	nftw(s->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(s);
+	return 0;
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void make_dirs_creates_missing_parents(void **state)
+{
+	struct scratch *s = *state;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/var/lib/kava", s->root);
+	assert_int_equal(make_dirs(path, 0755), 0);
+	assert_true(is_dir(path));
+	snprintf(path, sizeof(path), "%s/var/lib", s->root);
+	assert_true(is_dir(path));
+}
+
+static void make_dirs_accepts_an_existing_directory(void **state)
+{
+	struct scratch *s = *state;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/a/b/", s->root);
+	assert_int_equal(make_dirs(path, 0700), 0);
+	assert_int_equal(make_dirs(path, 0700), 0);
+	assert_int_equal(make_dirs(s->root, 0700), 0);
+	assert_int_equal(make_dirs("/", 0700), 0);
+}
+
+static void make_dirs_reports_a_file_in_the_way(void **state)
+{
+	struct scratch *s = *state;
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/file", s->root);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fclose(f), 0);
+	/* The file itself: it exists but is no directory. */
+	assert_int_equal(make_dirs(path, 0755), -ENOTDIR);
+	/* Below the file: mkdir fails on the component after it. */
+	snprintf(path, sizeof(path), "%s/file/sub/dir", s->root);
+	assert_int_equal(make_dirs(path, 0755), -ENOTDIR);
+}
+
+static void make_dirs_rejects_empty_and_overlong_paths(void **state)
+{
+	char *long_path;
+
+	(void)state;
+	assert_int_equal(make_dirs("", 0755), -ENOENT);
+	long_path = malloc(5000);
+	assert_non_null(long_path);
+	memset(long_path, 'x', 4999);
+	long_path[0] = '/';
+	long_path[4999] = '\0';
+	assert_int_equal(make_dirs(long_path, 0755), -ENAMETOOLONG);
+	free(long_path);
+}
+
+static void unescape_octal_decodes_mountinfo_escapes(void **state)
+{
+	char out[32];
+
+	(void)state;
+	assert_int_equal(unescape_octal("/a\\040b\\011c", out, sizeof(out)), 0);
+	assert_string_equal(out, "/a b\tc");
+	/* Not an escape: a backslash without three octal digits stays. */
+	assert_int_equal(unescape_octal("x\\08", out, sizeof(out)), 0);
+	assert_string_equal(out, "x\\08");
+	assert_int_equal(unescape_octal("abcdef", out, 4), -ENAMETOOLONG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(make_dirs_creates_missing_parents, scratch_setup,
+						scratch_teardown),
+		cmocka_unit_test_setup_teardown(make_dirs_accepts_an_existing_directory,
+						scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(make_dirs_reports_a_file_in_the_way, scratch_setup,
+						scratch_teardown),
+		cmocka_unit_test(make_dirs_rejects_empty_and_overlong_paths),
+		cmocka_unit_test(unescape_octal_decodes_mountinfo_escapes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,557 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * More renderer cases against fixtures (tests/fixtures/render): v1 inputs,
+ * cgroups without limits, a cpu.max quota cutting an odd cpuset on a 64-CPU
+ * host, swap unlimited / zero / not accounted / absent on the host, arm
+ * cpuinfo, old 14-field diskstats, and property sweeps (no meminfo field
+ * above MemTotal, one cpu line per visible CPU, busy+idle = wall time,
+ * counters monotonic between reads). REGEN=1 rewrites the golden files.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "view/render/render.h"
+#include "common/util.h"
+
+#define FIX "tests/fixtures/render/"
+#define MiB (1024ull * 1024)
+#define NS 1000000000ull
+
+static char *fixture(const char *name)
+{
+	char path[256], *text = NULL;
+
+	snprintf(path, sizeof(path), FIX "%s", name);
+	assert_int_equal(read_file(path, &text, NULL), 0);
+	return text;
+}
+
+static void golden(const char *name, const char *text)
+{
+	char path[256], *want = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), FIX "%s.golden", name);
+	if (getenv("REGEN")) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		assert_true(fputs(text, f) >= 0);
+		assert_int_equal(fclose(f), 0);
+		return;
+	}
+	assert_int_equal(read_file(path, &want, NULL), 0);
+	assert_string_equal(text, want);
+	free(want);
+}
+
+static const char *next_line(const char *p)
+{
+	const char *eol = strchr(p, '\n');
+
+	return eol ? eol + 1 : NULL;
+}
+
+static int count_lines_starting(const char *text, const char *prefix)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = text; p && *p; p = next_line(p))
+		n += !strncmp(p, prefix, strlen(prefix));
+	return n;
+}
+
+static int count_lines(const char *text)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = text; p && *p; p = next_line(p))
+		n++;
+	return n;
+}
+
+/* Value of "Key:" in meminfo text, in kB; -1 if absent. */
+static long long kb_of(const char *text, const char *key)
+{
+	const char *p;
+	size_t k = strlen(key);
+
+	for (p = text; p && *p; p = next_line(p))
+		if (!strncmp(p, key, k) && p[k] == ':')
+			return atoll(p + k + 1);
+	return -1;
+}
+
+/* Properties every meminfo must have, whatever the inputs. */
+static void meminfo_properties(const char *host, const char *out)
+{
+	long long total = kb_of(out, "MemTotal"), host_total = kb_of(host, "MemTotal");
+	const char *p;
+
+	assert_true(total > 0 && total <= host_total);
+	assert_int_equal(count_lines(out), count_lines(host));	/* every host line */
+	assert_true(kb_of(out, "MemFree") <= kb_of(out, "MemAvailable"));
+	assert_true(kb_of(out, "SwapFree") <= kb_of(out, "SwapTotal"));
+	assert_true(kb_of(out, "SwapTotal") <= kb_of(host, "SwapTotal"));
+	for (p = out; p && *p; p = next_line(p)) {
+		const char *c = strchr(p, ':'), *eol = strchr(p, '\n');
+
+		assert_non_null(c);
+		assert_non_null(eol);
+		if (strncmp(p, "Swap", 4) && eol - p > 3 && !strncmp(eol - 3, " kB", 3))
+			assert_true(atoll(c + 1) <= total);
+	}
+}
+
+static void mem_from(struct mem_limits *m, const char *stat_fixture, int v1, uint64_t limit,
+		     uint64_t usage)
+{
+	char *stat = fixture(stat_fixture);
+
+	memset(m, 0, sizeof(*m));
+	mem_stat_parse(stat, v1, &m->stat);
+	free(stat);
+	m->limit = limit;
+	m->usage = usage;
+	m->swap_known = 1;
+	m->swap_limit = KAVA_UNLIMITED;
+}
+
+static void meminfo_v1_hybrid(void **state)
+{
+	char *host = fixture("meminfo-swap.host"), *out = NULL;
+	struct mem_limits m;
+	size_t len;
+
+	(void)state;
+	/* v1: memory.limit_in_bytes 256M, memsw unlimited, total_swap 2M in use */
+	mem_from(&m, "memory.stat.v1", 1, 256 * MiB, 100 * MiB);
+	m.swap_usage = 2 * MiB;
+	assert_int_equal(render_meminfo(host, &m, &out, &len), 0);
+	assert_int_equal(strlen(out), len);
+	meminfo_properties(host, out);
+	assert_int_equal(kb_of(out, "MemTotal"), 262144);
+	assert_int_equal(kb_of(out, "MemFree"), 262144 - 102400);
+	assert_int_equal(kb_of(out, "AnonPages"), 102400);	/* total_rss */
+	assert_int_equal(kb_of(out, "SwapTotal"), 8388604);	/* memsw unlimited: host swap */
+	assert_int_equal(kb_of(out, "SwapFree"), 8388604 - 2048);
+	assert_int_equal(kb_of(out, "Slab"), 0);		/* v1 has no slab split */
+	golden("meminfo_v1_256M", out);
+	free(out);
+	free(host);
+}
+
+static void meminfo_no_limit_anywhere(void **state)
+{
+	char *host = fixture("meminfo.host"), *out = NULL;
+	struct mem_limits m;
+	size_t len;
+
+	(void)state;
+	mem_from(&m, "memory.stat.v2", 0, KAVA_UNLIMITED, 200 * MiB);
+	assert_int_equal(render_meminfo(host, &m, &out, &len), 0);
+	meminfo_properties(host, out);
+	assert_int_equal(kb_of(out, "MemTotal"), kb_of(host, "MemTotal"));
+	assert_int_equal(kb_of(out, "MemFree"), kb_of(host, "MemTotal") - 204800);
+	assert_int_equal(kb_of(out, "SwapTotal"), 0);	/* the host has none */
+	golden("meminfo_v2_nolimit", out);
+	free(out);
+	free(host);
+}
+
+static void meminfo_property_sweep(void **state)
+{
+	static const uint64_t limits[] = { MiB, 64 * MiB, 512 * MiB, 10240 * MiB, 1ull << 40,
+					   KAVA_UNLIMITED };
+	static const char *const hosts[] = { "meminfo.host", "meminfo-swap.host" };
+	size_t l, h, u;
+
+	(void)state;
+	for (h = 0; h < 2; h++) {
+		char *host = fixture(hosts[h]);
+
+		for (l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
+			uint64_t lim = limits[l] == KAVA_UNLIMITED ? 1ull << 36 : limits[l];
+			uint64_t usages[] = { 0, lim / 2, lim * 2 };	/* over the limit too */
+
+			for (u = 0; u < 3; u++) {
+				struct mem_limits m;
+				char *out = NULL;
+				size_t len;
+
+				mem_from(&m, "memory.stat.v2", 0, limits[l], usages[u]);
+				m.swap_limit = u == 1 ? 0 : 128 * MiB;
+				m.swap_usage = 512 * MiB;	/* above its limit: clamps */
+				assert_int_equal(render_meminfo(host, &m, &out, &len), 0);
+				meminfo_properties(host, out);
+				free(out);
+			}
+		}
+		free(host);
+	}
+}
+
+static void swap_cases(void **state)
+{
+	char *host_swaps = fixture("swaps.host"), *none = fixture("swaps-none.host");
+	char *host_mem = fixture("meminfo.host"), *out = NULL;
+	struct mem_limits m;
+	size_t len;
+
+	(void)state;
+	mem_from(&m, "memory.stat.v2", 0, 512 * MiB, 0);
+	/* a 256M swap limit on a host without swap: none in swaps, 0 in meminfo */
+	m.swap_limit = 256 * MiB;
+	assert_int_equal(render_swaps(none, &m, &out, &len), 0);
+	assert_string_equal(out, none);
+	free(out);
+	assert_int_equal(render_meminfo(host_mem, &m, &out, &len), 0);
+	assert_int_equal(kb_of(out, "SwapTotal"), 0);
+	free(out);
+	/* a limit above the host's 8G of swap: the host's size */
+	m.swap_limit = 64 * 1024 * MiB;
+	m.swap_usage = MiB;
+	assert_int_equal(render_swaps(host_swaps, &m, &out, &len), 0);
+	assert_non_null(strstr(out, "virtual\t\t8388604\t1024\t0\n"));
+	golden("swaps_limited", out);
+	free(out);
+	/* swap.max 0 */
+	m.swap_limit = 0;
+	assert_int_equal(render_swaps(host_swaps, &m, &out, &len), 0);
+	assert_int_equal(count_lines(out), 1);
+	free(out);
+	/* no swap accounting (v1 without memsw): the host's devices */
+	m.swap_known = 0;
+	m.swap_limit = KAVA_UNLIMITED;
+	assert_int_equal(render_swaps(host_swaps, &m, &out, &len), 0);
+	assert_string_equal(out, host_swaps);
+	free(out);
+	assert_int_equal(render_swaps(NULL, &m, &out, &len), -EINVAL);
+	free(host_swaps);
+	free(none);
+	free(host_mem);
+}
+
+/* 64 host CPUs; the container ran `busy_s` seconds on each CPU of `ran`. */
+static struct kava_figures *figures(const char *ran, uint64_t busy_ns, uint64_t enabled_ns)
+{
+	struct kava_figures *f = calloc(1, sizeof(*f));
+	struct cpuset s;
+	int c;
+
+	assert_non_null(f);
+	assert_int_equal(cpuset_parse(ran, &s), 0);
+	f->nr_cpus = 64;
+	for (c = 0; c < 64; c++) {
+		if (!cpuset_has(&s, c))
+			continue;
+		f->cpu[c].user_ns = busy_ns / 4 * 3 + (uint64_t)c * 10000000ull;
+		f->cpu[c].system_ns = busy_ns / 4;
+	}
+	f->switches = 999;
+	f->forks = 77;
+	f->nr_running = 2;
+	f->enabled_ns = enabled_ns;
+	return f;
+}
+
+struct cpu_line {
+	unsigned long long user, nice, system, idle;
+};
+
+static void cpu_line_of(const char *out, int i, struct cpu_line *l)
+{
+	char name[16];
+	const char *p;
+
+	snprintf(name, sizeof(name), i < 0 ? "cpu  " : "cpu%d ", i);
+	p = strstr(out, name);
+	assert_non_null(p);
+	assert_int_equal(sscanf(p + strlen(name), "%llu %llu %llu %llu", &l->user, &l->nice,
+				&l->system, &l->idle), 4);
+}
+
+static char *stat_at(struct stat_inputs *in, uint64_t now_ns)
+{
+	char *out = NULL;
+	size_t len;
+
+	in->now_ns = now_ns;
+	assert_int_equal(render_stat(in, &out, &len), 0);
+	assert_int_equal(strlen(out), len);
+	return out;
+}
+
+static void stat_quota_cut_on_64(void **state)
+{
+	char *host = fixture("stat.host"), *out, *later;
+	struct cpuset eff, vis;
+	struct stat_inputs in = { 0 };
+	struct kava_figures *f;
+	struct cpu_line l, l2, total;
+	unsigned long long sum_user = 0;
+	int i, c;
+
+	(void)state;
+	/* cpu.max 150000 100000 on cpuset 0-3,8,10-11: ceil(1.5) = 2 CPUs seen */
+	assert_int_equal(cpuset_parse("0-3,8,10-11", &eff), 0);
+	cpuset_visible(&eff, 150000, 100000, &vis);
+	assert_int_equal(cpuset_count(&vis), 2);
+	/* 100 s of wall time, 1.5 CPUs' worth of work over 7 CPUs, one of them busy throughout */
+	f = figures("0-3,8,10-11", 5 * NS, 1000 * NS);
+	f->cpu[0].user_ns = 90 * NS;
+	f->cpu[0].system_ns = 10 * NS;
+	in.host = host;
+	in.visible = &vis;
+	in.fig = f;
+	in.user_hz = 100;
+	out = stat_at(&in, 1100 * NS);
+	assert_int_equal(count_lines_starting(out, "cpu"), 3);	/* "cpu " + one per visible CPU */
+	for (i = 0; i < 2; i++) {
+		cpu_line_of(out, i, &l);
+		assert_int_equal(l.user + l.system + l.idle, 10000);	/* 100 s at USER_HZ 100 */
+		sum_user += l.user;
+	}
+	cpu_line_of(out, -1, &total);
+	assert_int_equal(total.user, sum_user);
+	for (c = 0, sum_user = 0; c < 64; c++)
+		sum_user += f->cpu[c].user_ns;
+	assert_int_equal(total.user, sum_user / (NS / 100));	/* no time lost */
+	golden("stat_quota", out);
+	/* 10 s later at full quota on CPU 8: every counter moves forward, none past wall */
+	f->cpu[8].user_ns += 15 * NS;
+	later = stat_at(&in, 1110 * NS);
+	for (i = -1; i < 2; i++) {
+		cpu_line_of(out, i, &l);
+		cpu_line_of(later, i, &l2);
+		assert_true(l2.user >= l.user && l2.system >= l.system && l2.idle >= l.idle);
+	}
+	free(out);
+	free(later);
+	free(host);
+	free(f);
+}
+
+static void stat_plain_cpuset_is_per_cpu(void **state)
+{
+	char *host = fixture("stat.host"), *out;
+	struct stat_inputs in = { 0 };
+	struct kava_figures *f;
+	struct cpuset vis;
+	struct cpu_line l;
+	int i, cpus[] = { 0, 1, 2, 3, 8, 10, 11 };
+
+	(void)state;
+	assert_int_equal(cpuset_parse("0-3,8,10-11", &vis), 0);
+	f = figures("0-3,8,10-11", 40 * NS, 0);
+	in.host = host;
+	in.visible = &vis;
+	in.fig = f;
+	in.user_hz = 100;
+	out = stat_at(&in, 3600 * NS);
+	assert_int_equal(count_lines_starting(out, "cpu"), 8);
+	for (i = 0; i < 7; i++) {
+		cpu_line_of(out, i, &l);
+		/* line i is host CPU cpus[i], renumbered */
+		assert_int_equal(l.user, f->cpu[cpus[i]].user_ns / (NS / 100));
+		assert_int_equal(l.system, 1000);
+		assert_int_equal(l.user + l.system + l.idle, 360000);
+	}
+	assert_non_null(strstr(out, "ctxt 999\n"));
+	assert_non_null(strstr(out, "processes 77\n"));
+	assert_non_null(strstr(out, "procs_running 2\n"));
+	assert_non_null(strstr(out, "procs_blocked 0\n"));
+	assert_non_null(strstr(out, "btime 1795347820\n"));	/* the host's */
+	assert_non_null(strstr(out, "softirq 0 0 0 0 0 0 0 0 0 0 0\n"));	/* host's columns */
+	free(out);
+	free(host);
+	free(f);
+}
+
+static void stat_bad_inputs(void **state)
+{
+	char *host = fixture("stat.host"), *out = NULL;
+	struct stat_inputs in = { 0 };
+	struct kava_figures *f;
+	struct cpuset vis;
+	struct cpu_line l;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(render_stat(&in, &out, &len), -EINVAL);
+	assert_int_equal(cpuset_parse("0-1", &vis), 0);
+	f = figures("0-1", 10 * NS, 50 * NS);
+	f->nr_cpus = 100000;	/* more than KAVA_MAX_CPUS: bounded, not read past cpu[] */
+	in.host = host;
+	in.visible = &vis;
+	in.fig = f;
+	in.user_hz = 0;		/* taken as 100 */
+	out = stat_at(&in, 10 * NS);	/* a clock before enable: idle 0, no wrap */
+	cpu_line_of(out, 0, &l);
+	assert_int_equal(l.idle, 0);
+	assert_int_equal(l.system, 250);
+	free(out);
+	/* an empty visible set: only the "cpu " line */
+	memset(&vis, 0, sizeof(vis));
+	f->nr_cpus = 64;
+	out = stat_at(&in, 100 * NS);
+	assert_int_equal(count_lines_starting(out, "cpu"), 1);
+	free(out);
+	free(host);
+	free(f);
+}
+
+static void cpuinfo_quota_cut_on_64(void **state)
+{
+	char *host = fixture("cpuinfo64.host"), *out = NULL;
+	struct cpuset eff, vis;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(cpuset_parse("0-3,8,10-11", &eff), 0);
+	cpuset_visible(&eff, 250000, 100000, &vis);	/* ceil(2.5) = 3 */
+	assert_int_equal(render_cpuinfo(host, &vis, &out, &len), 0);
+	assert_int_equal(count_lines_starting(out, "processor"), 3);
+	assert_int_equal(count_lines_starting(out, "siblings\t: 3\n"), 3);
+	assert_int_equal(count_lines_starting(out, "cpu cores\t: 3\n"), 3);
+	assert_int_equal(count_lines_starting(out, "apicid\t\t: 2\n"), 1);
+	golden("cpuinfo_quota", out);
+	free(out);
+	/* CPUs the host file does not list are not counted in siblings */
+	assert_int_equal(cpuset_parse("62-63,100-101", &vis), 0);
+	assert_int_equal(render_cpuinfo(host, &vis, &out, &len), 0);
+	assert_int_equal(count_lines_starting(out, "processor"), 2);
+	assert_int_equal(count_lines_starting(out, "siblings\t: 2\n"), 2);
+	free(out);
+	free(host);
+}
+
+static void cpuinfo_arm_keeps_hardware_block(void **state)
+{
+	char *host = fixture("cpuinfo-arm.host"), *out = NULL;
+	struct cpuset vis;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(cpuset_parse("1,3", &vis), 0);
+	assert_int_equal(render_cpuinfo(host, &vis, &out, &len), 0);
+	assert_int_equal(count_lines_starting(out, "processor"), 2);
+	assert_non_null(strstr(out, "processor\t: 1\n"));
+	assert_null(strstr(out, "processor\t: 2\n"));
+	assert_non_null(strstr(out, "\nHardware\t: BCM2835\n"));
+	golden("cpuinfo_arm", out);
+	free(out);
+	free(host);
+}
+
+static void small_files(void **state)
+{
+	struct kava_figures *f = figures("0", 0, 0);
+	char *out = NULL;
+	size_t len;
+
+	(void)state;
+	/* loadavg_proc_show(): +FIXED_1/200 rounds to the nearest hundredth */
+	f->avenrun[0] = 2048;	/* 1.00 */
+	f->avenrun[1] = 10;	/* 0.0049 + 0.005 -> 0.00 */
+	f->avenrun[2] = 11;	/* 0.0054 + 0.005 -> 0.01 */
+	f->nr_threads = 9;
+	f->last_pid = 1;
+	assert_int_equal(render_loadavg(f, &out, &len), 0);
+	assert_string_equal(out, "1.00 0.00 0.01 2/9 1\n");
+	free(out);
+	assert_int_equal(render_loadavg(NULL, &out, &len), -EINVAL);
+	assert_int_equal(render_cpu_range(64, &out, &len), 0);
+	assert_string_equal(out, "0-63\n");
+	free(out);
+	assert_int_equal(render_cpu_range(0, &out, &len), 0);
+	assert_string_equal(out, "0\n");
+	free(out);
+	free(f);
+}
+
+static void diskstats_v1_and_old_format(void **state)
+{
+	char *host = fixture("diskstats.host"), *old = fixture("diskstats-4.14.host");
+	char *b1 = fixture("blkio.bytes.v1"), *i1 = fixture("blkio.ios.v1"), *out = NULL;
+	struct io_stats io;
+	size_t len;
+
+	(void)state;
+	io_stat_parse_v1(b1, i1, &io);
+	assert_int_equal(io.n, 1);	/* "Total" lines are not devices */
+	assert_int_equal(io.dev[0].rbytes, 1048576);
+	assert_int_equal(io.dev[0].wios, 20);
+	assert_int_equal(render_diskstats(host, &io, &out, &len), 0);
+	assert_int_equal(count_lines(out), 1);
+	golden("diskstats_v1", out);
+	free(out);
+	/* a 4.14 host prints 14 fields: so does the container's line */
+	assert_int_equal(render_diskstats(old, &io, &out, &len), 0);
+	assert_string_equal(out, "   8       0 sda 10 0 2048 0 20 0 4096 0 0 0 0\n");
+	free(out);
+	/* no I/O at all: an empty file */
+	memset(&io, 0, sizeof(io));
+	assert_int_equal(render_diskstats(host, &io, &out, &len), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(out, "");
+	free(out);
+	free(host);
+	free(old);
+	free(b1);
+	free(i1);
+}
+
+static void kbuf_grows(void **state)
+{
+	struct kbuf b = { 0 };
+	char big[5000], *out = NULL;
+	size_t len;
+	int i;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (i = 0; i < 1000; i++)
+		kbuf_printf(&b, "%d,", i % 10);
+	kbuf_printf(&b, "%s", big);	/* longer than the room left: formatted again */
+	kbuf_append(&b, "!", 1);
+	assert_int_equal(kbuf_finish(&b, &out, &len), 0);
+	assert_int_equal(len, 2000 + sizeof(big) - 1 + 1);
+	assert_int_equal(strlen(out), len);
+	assert_memory_equal(out, "0,1,2,", 6);
+	assert_int_equal(out[2000], 'x');
+	assert_int_equal(out[len - 1], '!');
+	free(out);
+	assert_int_equal(kbuf_finish(&b, &out, &len), 0);	/* empty: "" */
+	assert_string_equal(out, "");
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(meminfo_v1_hybrid),
+		cmocka_unit_test(meminfo_no_limit_anywhere),
+		cmocka_unit_test(meminfo_property_sweep),
+		cmocka_unit_test(swap_cases),
+		cmocka_unit_test(stat_quota_cut_on_64),
+		cmocka_unit_test(stat_plain_cpuset_is_per_cpu),
+		cmocka_unit_test(stat_bad_inputs),
+		cmocka_unit_test(cpuinfo_quota_cut_on_64),
+		cmocka_unit_test(cpuinfo_arm_keeps_hardware_block),
+		cmocka_unit_test(small_files),
+		cmocka_unit_test(diskstats_v1_and_old_format),
+		cmocka_unit_test(kbuf_grows),
+	};
+
+	return cmocka_run_group_tests_name("render_cases", tests, NULL, NULL);
+}
