@@ -36,7 +36,7 @@ expect_error "no BTF" "^kava: enable: this kernel has no BTF" \
 expect_error "program refused by the kernel" \
     "^kava: enable: the kernel refused BPF program 'kava_[a-z_]+': Operation not permitted \(EPERM\)$" \
     setpriv --bounding-set=-sys_admin,-perfmon -- "$KAVA" enable "$cg"
-check "a refused load leaves nothing pinned" [ ! -e /sys/fs/bpf/kava/kava_config ]
+check "a refused load leaves nothing pinned" [ ! -e ${KAVA_PIN_DIR:-/sys/fs/bpf/kava}/kava_config ]
 
 expect_error "PATH not a cgroup" "not a cgroup v2 directory" "$KAVA" enable /tmp
 expect_error "PATH with .." "not a valid cgroup path" "$KAVA" enable "$cg/../.."

@@ -179,7 +179,7 @@ check "policy outlives every kava process" is_eperm "$out"
 cgid=$("$KAVA" policy show "$cg" --json | sed -n 's/.*"cgroup_id":\([0-9]*\).*/\1/p')
 "$KAVA" policy clear "$cg"
 out=$(reads "$cg" /dev/zero)
-if [ -z "$out" ] && [ ! -e "/sys/fs/bpf/kava/policy/links/cg-$cgid" ] &&
+if [ -z "$out" ] && [ ! -e "${KAVA_PIN_DIR:-/sys/fs/bpf/kava}/policy/links/cg-$cgid" ] &&
    ! "$KAVA" policy show "$cg" >/dev/null 2>&1; then
     ok "clear: device allowed again, link removed"
 else
@@ -193,7 +193,7 @@ apply "$gone" "$f"
 gid=$("$KAVA" policy show "$gone" --json | sed -n 's/.*"cgroup_id":\([0-9]*\).*/\1/p')
 rmdir "$gone"
 "$KAVA" policy show > "$TMP/list"
-if [ -n "$gid" ] && [ ! -e "/sys/fs/bpf/kava/policy/links/cg-$gid" ] && ! grep -q "$gone" "$TMP/list"; then
+if [ -n "$gid" ] && [ ! -e "${KAVA_PIN_DIR:-/sys/fs/bpf/kava}/policy/links/cg-$gid" ] && ! grep -q "$gone" "$TMP/list"; then
     ok "policy of a removed cgroup is pruned (link released)"
 else
     nok "policy of a removed cgroup is pruned (link released)"

@@ -55,7 +55,7 @@ for _ in 1 2 3; do
     break
 done
 note "kava load: $want; python: $got; uptime: $upt; host: $(cut -d' ' -f1-3 /proc/loadavg)"
-if [ -e /sys/fs/bpf/kava/links/kava_sysinfo_exit ]; then
+if [ -e ${KAVA_PIN_DIR:-/sys/fs/bpf/kava}/links/kava_sysinfo_exit ]; then
     check "python loadavg is kava's" [ $py_ok = 0 ]
 else
     # glibc's getloadavg() asks sysinfo(2), not /proc/loadavg; kava rewrites it only
