@@ -22,7 +22,8 @@ void cpuset_add(struct cpuset *set, int cpu);
 
 /*
  * The CPUs a container sees: its effective cpuset, cut to the first
- * ceil(quota / period) of them when cpu.max (or cfs_quota_us) is lower.
+ * ceil(quota / period) of them when the tightest cpu.max (or cfs_quota_us)
+ * on the container's path, limits_read_cpu()'s quota, is lower.
  * quota_us <= 0 means no quota.
  */
 void cpuset_visible(const struct cpuset *effective, int64_t quota_us, uint64_t period_us,

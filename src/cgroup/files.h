@@ -31,7 +31,7 @@ struct mem_limits {
 
 struct cpu_limits {
 	struct cpuset effective;   /* cpuset.cpus.effective (or the host's online CPUs) */
-	int64_t quota_us;          /* cpu.max quota, -1: max */
+	int64_t quota_us;          /* tightest cpu.max quota on the path, -1: none */
 	uint64_t period_us;
 };
 

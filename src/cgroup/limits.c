@@ -249,6 +249,88 @@ int limits_read_mem(const struct container_paths *p, const char *host_meminfo, s
 	return err;
 }
 
+/*
+ * Keep the tighter of the quota so far and quota/period (quota <= 0: no
+ * limit at that level). Ratios compare by cross-multiplication: quotas reach
+ * 2^44 us, periods 2^20 us, so the products need more than 64 bits.
+ */
+static void tighter_quota(int64_t quota, uint64_t period, struct cpu_limits *c)
+{
+	if (quota <= 0 || !period)
+		return;
+	if (c->quota_us <= 0 ||
+	    (unsigned __int128)quota * c->period_us < (unsigned __int128)c->quota_us * period) {
+		c->quota_us = quota;
+		c->period_us = period;
+	}
+}
+
+/* Strip DIR's last component; 0 when nothing is left to walk. */
+static int parent_dir(char *dir)
+{
+	char *slash = strrchr(dir, '/');
+
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	return 1;
+}
+
+/*
+ * v2: cpu.max of the cgroup and every ancestor below the mount (the root
+ * has none). The kernel throttles a task's group at every level of its path
+ * (tg_set_cfs_bandwidth() per task_group, throttle_cfs_rq() up the
+ * hierarchy), so the tightest level is the container's limit; "max", or no
+ * cpu.max where the cpu controller is not enabled, is no limit there.
+ */
+static void cpu_quota_v2(const struct container_paths *p, struct cpu_limits *c)
+{
+	char dir[PATH_MAX], *text = NULL;
+	size_t root = strlen(p->v2_root);
+
+	snprintf(dir, sizeof(dir), "%s", p->v2);
+	while (dir[0] && strlen(dir) > root) {
+		if (read_cg(dir, "cpu.max", &text) == 0) {
+			int64_t q;
+			uint64_t per;
+
+			cpu_max_parse(text, &q, &per);
+			free(text);
+			text = NULL;
+			tighter_quota(q, per, c);
+		}
+		if (!parent_dir(dir))
+			break;
+	}
+}
+
+/*
+ * v1 (hybrid hosts): cpu.cfs_quota_us/cfs_period_us up the cpu hierarchy
+ * while the directories have them: the hierarchy's mount is the last that
+ * does (its quota is -1), the directory holding the mount has none.
+ */
+static void cpu_quota_v1(const struct container_paths *p, struct cpu_limits *c)
+{
+	char dir[PATH_MAX], *text = NULL;
+
+	snprintf(dir, sizeof(dir), "%s", p->v1[V1_CPU]);
+	while (dir[0] && read_cg(dir, "cpu.cfs_quota_us", &text) == 0) {
+		long long q = strtoll(text, NULL, 10);
+		uint64_t per = 100000;
+
+		free(text);
+		text = NULL;
+		if (read_cg(dir, "cpu.cfs_period_us", &text) == 0) {
+			per = strtoull(text, NULL, 10);
+			free(text);
+			text = NULL;
+		}
+		tighter_quota(q, per ? per : 100000, c);
+		if (!parent_dir(dir))
+			break;
+	}
+}
+
 int limits_read_cpu(const struct container_paths *p, const char *host_online, struct cpu_limits *c)
 {
 	char *text = NULL;
@@ -268,21 +350,8 @@ int limits_read_cpu(const struct container_paths *p, const char *host_online, st
 	} else if (cpuset_parse(host_online, &c->effective) < 0) {
 		return -EINVAL;
 	}
-	if (read_cg(p->v2, "cpu.max", &text) == 0) {
-		cpu_max_parse(text, &c->quota_us, &c->period_us);
-		free(text);
-	} else if (read_cg(p->v1[V1_CPU], "cpu.cfs_quota_us", &text) == 0) {
-		long long q = strtoll(text, NULL, 10);
-
-		free(text);
-		c->quota_us = q > 0 ? q : -1;
-		if (read_cg(p->v1[V1_CPU], "cpu.cfs_period_us", &text) == 0) {
-			c->period_us = strtoull(text, NULL, 10);
-			free(text);
-			if (!c->period_us)
-				c->period_us = 100000;
-		}
-	}
+	cpu_quota_v2(p, c);
+	cpu_quota_v1(p, c);
 	return 0;
 }
 

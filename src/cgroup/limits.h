@@ -37,6 +37,11 @@ int container_paths_v1(const struct v1_mounts *m, pid_t pid, struct container_pa
 void container_paths_v1_alike(const struct v1_mounts *m, struct container_paths *p);
 
 int limits_read_mem(const struct container_paths *p, const char *host_meminfo, struct mem_limits *m);
+/*
+ * The effective cpuset (the host's online CPUs where there is none) and the
+ * tightest quota/period of the cgroup and its ancestors (v2 cpu.max, v1
+ * cfs_quota_us/cfs_period_us); quota_us -1 when no level has one.
+ */
 int limits_read_cpu(const struct container_paths *p, const char *host_online, struct cpu_limits *c);
 int limits_read_io(const struct container_paths *p, struct io_stats *io);
 

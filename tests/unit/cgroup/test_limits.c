@@ -46,6 +46,14 @@ static void dir(const struct tree *t, const char *rel)
 	assert_int_equal(mkdir(path, 0755), 0);
 }
 
+static void drop(const struct tree *t, const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", t->root, rel);
+	assert_int_equal(remove(path), 0);
+}
+
 static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	(void)sb;
@@ -251,6 +259,107 @@ static void vanished_cgroup(void **state)
 	free(io);
 }
 
+/* Visible CPUs of the container at V2 (relative to unified/) against the host's 0-63. */
+static int visible_of(const struct tree *t, const char *v2, const char *v1_cpu)
+{
+	struct container_paths p;
+	struct cpu_limits c;
+	struct cpuset vis;
+
+	paths_of(t, v2, &p);
+	if (v1_cpu)
+		snprintf(p.v1[V1_CPU], PATH_MAX, "%s/%s", t->root, v1_cpu);
+	assert_int_equal(limits_read_cpu(&p, "0-63\n", &c), 0);
+	cpuset_visible(&c.effective, c.quota_us, c.period_us, &vis);
+	return cpuset_count(&vis);
+}
+
+/*
+ * v2 quotas on every ancestor: the kernel throttles at each level, so the
+ * container sees ceil(the smallest quota/period on its path) of its cpuset.
+ */
+static void v2_cpu_quota_ancestors(void **state)
+{
+	struct tree *t = *state;
+
+	dir(t, "unified");
+	dir(t, "unified/cg1");
+	dir(t, "unified/cg1/cg2");
+	dir(t, "unified/cg1/cg2/cg3");
+	put(t, "unified/cpu.max", "100000 100000\n");	/* the mount root's files are not read */
+	put(t, "unified/cg1/cg2/cg3/cpuset.cpus.effective", "0-7\n");
+	/* parents only: cg3 max under cg2 4 CPUs under cg1 3 CPUs -> 3 */
+	put(t, "unified/cg1/cpu.max", "300000 100000\n");
+	put(t, "unified/cg1/cg2/cpu.max", "400000 100000\n");
+	put(t, "unified/cg1/cg2/cg3/cpu.max", "max 100000\n");
+	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 3);
+	/* the child only */
+	put(t, "unified/cg1/cpu.max", "max 100000\n");
+	put(t, "unified/cg1/cg2/cpu.max", "max 100000\n");
+	put(t, "unified/cg1/cg2/cg3/cpu.max", "150000 100000\n");
+	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 2);
+	/* mixed periods: 2.5 CPUs on cg1, 2 (50000/25000) on cg2, 6 on cg3 -> 2 */
+	put(t, "unified/cg1/cpu.max", "250000 100000\n");
+	put(t, "unified/cg1/cg2/cpu.max", "50000 25000\n");
+	put(t, "unified/cg1/cg2/cg3/cpu.max", "600000 100000\n");
+	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 2);
+	/* a child looser than its parent: the parent's 1 CPU */
+	put(t, "unified/cg1/cpu.max", "max 100000\n");
+	put(t, "unified/cg1/cg2/cpu.max", "100000 100000\n");
+	put(t, "unified/cg1/cg2/cg3/cpu.max", "400000 100000\n");
+	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 1);
+	/* a fraction on an ancestor rounds up: 0.5 CPU -> 1, 1.01 -> 2 */
+	put(t, "unified/cg1/cg2/cpu.max", "101000 100000\n");
+	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 2);
+	/* an ancestor without the cpu controller (no cpu.max) is no limit */
+	drop(t, "unified/cg1/cg2/cpu.max");
+	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 4);
+	/* never more than the cpuset */
+	put(t, "unified/cg1/cpu.max", "5000000 100000\n");
+	put(t, "unified/cg1/cg2/cg3/cpu.max", "max 100000\n");
+	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 8);
+}
+
+/* v1 (hybrid hosts): cpu.cfs_quota_us/cfs_period_us on the cpu hierarchy's ancestors. */
+static void v1_cpu_quota_ancestors(void **state)
+{
+	struct tree *t = *state;
+
+	dir(t, "unified");
+	dir(t, "unified/c");
+	put(t, "unified/c/cpuset.cpus.effective", "0-7\n");
+	dir(t, "cpu");
+	dir(t, "cpu/a");
+	dir(t, "cpu/a/b");
+	dir(t, "cpu/a/b/c");
+	put(t, "cpu/cpu.cfs_quota_us", "-1\n");
+	put(t, "cpu/cpu.cfs_period_us", "100000\n");
+	/* parents only */
+	put(t, "cpu/a/cpu.cfs_quota_us", "300000\n");
+	put(t, "cpu/a/cpu.cfs_period_us", "100000\n");
+	put(t, "cpu/a/b/cpu.cfs_quota_us", "400000\n");
+	put(t, "cpu/a/b/cpu.cfs_period_us", "100000\n");
+	put(t, "cpu/a/b/c/cpu.cfs_quota_us", "-1\n");
+	put(t, "cpu/a/b/c/cpu.cfs_period_us", "100000\n");
+	assert_int_equal(visible_of(t, "c", "cpu/a/b/c"), 3);
+	/* the child only */
+	put(t, "cpu/a/cpu.cfs_quota_us", "-1\n");
+	put(t, "cpu/a/b/cpu.cfs_quota_us", "-1\n");
+	put(t, "cpu/a/b/c/cpu.cfs_quota_us", "150000\n");
+	assert_int_equal(visible_of(t, "c", "cpu/a/b/c"), 2);
+	/* mixed periods: 2.5 on a, 50000/25000 = 2 on b, 6 on c -> 2 */
+	put(t, "cpu/a/cpu.cfs_quota_us", "250000\n");
+	put(t, "cpu/a/b/cpu.cfs_quota_us", "50000\n");
+	put(t, "cpu/a/b/cpu.cfs_period_us", "25000\n");
+	put(t, "cpu/a/b/c/cpu.cfs_quota_us", "600000\n");
+	assert_int_equal(visible_of(t, "c", "cpu/a/b/c"), 2);
+	/* a child looser than its parent */
+	put(t, "cpu/a/cpu.cfs_quota_us", "100000\n");
+	put(t, "cpu/a/b/cpu.cfs_quota_us", "-1\n");
+	put(t, "cpu/a/b/c/cpu.cfs_quota_us", "400000\n");
+	assert_int_equal(visible_of(t, "c", "cpu/a/b/c"), 1);
+}
+
 static void pure_parsers(void **state)
 {
 	int64_t quota;
@@ -303,6 +412,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(v2_no_limits, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(v1_hybrid, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(vanished_cgroup, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(v2_cpu_quota_ancestors, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(v1_cpu_quota_ancestors, tree_setup, tree_teardown),
 	};
 
 	return cmocka_run_group_tests_name("limits", tests, NULL, NULL);
