@@ -4,6 +4,9 @@
  * count for load, per-CPU CPU time, switches, forks and run-queue wait, and
  * load averages kept by a bpf_timer with the kernel's own arithmetic.
  *
+ * Maps: sched_maps.bpf.h; cgroup -> container: sched_owner.bpf.h; load
+ * averages and sysinfo(2): sched_load.bpf.h.
+ *
  * Every handler first rejects events while nothing is enabled, then maps the
  * task's cgroup v2 to its container through a cgroup-id cache, so tasks of
  * cgroups that are not enabled cost one hash lookup.
@@ -15,215 +18,9 @@
 
 #include "kava.h"
 #include "kava_loadavg.h"
+#include "sched_owner.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* Set by the loader before load. */
-const volatile __u32 nr_cpus = 1;
-
-
-/* Task states from include/linux/sched.h. */
-#define TASK_RUNNING         0x00000000
-#define TASK_UNINTERRUPTIBLE 0x00000002
-#define TASK_DEAD            0x00000080
-#define TASK_NOLOAD          0x00000400
-#define TASK_FROZEN          0x00008000
-#define TASK_ON_RQ_QUEUED    1
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct kava_config);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} kava_config SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, KAVA_MAX_CONTAINERS);
-	__type(key, __u64);                     /* enabled cgroup id */
-	__type(value, struct kava_owner);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} kava_enabled SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, KAVA_CGCACHE_SIZE);
-	__type(key, __u64);                     /* any cgroup id seen */
-	__type(value, struct kava_cgcache_entry); /* slot KAVA_NO_SLOT: not in a container */
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} kava_cgcache SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KAVA_MAX_CONTAINERS);
-	__type(key, __u32);
-	__type(value, struct kava_slot);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} kava_slots SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KAVA_MAX_CONTAINERS);
-	__type(key, __u32);
-	__type(value, struct kava_cpustats);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} kava_cpustats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct kava_cpucur);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} kava_cpucur SEC(".maps");
-
-/*
- * A small per-CPU front for kava_cgcache: direct-mapped by cgroup id, same
- * entries and the same epoch rule, but no hash walk on the hot path. Private
- * to the programs (not pinned, not ABI). Only the sched_switch and
- * sched_wakeup(_new) handlers use it; the process-context ones (cgroup
- * attach, the seeding iterator, sysinfo) go straight to kava_cgcache. The
- * sched handlers run with preemption off, but a task waking itself
- * (try_to_wake_up() with p == current) runs sched_wakeup with interrupts
- * on, so an interrupt's wakeup could nest: `busy` makes a nested run skip
- * the front, and nobody ever sees an entry half-written.
- */
-#define CPUCACHE_WAYS 16
-struct cpucache_entry {
-	__u64 cgroup_id;
-	struct kava_owner owner;
-	__u32 epoch;
-	__u32 pad;
-};
-struct cpucache {
-	__u32 busy;        /* a handler on this CPU is rewriting an entry */
-	__u32 pad;
-	struct cpucache_entry e[CPUCACHE_WAYS];
-};
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct cpucache);
-} kava_cpucache SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct kava_task);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} kava_tasks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct kava_timer_state);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} kava_timer SEC(".maps");
-
-static __always_inline __u64 owner_pack(struct kava_owner o)
-{
-	return ((__u64)o.gen << 32 | o.slot) + 1;
-}
-
-/* The config, or NULL while nothing is enabled: the first test of every handler. */
-static __always_inline struct kava_config *active_config(void)
-{
-	__u32 zero = 0;
-	struct kava_config *cfg = bpf_map_lookup_elem(&kava_config, &zero);
-
-	return cfg && cfg->nr_enabled ? cfg : NULL;
-}
-
-/*
- * Handlers get BTF-typed task pointers (tp_btf, iter/task), so kernel
- * structures are read with plain loads the verifier guards (no probe-read
- * helper calls on the hot path); CO-RE relocates every field offset.
- */
-static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
-{
-	return cgrp->kn->id;
-}
-
-/*
- * The container a cgroup belongs to: its nearest enabled ancestor (itself
- * included). Cached per cgroup id and tagged with the config epoch, which
- * userspace bumps on every enable and disable: an entry written before the
- * bump, even one racing with it, is never trusted after it. A descendant
- * created after enable is resolved on first sight.
- */
-static __always_inline struct kava_owner resolve_cgroup(struct cgroup *cgrp, __u32 epoch,
-						       bool sched_handler)
-{
-	struct kava_cgcache_entry entry = { .owner.slot = KAVA_NO_SLOT, .epoch = epoch }, *cached;
-	__u64 id = cgroup_id_of(cgrp), cur_id = id;
-	struct cpucache_entry *front = NULL;
-	struct kava_owner *hit;
-	struct cpucache *cc;
-	__u32 zero = 0;
-	int depth;
-
-	cc = sched_handler ? bpf_map_lookup_elem(&kava_cpucache, &zero) : NULL;
-	if (cc && !cc->busy) {
-		front = &cc->e[id & (CPUCACHE_WAYS - 1)];
-		if (front->cgroup_id == id && front->epoch == epoch)
-			return front->owner;
-		cc->busy = 1;	/* until the entry is rewritten below */
-		barrier();
-	}
-	cached = bpf_map_lookup_elem(&kava_cgcache, &id);
-	if (cached && cached->epoch == epoch) {
-		entry.owner = cached->owner;
-		goto remember;
-	}
-	for (depth = 0; depth < KAVA_MAX_DEPTH && cgrp; depth++) {
-		hit = bpf_map_lookup_elem(&kava_enabled, &cur_id);
-		if (hit) {
-			entry.owner = *hit;
-			break;
-		}
-		if (!cgrp->self.parent)
-			break;
-		cgrp = cgrp->self.parent->cgroup;
-		if (!cgrp)
-			break;
-		cur_id = cgroup_id_of(cgrp);
-	}
-	bpf_map_update_elem(&kava_cgcache, &id, &entry, BPF_ANY);
-remember:
-	if (front) {
-		front->cgroup_id = id;
-		front->owner = entry.owner;
-		front->epoch = epoch;
-		barrier();	/* a nested run sees the entry whole, or not at all */
-		cc->busy = 0;
-	}
-	return entry.owner;
-}
-
-static __always_inline struct kava_owner resolve_task(struct task_struct *p, __u32 epoch)
-{
-	return resolve_cgroup(p->cgroups->dfl_cgrp, epoch, false);
-}
-
-/* resolve_task() for the sched_switch/sched_wakeup(_new) handlers only (see kava_cpucache). */
-static __always_inline struct kava_owner resolve_task_sched(struct task_struct *p, __u32 epoch)
-{
-	return resolve_cgroup(p->cgroups->dfl_cgrp, epoch, true);
-}
-
-/* The slot's figures on this CPU, or NULL when the slot was disabled or reused. */
-static __always_inline struct kava_cpustats *stats_of(__u32 slot, __u32 gen)
-{
-	struct kava_slot *s = bpf_map_lookup_elem(&kava_slots, &slot);
-
-	if (!s || s->gen != gen || !s->cgroup_id)
-		return NULL;
-	return bpf_map_lookup_elem(&kava_cpustats, &slot);
-}
 
 struct contribution {
 	__s64 running, uninterruptible, iowait;
@@ -291,7 +88,7 @@ static __always_inline void set_state(struct kava_task *ts, struct kava_owner o,
 static __always_inline bool claim(struct task_struct *task, struct kava_task *ts,
 				  struct kava_owner o, __u32 state, __u32 iowait, bool atomic)
 {
-	__u64 want = owner_pack(o), had = ts->owner;
+	__u64 want = kava_owner_pack(o), had = ts->owner;
 	struct kava_cpustats *old_st = NULL, *st;
 
 	if (had == want)
@@ -668,151 +465,11 @@ int kava_seed(struct bpf_iter__task *ctx)
 	if (o.slot == KAVA_NO_SLOT)
 		return 0;
 	ts = bpf_task_storage_get(&kava_tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts || ts->owner == owner_pack(o))
+	if (!ts || ts->owner == kava_owner_pack(o))
 		return 0;
 	state = BPF_CORE_READ(p, on_cpu) ? KAVA_TS_RUNNABLE : state_of_sleeper(p);
 	claim(p, ts, o, state, state == KAVA_TS_RUNNABLE ? 0 : iowait_of(p), true);
 	return 0;
 }
 
-/* ---- load averages: sampled every LOAD_FREQ, as calc_global_load() ---- */
-
-/* One slot's task counts summed over CPUs (bpf_loop callback). */
-struct sum_ctx {
-	__u32 slot;
-	__s64 active;      /* runnable + uninterruptible: what counts for load */
-	__s64 threads;
-};
-
-static long sum_cpu(__u32 cpu, struct sum_ctx *c)
-{
-	struct kava_cpustats *st = bpf_map_lookup_percpu_elem(&kava_cpustats, &c->slot, cpu);
-
-	if (st) {
-		c->active += st->nr_running + st->nr_uninterruptible;
-		c->threads += st->nr_threads;
-	}
-	return 0;
-}
-
-struct sample_ctx {
-	__u64 periods;
-};
-
-static long sample_slot(__u32 index, struct sample_ctx *c)
-{
-	struct sum_ctx sum = { .slot = index };
-	struct kava_slot *s = bpf_map_lookup_elem(&kava_slots, &index);
-	__u64 active;
-
-	if (!s || !s->cgroup_id)
-		return 0;
-	bpf_loop(nr_cpus, sum_cpu, &sum, 0);
-	s->last_active = sum.active;
-	/* calc_load_fold_active()/calc_global_load(): negative sums count as 0 */
-	active = sum.active > 0 ? (__u64)sum.active * KAVA_FIXED_1 : 0;
-	s->avenrun[0] = kava_calc_load_n(s->avenrun[0], KAVA_EXP_1, active, c->periods);
-	s->avenrun[1] = kava_calc_load_n(s->avenrun[1], KAVA_EXP_5, active, c->periods);
-	s->avenrun[2] = kava_calc_load_n(s->avenrun[2], KAVA_EXP_15, active, c->periods);
-	s->samples++;
-	return 0;
-}
-
-static int load_timer_fired(void *map, __u32 *key, struct kava_timer_state *t)
-{
-	struct sample_ctx c = { .periods = 1 };
-	struct kava_config *cfg;
-	__u32 zero = 0;
-	__u64 now = bpf_ktime_get_ns(), freq;
-
-	cfg = bpf_map_lookup_elem(&kava_config, &zero);
-	if (!cfg || !cfg->load_freq_ns)
-		return 0;
-	freq = cfg->load_freq_ns;
-	/* Periods the timer slept through are folded in at once, as calc_global_nohz(). */
-	if (now > t->next_sample_ns + freq) {
-		c.periods = 1 + (now - t->next_sample_ns) / freq;
-		t->missed += c.periods - 1;
-	}
-	t->next_sample_ns += c.periods * freq;
-	t->fired++;
-	bpf_loop(KAVA_MAX_CONTAINERS, sample_slot, &c, 0);
-	bpf_timer_start(&t->timer, t->next_sample_ns > now ? t->next_sample_ns - now : freq, 0);
-	return 0;
-}
-
-/* Run once by the loader (BPF_PROG_TEST_RUN) to arm the load-average clock. */
-SEC("syscall")
-int kava_start_timer(void *ctx)
-{
-	struct kava_timer_state *t;
-	struct kava_config *cfg;
-	__u32 zero = 0;
-	__u64 freq;
-
-	t = bpf_map_lookup_elem(&kava_timer, &zero);
-	cfg = bpf_map_lookup_elem(&kava_config, &zero);
-	if (!t || !cfg)
-		return 1;
-	if (t->next_sample_ns)
-		return 0;	/* already running */
-	freq = cfg->load_freq_ns;	/* LOAD_FREQ (5*HZ+1 jiffies), set by the loader */
-	if (!freq)
-		return 5;
-	if (bpf_timer_init(&t->timer, &kava_timer, 1 /* CLOCK_MONOTONIC */))
-		return 2;
-	if (bpf_timer_set_callback(&t->timer, load_timer_fired))
-		return 3;
-	t->next_sample_ns = bpf_ktime_get_ns() + freq;
-	if (bpf_timer_start(&t->timer, freq, 0))
-		return 4;
-	return 0;
-}
-
-/* ---- sysinfo(2): glibc's getloadavg() and libuv read loads from it ---- */
-
-#define SI_LOAD_SHIFT 16
-
-/*
- * After a successful sysinfo() by a task in an enabled container, write the
- * container's load averages and task count over the host's in the caller's
- * struct sysinfo, as do_sysinfo() fills them (get_avenrun(loads, 0,
- * SI_LOAD_SHIFT - FSHIFT)). The memory fields stay the host's.
- */
-SEC("tracepoint/syscalls/sys_exit_sysinfo")
-int kava_sysinfo_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	struct task_struct *task;
-	struct sum_ctx tc = { 0 };
-	struct kava_config *cfg;
-	struct kava_slot *s;
-	struct kava_owner o;
-	struct sysinfo *info;
-	struct pt_regs *regs;
-	unsigned long loads[3];
-	__u16 procs;
-	int i;
-
-	cfg = active_config();
-	if (!cfg || ctx->ret != 0)
-		return 0;
-	task = bpf_get_current_task_btf();
-	o = resolve_task(task, cfg->epoch);
-	if (o.slot == KAVA_NO_SLOT)
-		return 0;
-	s = bpf_map_lookup_elem(&kava_slots, &o.slot);
-	if (!s || s->gen != o.gen || !s->cgroup_id)
-		return 0;
-	for (i = 0; i < 3; i++)
-		loads[i] = s->avenrun[i] << (SI_LOAD_SHIFT - KAVA_FSHIFT);
-	tc.slot = o.slot;
-	bpf_loop(nr_cpus, sum_cpu, &tc, 0);
-	procs = tc.threads > 0 ? (__u16)tc.threads : 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	info = (struct sysinfo *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-	if (!info)
-		return 0;
-	bpf_probe_write_user(&info->loads, loads, sizeof(loads));
-	bpf_probe_write_user(&info->procs, &procs, sizeof(procs));
-	return 0;
-}
+#include "sched_load.bpf.h"

@@ -88,7 +88,7 @@ enum kava_task_state {
 };
 
 struct kava_task {
-	__u64 owner;               /* (gen << 32 | slot) + 1; 0 = untracked */
+	__u64 owner;               /* kava_owner_pack(): (gen << 32 | slot) + 1; 0 = untracked */
 	__u64 run_delay_seen;      /* sched_info.run_delay / pcount at the task's last */
 	__u64 pcount_seen;         /* switch-out: the next wait is the growth */
 	__u32 state;               /* enum kava_task_state */
@@ -115,5 +115,48 @@ struct kava_timer_state {
 	__u64 timer[2];            /* struct bpf_timer: opaque to userspace */
 #endif
 };
+
+/*
+ * The rules both sides apply to these structs, written once. `static inline`
+ * in the header, as kava_loadavg.h does, so the BPF programs and the agent
+ * compile the same code.
+ */
+
+/* kava_task.owner: an owner packed into one word; 0 means untracked. */
+static inline __u64 kava_owner_pack(struct kava_owner o)
+{
+	return ((__u64)o.gen << 32 | o.slot) + 1;
+}
+
+/* The inverse of kava_owner_pack(); `packed` must not be 0. */
+static inline struct kava_owner kava_owner_unpack(__u64 packed)
+{
+	struct kava_owner o = { .slot = (__u32)(packed - 1), .gen = (__u32)((packed - 1) >> 32) };
+
+	return o;
+}
+
+/*
+ * A slot is live for an owner while it holds an enabled cgroup (cgroup_id
+ * not 0) in the owner's generation: a disable or a reuse of the slot bumps
+ * gen, so figures are never charged to, or read for, a successor.
+ */
+static inline int kava_slot_live(const struct kava_slot *s, __u32 gen)
+{
+	return s->cgroup_id != 0 && s->gen == gen;
+}
+
+/*
+ * The layouts userspace reads through bpf_map_lookup_elem() without BTF:
+ * sizes are part of the pinned ABI (a change needs a KAVA_ABI_VERSION bump).
+ */
+_Static_assert(sizeof(struct kava_owner) == 8, "kava_owner layout");
+_Static_assert(sizeof(struct kava_cgcache_entry) == 16, "kava_cgcache_entry layout");
+_Static_assert(sizeof(struct kava_slot) == 64, "kava_slot layout");
+_Static_assert(sizeof(struct kava_cpustats) == 72 + 8 * KAVA_HIST_BUCKETS, "kava_cpustats layout");
+_Static_assert(sizeof(struct kava_cpucur) == 40, "kava_cpucur layout");
+_Static_assert(sizeof(struct kava_task) == 32, "kava_task layout");
+_Static_assert(sizeof(struct kava_config) == 24, "kava_config layout");
+_Static_assert(sizeof(struct kava_timer_state) == 40, "kava_timer_state layout");
 
 #endif /* KAVA_H */

@@ -182,7 +182,7 @@ int registry_foreach(struct kava_state *st,
 		err = bpf_map_get_next_key(st->enabled_fd, &key, &next) ? -errno : 0;
 		if (bpf_map_lookup_elem(st->enabled_fd, &key, &o) == 0 &&
 		    bpf_map_lookup_elem(st->slots_fd, &o.slot, &s) == 0 && s.cgroup_id == key &&
-		    s.gen == o.gen) {
+		    kava_slot_live(&s, o.gen)) {
 			ret = fn(o.slot, &s, arg);
 			if (ret)
 				return ret;

@@ -118,7 +118,7 @@ static int locate_slot(const struct view_source *src, const struct kava_owner *o
 	memset(c, 0, sizeof(*c));
 	c->slot_index = owner->slot;
 	if (bpf_map_lookup_elem(src->st->slots_fd, &owner->slot, &c->slot) < 0 ||
-	    !c->slot.cgroup_id || c->slot.gen != owner->gen)
+	    !kava_slot_live(&c->slot, owner->gen))
 		return -ENOENT;
 	return 0;
 }

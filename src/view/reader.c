@@ -33,7 +33,7 @@ static int owner_is_live(const struct kava_state *st, struct kava_owner o)
 	struct kava_slot s;
 
 	return o.slot < KAVA_MAX_CONTAINERS &&
-	       bpf_map_lookup_elem(st->slots_fd, &o.slot, &s) == 0 && s.cgroup_id && s.gen == o.gen;
+	       bpf_map_lookup_elem(st->slots_fd, &o.slot, &s) == 0 && kava_slot_live(&s, o.gen);
 }
 
 int view_reader_resolve_by_proc(const struct kava_state *st, const char *cgroup2_mount,
@@ -84,10 +84,7 @@ int view_reader_resolve(const struct kava_state *st, const char *cgroup2_mount, 
 	if (pidfd < 0)
 		return errno == ESRCH ? -ESRCH : view_reader_resolve_by_proc(st, cgroup2_mount, pid, owner);
 	if (bpf_map_lookup_elem(st->tasks_fd, &pidfd, &ts) == 0 && ts.owner) {
-		__u64 packed = ts.owner - 1;
-
-		owner->slot = (__u32)packed;
-		owner->gen = (__u32)(packed >> 32);
+		*owner = kava_owner_unpack(ts.owner);
 		if (owner_is_live(st, *owner)) {
 			close(pidfd);
 			return 0;
