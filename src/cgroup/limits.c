@@ -8,37 +8,30 @@
 #include <unistd.h>
 
 #include "cgroup/limits.h"
+#include "common/mountinfo.h"
 #include "common/util.h"
 
 static const char *const v1_names[V1_COUNT] = { "memory", "cpuset", "cpu", "blkio" };
 
 void v1_mounts_from_mountinfo(const char *text, struct v1_mounts *m)
 {
-	const char *line = text;
+	struct mountinfo_entry e;
+	const char *cursor = text;
+	int i;
 
 	memset(m, 0, sizeof(*m));
-	while (line && *line) {
-		const char *eol = strchr(line, '\n');
-		const char *sep = strstr(line, " - cgroup ");
-		char mnt[PATH_MAX], opts[512];
-		int i;
+	while (mountinfo_next(&cursor, &e)) {
+		char *tok, *save = NULL, *o = e.super_options;
 
-		if (sep && (!eol || sep < eol) &&
-		    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
-		    sscanf(sep + 10, "%*s %511s", opts) == 1) {
-			for (i = 0; i < V1_COUNT; i++) {
-				char *o = opts, *tok, *save = NULL;
-
-				while ((tok = strtok_r(o, ",", &save)) != NULL) {
-					o = NULL;
-					if (!strcmp(tok, v1_names[i]) && !m->dir[i][0])
-						unescape_octal(mnt, m->dir[i], sizeof(m->dir[i]));
-				}
-				/* strtok_r cut opts: parse it again for the next controller */
-				sscanf(sep + 10, "%*s %511s", opts);
-			}
+		if (strcmp(e.fstype, "cgroup"))
+			continue;
+		/* super options name the controllers: "rw,cpu,cpuacct" */
+		while ((tok = strtok_r(o, ",", &save)) != NULL) {
+			o = NULL;
+			for (i = 0; i < V1_COUNT; i++)
+				if (!strcmp(tok, v1_names[i]) && !m->dir[i][0])
+					snprintf(m->dir[i], sizeof(m->dir[i]), "%s", e.mountpoint);
 		}
-		line = eol ? eol + 1 : NULL;
 	}
 }
 

@@ -12,29 +12,21 @@
 #include <linux/magic.h>
 
 #include "cgroup/path.h"
+#include "common/mountinfo.h"
 #include "common/util.h"
 
 int cgroup2_mount_from_mountinfo(const char *text, char *out, size_t size)
 {
-	const char *line = text;
+	struct mountinfo_entry e;
+	const char *cursor = text;
 
-	/* "36 25 0:31 / /sys/fs/cgroup/unified rw,... shared:10 - cgroup2 cgroup2 rw" */
-	while (line && *line) {
-		const char *end = strchr(line, '\n');
-		const char *sep = strstr(line, " - ");
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-
-		if (sep && sep < line + len && !strncmp(sep + 3, "cgroup2 ", 8)) {
-			char mnt[PATH_MAX];
-
-			/* fields: id parent maj:min root mountpoint ... */
-			if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
-				if (unescape_octal(mnt, out, size) < 0)
-					return -ENAMETOOLONG;
-				return 0;
-			}
-		}
-		line = end ? end + 1 : NULL;
+	while (mountinfo_next(&cursor, &e)) {
+		if (strcmp(e.fstype, "cgroup2"))
+			continue;
+		if (strlen(e.mountpoint) >= size)
+			return -ENAMETOOLONG;
+		strcpy(out, e.mountpoint);
+		return 0;
 	}
 	return -ENOENT;
 }

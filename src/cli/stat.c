@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "common/json.h"
 #include "sched/figures_read.h"
 #include "sched/hist.h"
 #include "kava_loadavg.h"
@@ -56,26 +57,12 @@ static void print_text(const char *path, const struct kava_figures *f)
 		       f->cpu[c].system_ns / 1e6);
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void print_json(const char *path, const struct kava_figures *f)
 {
 	unsigned int c, b;
 
 	printf("{\"cgroup\":");
-	json_string(path);
+	json_write_string(stdout, path);
 	printf(",\"cgroup_id\":%llu", (unsigned long long)f->cgroup_id);
 	printf(",\"loadavg\":[%llu,%llu,%llu],\"loadavg_fixed_shift\":%d",
 	       (unsigned long long)f->avenrun[0], (unsigned long long)f->avenrun[1],

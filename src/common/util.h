@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Small helpers: whole-file reads, directory creation and string decoding. */
+/*
+ * Small helpers every module uses: whole-file reads, directory creation and
+ * errno handling; clock.h (clock reads, ISO time) and mountinfo.h come with it.
+ */
 #ifndef KAVA_UTIL_H
 #define KAVA_UTIL_H
 
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/clock.h"
+#include "common/mountinfo.h"
 
 /* Read a whole (possibly virtual) file into a NUL-terminated heap buffer. */
 int read_file(const char *path, char **out, size_t *len);
@@ -19,9 +25,6 @@ int read_file_at(int dirfd, const char *name, char **out, size_t *len);
  */
 int make_dirs(const char *path, unsigned int mode);
 
-/* Decode mountinfo's \ooo escapes. Returns 0 or -ENAMETOOLONG. */
-int unescape_octal(const char *in, char *out, size_t size);
-
 /*
  * -errno after a failed call that should have set it, or FALLBACK (a
  * negative errno) when it did not: an error is never returned as 0.
@@ -33,7 +36,4 @@ static inline int neg_errno_or(int fallback)
 	return e > 0 ? -e : fallback;
 }
 
-/* CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns() reads. */
-uint64_t monotonic_ns(void);
-
-#endif
+#endif /* KAVA_UTIL_H */

@@ -12,6 +12,8 @@
 
 #include "sched/state.h"
 #include "cgroup/path.h"
+#include "common/clock.h"
+#include "common/json.h"
 #include "policy/events.h"
 #include "policy/parse.h"
 
@@ -31,35 +33,6 @@ const char *events_hook_name(unsigned int hook)
 	case KAVA_HOOK_CAPABLE: return "capable";
 	default: return "?";
 	}
-}
-
-void events_json_string(FILE *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', out);
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
-static void format_time(uint64_t real_ns, char *out, size_t size)
-{
-	time_t t = (time_t)(real_ns / 1000000000ULL);
-	char base[32];
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm)) {
-		snprintf(out, size, "?");
-		return;
-	}
-	snprintf(out, size, "%s.%03uZ", base, (unsigned int)(real_ns % 1000000000ULL / 1000000));
 }
 
 /* "c 1:5 rw" for device events, "sys_time" for capabilities. */
@@ -101,7 +74,7 @@ static void print_comm(FILE *out, const char comm[16], int json)
 	memcpy(c, comm, 16);
 	c[16] = '\0';
 	if (json)
-		events_json_string(out, c);
+		json_write_string(out, c);
 	else
 		fputs(c, out);
 }
@@ -114,12 +87,12 @@ static void print_json(FILE *out, const struct kava_pol_event *e, const char *cg
 		e->verdict == KAVA_VERDICT_DENY ? "deny" : "would-deny", events_hook_name(e->hook));
 	fprintf(out, "\"cgroup_id\":%llu,\"cgroup\":", (unsigned long long)e->cgroup_id);
 	if (cgroup)
-		events_json_string(out, cgroup);
+		json_write_string(out, cgroup);
 	else
 		fputs("null", out);
 	fprintf(out, ",\"container_id\":%llu,\"container\":", (unsigned long long)e->policy_cgroup_id);
 	if (container)
-		events_json_string(out, container);
+		json_write_string(out, container);
 	else
 		fputs("null", out);
 	fprintf(out, ",\"pid\":%u,\"tid\":%u,\"comm\":", e->pid, e->tid);
@@ -137,7 +110,7 @@ void events_print(FILE *out, const struct kava_pol_event *e, int json, const cha
 {
 	char when[48], object[64], rule[64];
 
-	format_time(real_ns, when, sizeof(when));
+	format_iso_time(real_ns, 1, when, sizeof(when));
 	format_object(e, object, sizeof(object));
 	if (json) {
 		print_json(out, e, cgroup, container, when, object);
@@ -175,15 +148,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int64_t mono_to_real(void)
-{
-	struct timespec m, rt;
-
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	clock_gettime(CLOCK_REALTIME, &rt);
-	return ((int64_t)rt.tv_sec - m.tv_sec) * 1000000000LL + (rt.tv_nsec - m.tv_nsec);
-}
-
 static int open_ringbuf(int *fd, char *why, size_t why_size)
 {
 	char path[PATH_MAX];
@@ -213,7 +177,7 @@ int events_run(const struct events_opts *o, char *why, size_t why_size)
 		return err;
 	if (cgroup2_mount(r.mount, sizeof(r.mount)) < 0)
 		r.mount[0] = '\0';
-	r.mono_to_real = mono_to_real();
+	r.mono_to_real = monotonic_to_realtime_ns();
 	rb = ring_buffer__new(fd, handle_event, &r, NULL);
 	if (!rb) {
 		err = -errno;

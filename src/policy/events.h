@@ -35,7 +35,5 @@ void events_print(FILE *out, const struct kava_pol_event *e, int json, const cha
 /* "cgroup_dev", "file_open", "inode_mknod", "capable", or "?" */
 const char *events_hook_name(unsigned int hook);
 
-/* A JSON string literal with escapes. */
-void events_json_string(FILE *out, const char *s);
 
 #endif

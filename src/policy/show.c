@@ -21,19 +21,12 @@
 #include "cgroup/path.h"
 #include "policy/events.h"
 #include "policy/policy.h"
+#include "common/clock.h"
+#include "common/json.h"
 #include "policy/pins.h"
 #include "policy.skel.h"
 #include "common/util.h"
 
-
-static void format_time(uint64_t ns, char *out, size_t size)
-{
-	time_t t = (time_t)(ns / 1000000000ULL);
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, size, "?");
-}
 
 static void print_caps(FILE *out, uint64_t deny, int json)
 {
@@ -56,7 +49,7 @@ static void show_text(FILE *out, const char *abs, uint64_t id, const struct kava
 	char when[64], rule[64];
 	__u32 i;
 
-	format_time(kp->applied_ns, when, sizeof(when));
+	format_iso_time(kp->applied_ns, 0, when, sizeof(when));
 	fprintf(out, "cgroup:      %s (id %" PRIu64 ")\n", abs, id);
 	fprintf(out, "mode:        %s\n", kp->mode == KAVA_POL_ENFORCE ? "enforce" : "audit");
 	fprintf(out, "generation:  %u, applied %s\n", kp->generation, when);
@@ -88,7 +81,7 @@ static void show_json(FILE *out, const char *abs, uint64_t id, const struct kava
 	__u32 i;
 
 	fprintf(out, "{\"cgroup\":");
-	events_json_string(out, abs);
+	json_write_string(out, abs);
 	fprintf(out, ",\"cgroup_id\":%" PRIu64 ",\"mode\":\"%s\",\"generation\":%u,"
 		"\"applied_ns\":%llu,\"base\":\"%s\",\"devices\":[", id,
 		kp->mode == KAVA_POL_ENFORCE ? "enforce" : "audit", kp->generation,
@@ -182,7 +175,7 @@ int policy_list(int json, FILE *out, char *why, size_t why_size)
 			snprintf(path, sizeof(path), "(removed cgroup %" PRIu64 ")", ids[i]);
 		if (json) {
 			fprintf(out, "{\"cgroup\":");
-			events_json_string(out, path);
+			json_write_string(out, path);
 			fprintf(out, ",\"cgroup_id\":%" PRIu64 ",\"mode\":\"%s\",\"rules\":%u,"
 				"\"caps_deny\":[", ids[i], kp->mode == KAVA_POL_ENFORCE ? "enforce" :
 				"audit", kp->nr_rules);

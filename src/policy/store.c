@@ -22,6 +22,7 @@
 #include "cgroup/path.h"
 #include "policy/events.h"
 #include "policy/policy.h"
+#include "common/clock.h"
 #include "policy/pins.h"
 #include "policy.skel.h"
 #include "common/util.h"
@@ -107,14 +108,6 @@ static int ensure_link(int prog_fd, const char *abs, uint64_t id, char *why, siz
 out:
 	close(cg_fd);
 	return err;
-}
-
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static int check_caps(const struct policy *p, uint64_t caps_deny, char *warn, size_t warn_size,

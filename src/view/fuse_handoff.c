@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "common/mountinfo.h"
 #include "view/fuse_handoff.h"
 
 #define FDSTORE_NAME "kava-fuse"
@@ -72,36 +73,14 @@ void fuse_handoff_forget(void)
 		sd_notify(0, "FDSTOREREMOVE=1\nFDNAME=" FDSTORE_NAME);
 }
 
-/* Paths as mountinfo prints them have no trailing slash. */
-static int same_path(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	while (la > 1 && a[la - 1] == '/')
-		la--;
-	while (lb > 1 && b[lb - 1] == '/')
-		lb--;
-	return la == lb && !strncmp(a, b, la);
-}
-
 int fuse_handoff_is_view_mount(const char *mountinfo, const char *mountpoint)
 {
-	const char *line = mountinfo;
+	struct mountinfo_entry e;
+	const char *cursor = mountinfo;
 
-	while (line && *line) {
-		const char *eol = strchr(line, '\n');
-		size_t n = eol ? (size_t)(eol - line) : strlen(line);
-		char point[4096], type[64];
-
-		/* id parent maj:min root mountpoint options [optional...] - fstype source super */
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 && same_path(point, mountpoint)) {
-			const char *sep = strstr(line, " - ");
-
-			if (sep && sep < line + n && sscanf(sep + 3, "%63s", type) == 1)
-				return !strcmp(type, "fuse.kava");
-		}
-		line = eol ? eol + 1 : NULL;
-	}
+	while (mountinfo_next(&cursor, &e))
+		if (mountinfo_same_path(e.mountpoint, mountpoint))
+			return !strcmp(e.fstype, "fuse.kava");
 	return 0;
 }
 

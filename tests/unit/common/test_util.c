@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/mountinfo.h"
+#include "common/json.h"
 #include "common/util.h"
 
 struct scratch {
@@ -131,6 +133,56 @@ static void unescape_octal_decodes_mountinfo_escapes(void **state)
 	assert_int_equal(unescape_octal("abcdef", out, 4), -ENAMETOOLONG);
 }
 
+static void mountinfo_entries_in_order_malformed_skipped(void **state)
+{
+	const char *text =
+		"36 25 0:31 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n"
+		"garbage without the separator\n"
+		"40 25 0:35 / /sys/fs/cgroup/cpu,cpuacct rw shared:16 - cgroup cgroup rw,cpu,cpuacct\n"
+		"50 25 0:50 /sub /var/lib/my\\040view rw - fuse.kava kava rw,user_id=0";
+	const char *cursor = text;
+	struct mountinfo_entry e;
+
+	(void)state;
+	assert_int_equal(mountinfo_next(&cursor, &e), 1);
+	assert_string_equal(e.mountpoint, "/sys/fs/cgroup/unified");
+	assert_string_equal(e.fstype, "cgroup2");
+	assert_int_equal(mountinfo_next(&cursor, &e), 1);
+	assert_string_equal(e.mountpoint, "/sys/fs/cgroup/cpu,cpuacct");
+	assert_string_equal(e.super_options, "rw,cpu,cpuacct");
+	assert_int_equal(mountinfo_next(&cursor, &e), 1);
+	assert_string_equal(e.root, "/sub");
+	assert_string_equal(e.mountpoint, "/var/lib/my view");
+	assert_string_equal(e.fstype, "fuse.kava");
+	assert_int_equal(mountinfo_next(&cursor, &e), 0);
+	assert_int_equal(mountinfo_same_path("/a/b/", "/a/b"), 1);
+	assert_int_equal(mountinfo_same_path("/", "/"), 1);
+	assert_int_equal(mountinfo_same_path("/a/bc", "/a/b"), 0);
+}
+
+static void json_strings_escape_controls_and_del(void **state)
+{
+	char buf[128] = "";
+	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+
+	(void)state;
+	assert_non_null(f);
+	json_write_string(f, "a\"b\\c\n\x7f\x01\xc3\xa9");
+	fclose(f);
+	assert_string_equal(buf, "\"a\\\"b\\\\c\\u000a\\u007f\\u0001\xc3\xa9\"");
+}
+
+static void iso_time_with_and_without_millis(void **state)
+{
+	char out[40];
+
+	(void)state;
+	format_iso_time(1764585819123456789ull, 1, out, sizeof(out));
+	assert_string_equal(out, "2025-12-01T10:43:39.123Z");
+	format_iso_time(1764585819123456789ull, 0, out, sizeof(out));
+	assert_string_equal(out, "2025-12-01T10:43:39Z");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +194,9 @@ int main(void)
 						scratch_teardown),
 		cmocka_unit_test(make_dirs_rejects_empty_and_overlong_paths),
 		cmocka_unit_test(unescape_octal_decodes_mountinfo_escapes),
+		cmocka_unit_test(mountinfo_entries_in_order_malformed_skipped),
+		cmocka_unit_test(json_strings_escape_controls_and_del),
+		cmocka_unit_test(iso_time_with_and_without_millis),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
