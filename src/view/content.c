@@ -18,6 +18,7 @@
 #include "view/render/render.h"
 #include "common/util.h"
 #include "view/content.h"
+#include "view/sysinfo.h"
 
 int view_source_init(struct view_source *src, const struct kava_state *st)
 {
@@ -270,14 +271,27 @@ static double oldest_start_s(const char *dir, long hz, int depth)
 	return oldest;
 }
 
+/* The container's uptime as /proc/uptime shows it: since its oldest task started. */
+static double container_uptime_s(const struct view_source *src, const struct container *c,
+				 const struct kava_figures *fig, uint64_t now_ns)
+{
+	struct timespec boot;
+	double start;
+
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	start = oldest_start_s(c->paths.v2, src->user_hz, 2);
+	if (start < 0)	/* no task: count from enable */
+		start = (double)boot.tv_sec - (double)(now_ns - fig->enabled_ns) / 1e9;
+	return (double)boot.tv_sec + (double)boot.tv_nsec / 1e9 - start;
+}
+
 static int content_stat_or_uptime(const struct view_source *src, const struct container *c,
 				  enum view_file_id file, char **out, size_t *len)
 {
 	struct kava_figures *fig;
 	struct stat_inputs in;
 	struct cpuset visible;
-	struct timespec boot;
-	double start, idle = 0;
+	double idle = 0;
 	char *host;
 	int err, i, n;
 
@@ -293,13 +307,7 @@ static int content_stat_or_uptime(const struct view_source *src, const struct co
 		stat_busy_ticks(&in, user, sys, n);
 		for (i = 0; i < n; i++)
 			idle += (double)stat_idle_ticks(&in, i, user[i] + sys[i]) / (double)src->user_hz;
-		clock_gettime(CLOCK_BOOTTIME, &boot);
-		start = oldest_start_s(c->paths.v2, src->user_hz, 2);
-		if (start < 0)	/* no task: count from enable */
-			start = (double)boot.tv_sec -
-				(double)(in.now_ns - fig->enabled_ns) / 1e9;
-		err = render_uptime((double)boot.tv_sec + (double)boot.tv_nsec / 1e9 - start, idle,
-				    out, len);
+		err = render_uptime(container_uptime_s(src, c, fig, in.now_ns), idle, out, len);
 	}
 	free(fig);
 	free(host);
@@ -454,4 +462,53 @@ int view_visible_cpus(const struct view_source *src, const struct kava_owner *ow
 		free(text);
 	}
 	return n > 0 ? n : 1;
+}
+
+/* Inputs of a container's sysinfo(2): the figures its loadavg, meminfo, swaps and uptime show. */
+static int container_sysinfo_inputs(const struct view_source *src, const struct container *c,
+				    struct sysinfo_inputs *in)
+{
+	struct kava_figures *fig = NULL;
+	struct mem_limits m;
+	char *host = NULL;
+	int err, i;
+
+	err = read_file("/proc/meminfo", &host, NULL);
+	if (err < 0)
+		return err;
+	err = limits_read_mem(&c->paths, host, &m);
+	if (!err)
+		meminfo_summary(host, &m, &in->mem);
+	free(host);
+	if (!err)
+		err = with_figures(src, c, &fig);
+	if (err < 0 || !fig)
+		return err < 0 ? err : -ENOMEM;
+	for (i = 0; i < 3; i++)
+		in->avenrun[i] = fig->avenrun[i];
+	in->nr_threads = fig->nr_threads;
+	in->uptime_s = container_uptime_s(src, c, fig, monotonic_ns());
+	free(fig);
+	return 0;
+}
+
+int view_sysinfo_inputs(const struct view_source *src, const struct kava_owner *owner,
+			pid_t reader, struct sysinfo_inputs *in)
+{
+	struct container *c;
+	int err;
+
+	memset(in, 0, sizeof(*in));
+	if (owner->slot == KAVA_NO_SLOT)
+		return -EINVAL;	/* the host's own sysinfo(2) is the kernel's answer */
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	err = locate(src, owner, reader, c);
+	if (!err)
+		err = container_sysinfo_inputs(src, c, in);
+	if (err == -ENOENT)
+		forget_paths(src, owner->slot);
+	free(c);
+	return err;
 }

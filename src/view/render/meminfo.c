@@ -77,6 +77,21 @@ static void compute_view(const char *host, const struct mem_limits *m, struct me
 	}
 }
 
+void meminfo_summary(const char *host, const struct mem_limits *m, struct meminfo_summary *out)
+{
+	struct mem_view v;
+
+	compute_view(host, m, &v);
+	out->total_kb = v.total;
+	out->free_kb = v.free;
+	out->available_kb = v.avail;
+	/* Shmem and Buffers as render_meminfo() prints them (capped at MemTotal; memcg has no buffers) */
+	out->shared_kb = min_u64(KB(m->stat.shmem), v.total);
+	out->buffers_kb = 0;
+	out->swap_total_kb = v.swap_total;
+	out->swap_free_kb = v.swap_free;
+}
+
 /* The container's value for a key; returns 0 when the key keeps the host's value. */
 static int container_kb(const struct mem_view *v, const char *key, uint64_t *kb)
 {

@@ -22,6 +22,13 @@
  */
 int render_meminfo(const char *host, const struct mem_limits *m, char **out, size_t *len);
 
+/* The figures of render_meminfo() that sysinfo(2) also reports, in kB. */
+struct meminfo_summary {
+	uint64_t total_kb, free_kb, available_kb, shared_kb, buffers_kb;
+	uint64_t swap_total_kb, swap_free_kb;
+};
+void meminfo_summary(const char *host, const struct mem_limits *m, struct meminfo_summary *out);
+
 /* /proc/cpuinfo: the host blocks of the visible CPUs, renumbered from 0, topology made consistent. */
 int render_cpuinfo(const char *host, const struct cpuset *visible, char **out, size_t *len);
 
