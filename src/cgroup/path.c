@@ -23,10 +23,7 @@ int cgroup2_mount_from_mountinfo(const char *text, char *out, size_t size)
 	while (mountinfo_next(&cursor, &e)) {
 		if (strcmp(e.fstype, "cgroup2"))
 			continue;
-		if (strlen(e.mountpoint) >= size)
-			return -ENAMETOOLONG;
-		strcpy(out, e.mountpoint);
-		return 0;
+		return snprintf(out, size, "%s", e.mountpoint) < (int)size ? 0 : -ENAMETOOLONG;
 	}
 	return -ENOENT;
 }
