@@ -444,6 +444,22 @@ int BPF_PROG(kava_cgroup_attach_task, struct cgroup *dst_cgrp, const char *path,
 }
 
 /*
+ * The container's uptime counts from its enable or from the start of the
+ * oldest task it held then, whichever is earlier: a fixed origin, so uptime
+ * and stat's idle (measured over the same span) only move forward. Only the
+ * seed that follows the slot's enable runs this (kava_config.seeding), and
+ * for every task it visits, claimed already by a sched handler or not.
+ */
+static __always_inline void take_origin(struct task_struct *p, struct kava_owner o)
+{
+	struct kava_slot *s = bpf_map_lookup_elem(&kava_slots, &o.slot);
+	__u64 start = BPF_CORE_READ(p, start_boottime);
+
+	if (s && s->gen == o.gen && start && start < s->start_boot_ns)
+		s->start_boot_ns = start;
+}
+
+/*
  * Seeding: run by userspace after an enable, once over every task, to count
  * the tasks that existed before (they may sleep for hours without an event).
  */
@@ -464,6 +480,8 @@ int kava_seed(struct bpf_iter__task *ctx)
 	o = resolve_task(p, cfg->epoch);
 	if (o.slot == KAVA_NO_SLOT)
 		return 0;
+	if (cfg->seeding == o.slot + 1)
+		take_origin(p, o);
 	ts = bpf_task_storage_get(&kava_tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts || ts->owner == kava_owner_pack(o))
 		return 0;

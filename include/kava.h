@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define KAVA_ABI_VERSION     2
+#define KAVA_ABI_VERSION     3
 #define KAVA_PIN_DIR         "/sys/fs/bpf/kava"
 #define KAVA_MAX_CONTAINERS  1024     /* enabled-cgroup table size */
 #define KAVA_MAX_DEPTH       32       /* ancestors walked to find an enabled cgroup */
@@ -47,6 +47,8 @@ struct kava_slot {
 	__u64 avenrun[3];       /* 1/5/15 min load, fixed point (FSHIFT 11) */
 	__u64 samples;          /* load samples taken */
 	__s64 last_active;      /* tasks counted at the last sample */
+	__u64 start_boot_ns;    /* CLOCK_BOOTTIME origin of the container's uptime: enable,
+				 * or the start of its oldest task then (set by the seed) */
 };
 
 /*
@@ -101,7 +103,7 @@ struct kava_config {
 	__u32 nr_enabled;          /* 0: every program returns at once */
 	__u64 load_freq_ns;        /* LOAD_FREQ: 5 s + 1 tick */
 	__u32 epoch;               /* bumped on enable/disable: older cache entries are stale */
-	__u32 pad;
+	__u32 seeding;             /* slot + 1 while the seed that follows its enable runs, else 0 */
 };
 
 /* kava_timer[0]: the load-average clock. */
@@ -152,7 +154,7 @@ static inline int kava_slot_live(const struct kava_slot *s, __u32 gen)
  */
 _Static_assert(sizeof(struct kava_owner) == 8, "kava_owner layout");
 _Static_assert(sizeof(struct kava_cgcache_entry) == 16, "kava_cgcache_entry layout");
-_Static_assert(sizeof(struct kava_slot) == 64, "kava_slot layout");
+_Static_assert(sizeof(struct kava_slot) == 72, "kava_slot layout");
 _Static_assert(sizeof(struct kava_cpustats) == 72 + 8 * KAVA_HIST_BUCKETS, "kava_cpustats layout");
 _Static_assert(sizeof(struct kava_cpucur) == 40, "kava_cpucur layout");
 _Static_assert(sizeof(struct kava_task) == 32, "kava_task layout");

@@ -19,6 +19,11 @@ uint64_t monotonic_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
+uint64_t boottime_ns(void)
+{
+	return clock_ns(CLOCK_BOOTTIME);
+}
+
 uint64_t realtime_ns(void)
 {
 	return clock_ns(CLOCK_REALTIME);

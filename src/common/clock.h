@@ -8,6 +8,7 @@
 
 uint64_t monotonic_ns(void);               /* CLOCK_MONOTONIC (what BPF's ktime is) */
 uint64_t realtime_ns(void);                /* CLOCK_REALTIME */
+uint64_t boottime_ns(void);                /* CLOCK_BOOTTIME: counts suspend, as /proc/uptime */
 int64_t monotonic_to_realtime_ns(void);    /* add to a monotonic time to get wall time */
 
 /*

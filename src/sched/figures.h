@@ -32,6 +32,7 @@ struct kava_figures {
 	int64_t last_active;                /* tasks counted at the last sample */
 	uint32_t last_pid;
 	uint64_t enabled_ns;                /* CLOCK_MONOTONIC when enabled */
+	uint64_t start_boot_ns;             /* CLOCK_BOOTTIME origin of the container's uptime */
 	uint64_t wait_hist[KAVA_HIST_BUCKETS];
 };
 

@@ -101,6 +101,7 @@ int figures_read(const struct kava_state *st, uint32_t slot, struct kava_figures
 	f->last_active = s.last_active;
 	f->last_pid = s.last_pid;
 	f->enabled_ns = s.enabled_ns;
+	f->start_boot_ns = s.start_boot_ns;
 out:
 	free(cpus);
 	free(cur);

@@ -66,6 +66,34 @@ static int zero_cpustats(struct kava_state *st, uint32_t slot)
 	return err;
 }
 
+/* kava_config.seeding: which slot's seed may move its uptime origin back (slot + 1), or 0. */
+static int set_seeding(struct kava_state *st, uint32_t value)
+{
+	struct kava_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg) < 0)
+		return -errno;
+	cfg.seeding = value;
+	return bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY) < 0 ? -errno : 0;
+}
+
+/*
+ * The seed right after enabling `slot`: it counts the tasks that were there
+ * and, for this slot only, takes the start of the oldest as the origin of
+ * the container's uptime. Later seeds (other enables) leave it alone, so a
+ * task moved in afterwards never moves the origin.
+ */
+static int seed_new_slot(struct kava_state *st, uint32_t slot)
+{
+	int err = set_seeding(st, slot + 1), err2;
+
+	if (!err)
+		err = registry_seed(st);
+	err2 = set_seeding(st, 0);
+	return err ? err : err2;
+}
+
 int registry_lookup(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot,
 		    struct kava_slot *out)
 {
@@ -118,6 +146,7 @@ int registry_enable(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot)
 	s.cgroup_id = cgroup_id;
 	s.last_pid = 0;
 	s.enabled_ns = monotonic_ns();
+	s.start_boot_ns = boottime_ns();	/* the seed moves it back to the oldest task's start */
 	memset(s.avenrun, 0, sizeof(s.avenrun));
 	s.samples = 0;
 	s.last_active = 0;
@@ -133,7 +162,7 @@ int registry_enable(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot)
 	}
 	err = update_config(st, 1);
 	if (!err)
-		err = registry_seed(st);
+		err = seed_new_slot(st, *slot);
 out:
 	unlock_table(lock);
 	return err;

@@ -3,13 +3,11 @@
  * Producing a virtual file for one reader: gather the inputs (host file,
  * kava's figures, cgroup limits, clocks) and hand them to a pure renderer.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -197,6 +195,14 @@ static int content_meminfo_or_swaps(const struct container *c, enum view_file_id
 	return err;
 }
 
+/* The container's uptime as /proc/uptime shows it: since its origin (kava_slot.start_boot_ns). */
+static uint64_t container_uptime_ns(const struct kava_figures *fig)
+{
+	uint64_t now = boottime_ns();
+
+	return now > fig->start_boot_ns ? now - fig->start_boot_ns : 0;
+}
+
 static int stat_inputs(const struct view_source *src, const struct container *c,
 		       struct stat_inputs *in, struct cpuset *visible, struct kava_figures **fig,
 		       char **host)
@@ -217,72 +223,10 @@ static int stat_inputs(const struct view_source *src, const struct container *c,
 	in->host = *host;
 	in->visible = visible;
 	in->fig = *fig;
-	in->now_ns = monotonic_ns();
+	/* the container's uptime, the span stat's idle is measured over too */
+	in->uptime_ns = container_uptime_ns(*fig);
 	in->user_hz = src->user_hz;
 	return 0;
-}
-
-/* Start of the oldest task in the container's cgroup and its children, in s since boot. */
-static double oldest_start_s(const char *dir, long hz, int depth)
-{
-	char path[PATH_MAX + 32], *text = NULL, *p;
-	double oldest = -1;
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	if (read_file(path, &text, NULL) == 0) {
-		for (p = text; *p;) {
-			char statp[64], *st = NULL, *close_paren;
-			unsigned long long start;
-			long pid = strtol(p, &p, 10);
-
-			if (pid <= 0)
-				break;
-			snprintf(statp, sizeof(statp), "/proc/%ld/stat", pid);
-			/* field 22 (starttime), counted after the ")" that ends comm */
-			if (read_file(statp, &st, NULL) == 0 && (close_paren = strrchr(st, ')')) &&
-			    sscanf(close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
-				   "%*d %*d %*d %*d %*d %*d %llu", &start) == 1) {
-				double s = (double)start / (double)hz;
-
-				if (oldest < 0 || s < oldest)
-					oldest = s;
-			}
-			free(st);
-			while (*p == '\n')
-				p++;
-		}
-		free(text);
-	}
-	if (depth <= 0 || !(d = opendir(dir)))
-		return oldest;
-	while ((de = readdir(d)) != NULL) {
-		double s;
-
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		s = oldest_start_s(path, hz, depth - 1);
-		if (s >= 0 && (oldest < 0 || s < oldest))
-			oldest = s;
-	}
-	closedir(d);
-	return oldest;
-}
-
-/* The container's uptime as /proc/uptime shows it: since its oldest task started. */
-static double container_uptime_s(const struct view_source *src, const struct container *c,
-				 const struct kava_figures *fig, uint64_t now_ns)
-{
-	struct timespec boot;
-	double start;
-
-	clock_gettime(CLOCK_BOOTTIME, &boot);
-	start = oldest_start_s(c->paths.v2, src->user_hz, 2);
-	if (start < 0)	/* no task: count from enable */
-		start = (double)boot.tv_sec - (double)(now_ns - fig->enabled_ns) / 1e9;
-	return (double)boot.tv_sec + (double)boot.tv_nsec / 1e9 - start;
 }
 
 static int content_stat_or_uptime(const struct view_source *src, const struct container *c,
@@ -291,24 +235,13 @@ static int content_stat_or_uptime(const struct view_source *src, const struct co
 	struct kava_figures *fig;
 	struct stat_inputs in;
 	struct cpuset visible;
-	double idle = 0;
 	char *host;
-	int err, i, n;
+	int err;
 
 	err = stat_inputs(src, c, &in, &visible, &fig, &host);
 	if (err < 0)
 		return err;
-	if (file == VF_STAT) {
-		err = render_stat(&in, out, len);
-	} else {
-		uint64_t user[KAVA_MAX_CPUS], sys[KAVA_MAX_CPUS];
-
-		n = cpuset_count(&visible);
-		stat_busy_ticks(&in, user, sys, n);
-		for (i = 0; i < n; i++)
-			idle += (double)stat_idle_ticks(&in, i, user[i] + sys[i]) / (double)src->user_hz;
-		err = render_uptime(container_uptime_s(src, c, fig, in.now_ns), idle, out, len);
-	}
+	err = file == VF_STAT ? render_stat(&in, out, len) : render_uptime(&in, out, len);
 	free(fig);
 	free(host);
 	return err;
@@ -487,7 +420,7 @@ static int container_sysinfo_inputs(const struct view_source *src, const struct 
 	for (i = 0; i < 3; i++)
 		in->avenrun[i] = fig->avenrun[i];
 	in->nr_threads = fig->nr_threads;
-	in->uptime_s = container_uptime_s(src, c, fig, monotonic_ns());
+	in->uptime_s = (double)container_uptime_ns(fig) / 1e9;
 	free(fig);
 	return 0;
 }

@@ -20,7 +20,7 @@ struct kava_owner;
 struct sysinfo_inputs {
 	uint64_t avenrun[3];            /* kava's load averages, fixed point FSHIFT 11 */
 	int64_t nr_threads;             /* the container's tasks (procs) */
-	double uptime_s;                /* as the view's /proc/uptime: since the oldest task */
+	double uptime_s;                /* as the view's /proc/uptime: since the container's origin */
 	struct meminfo_summary mem;     /* as the view's /proc/meminfo and /proc/swaps */
 };
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The small files: loadavg, uptime, swaps and the sys cpu ranges. */
+/* The small files: loadavg, swaps and the sys cpu ranges (uptime is with stat). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,23 +25,6 @@ int render_loadavg(const struct kava_figures *fig, char **out, size_t *len)
 		    (unsigned long long)kava_load_int(a[2]), (unsigned long long)kava_load_frac(a[2]),
 		    (long long)(fig->nr_running > 0 ? fig->nr_running : 0),
 		    (long long)(fig->nr_threads > 0 ? fig->nr_threads : 0), fig->last_pid);
-	return kbuf_finish(&b, out, len);
-}
-
-int render_uptime(double uptime_s, double idle_s, char **out, size_t *len)
-{
-	struct kbuf b = { 0 };
-
-	/* uptime_proc_show(): "%lu.%02lu %lu.%02lu\n" */
-	if (uptime_s < 0)
-		uptime_s = 0;
-	if (idle_s < 0)
-		idle_s = 0;
-	/* the kernel truncates to hundredths, it does not round */
-	kbuf_printf(&b, "%llu.%02llu %llu.%02llu\n", (unsigned long long)uptime_s,
-		    (unsigned long long)((uptime_s - (double)(unsigned long long)uptime_s) * 100),
-		    (unsigned long long)idle_s,
-		    (unsigned long long)((idle_s - (double)(unsigned long long)idle_s) * 100));
 	return kbuf_finish(&b, out, len);
 }
 

@@ -32,15 +32,16 @@ void meminfo_summary(const char *host, const struct mem_limits *m, struct meminf
 /* /proc/cpuinfo: the host blocks of the visible CPUs, renumbered from 0, topology made consistent. */
 int render_cpuinfo(const char *host, const struct cpuset *visible, char **out, size_t *len);
 
+/* What /proc/stat and /proc/uptime are made from: both measure the same span. */
 struct stat_inputs {
-	const char *host;              /* host /proc/stat */
+	const char *host;              /* host /proc/stat (render_uptime() needs none) */
 	const struct cpuset *visible;  /* host CPU numbers the container sees */
 	const struct kava_figures *fig;
-	uint64_t now_ns;               /* CLOCK_MONOTONIC */
+	uint64_t uptime_ns;            /* the container's uptime: now - fig->start_boot_ns */
 	long user_hz;                  /* sysconf(_SC_CLK_TCK) */
 };
 
-/* /proc/stat: cpu and cpuN lines from kava's per-CPU times, idle from wall time. */
+/* /proc/stat: cpu and cpuN lines from kava's per-CPU times, idle = uptime - busy. */
 int render_stat(const struct stat_inputs *in, char **out, size_t *len);
 
 /* idle ticks of visible CPU i as render_stat() prints them (uptime's idle uses the sum). */
@@ -52,8 +53,12 @@ void stat_busy_ticks(const struct stat_inputs *in, uint64_t *user, uint64_t *sys
 /* /proc/loadavg from kava's figures, printed as fs/proc/loadavg.c prints. */
 int render_loadavg(const struct kava_figures *fig, char **out, size_t *len);
 
-/* /proc/uptime: seconds since the oldest task started; idle summed over visible CPUs. */
-int render_uptime(double uptime_s, double idle_s, char **out, size_t *len);
+/*
+ * /proc/uptime: in->uptime_ns, and idle = the sum of the idle ticks of the
+ * cpuN lines render_stat() prints for the same inputs, in seconds; so idle
+ * never exceeds uptime x visible CPUs.
+ */
+int render_uptime(const struct stat_inputs *in, char **out, size_t *len);
 
 /* /proc/diskstats: host lines of devices the container did I/O on, with its counts. */
 int render_diskstats(const char *host, const struct io_stats *io, char **out, size_t *len);

@@ -14,8 +14,11 @@
  *    no line runs faster than wall time: the quota keeps the total below
  *    ceil(quota/period) = n CPUs' worth. (Folding one host CPU onto one
  *    line instead can push a line past the wall clock and its idle back.)
- * idle is what is left of the wall time since the container was enabled, so
- * busy+idle advances at wall-clock rate on every visible CPU.
+ * idle is what is left of the container's uptime (the span since its origin:
+ * its enable, or the start of the oldest task it held then), so busy+idle
+ * is the uptime on every visible CPU and advances at wall-clock rate, and
+ * /proc/uptime's idle, the sum of these, agrees with this file. Busy time
+ * is counted from the enable, never before the origin, so it fits the span.
  * nice, iowait, irq, softirq, steal and guest are 0: kava does not split
  * them per container. intr and softirq are printed as 0 with the host's
  * number of columns: no per-container interrupt accounting exists, and the
@@ -86,11 +89,53 @@ void stat_busy_ticks(const struct stat_inputs *in, uint64_t *user, uint64_t *sys
 
 uint64_t stat_idle_ticks(const struct stat_inputs *in, int visible_index, uint64_t busy_ticks)
 {
-	uint64_t wall = in->now_ns > in->fig->enabled_ns ? in->now_ns - in->fig->enabled_ns : 0;
-	uint64_t wall_ticks = ns_to_ticks(wall, in->user_hz);
+	/* the span as /proc/uptime prints it (hundredths), so that file's idle
+	 * never passes its uptime x CPUs whatever USER_HZ is */
+	uint64_t span_ticks = ns_to_ticks(in->uptime_ns / 10000000ull * 10000000ull, in->user_hz);
 
 	(void)visible_index;
-	return wall_ticks > busy_ticks ? wall_ticks - busy_ticks : 0;
+	return span_ticks > busy_ticks ? span_ticks - busy_ticks : 0;
+}
+
+/* Sum of stat_idle_ticks() over the visible CPUs: "cpu " line's idle. */
+static uint64_t idle_total(const struct stat_inputs *in, const uint64_t *user,
+			   const uint64_t *sys, int n)
+{
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		total += stat_idle_ticks(in, i, user[i] + sys[i]);
+	return total;
+}
+
+int render_uptime(const struct stat_inputs *in, char **out, size_t *len)
+{
+	uint64_t *user, *sys, idle, hz;
+	struct kbuf b = { 0 };
+	int n;
+
+	if (!in || !in->visible || !in->fig)
+		return -EINVAL;
+	n = cpuset_count(in->visible);
+	user = calloc((size_t)(n ? n : 1), sizeof(uint64_t));
+	sys = calloc((size_t)(n ? n : 1), sizeof(uint64_t));
+	if (!user || !sys) {
+		free(user);
+		free(sys);
+		return -ENOMEM;
+	}
+	stat_busy_ticks(in, user, sys, n);
+	idle = idle_total(in, user, sys, n);
+	free(user);
+	free(sys);
+	hz = in->user_hz > 0 && in->user_hz <= 1000000000L ? (uint64_t)in->user_hz : 100;
+	/* uptime_proc_show(): "%lu.%02lu %lu.%02lu\n", hundredths truncated */
+	kbuf_printf(&b, "%llu.%02llu %llu.%02llu\n",
+		    (unsigned long long)(in->uptime_ns / 1000000000ull),
+		    (unsigned long long)(in->uptime_ns % 1000000000ull / 10000000ull),
+		    (unsigned long long)(idle / hz), (unsigned long long)(idle % hz * 100 / hz));
+	return kbuf_finish(&b, out, len);
 }
 
 static int count_fields(const char *line)
@@ -151,8 +196,8 @@ int render_stat(const struct stat_inputs *in, char **out, size_t *len)
 	for (i = 0; i < n; i++) {
 		tu += user[i];
 		ts += sys[i];
-		ti += stat_idle_ticks(in, i, user[i] + sys[i]);
 	}
+	ti = idle_total(in, user, sys, n);
 	emit_cpu(&b, "cpu ", tu, ts, ti);
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "cpu%d", i);

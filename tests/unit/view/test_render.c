@@ -285,7 +285,7 @@ static void stat_odd_cpuset_on_64(void **state)
 	in.host = host;
 	in.visible = &vis;
 	in.fig = f;
-	in.now_ns = f->enabled_ns + 3600ull * 1000000000ull;	/* one hour later */
+	in.uptime_ns = 3600ull * 1000000000ull;	/* one hour after the origin */
 	in.user_hz = 100;
 	assert_int_equal(render_stat(&in, &out, &len), 0);
 	assert_int_equal(count_lines_starting(out, "cpu"), 8);	/* "cpu " + 7 */
@@ -344,9 +344,29 @@ static void loadavg_and_small_files(void **state)
 	assert_int_equal(render_loadavg(f, &out, &len), 0);
 	assert_string_equal(out, "1.27 0.37 0.00 0/42 4242\n");
 	free(out);
-	assert_int_equal(render_uptime(123.456, 7.891, &out, &len), 0);
-	assert_string_equal(out, "123.45 7.89\n");
-	free(out);
+	{
+		/* 2 CPUs seen, 123.456 s up; 100 s busy on one, 20 on the other:
+		 * idle = (123.45 - 100) + (123.45 - 20) s */
+		struct stat_inputs in = { .fig = f, .user_hz = 100 };
+		struct cpuset two;
+		unsigned int c;
+
+		for (c = 0; c < 64; c++)
+			f->cpu[c].user_ns = f->cpu[c].system_ns = 0;
+		f->cpu[0].user_ns = 100ull * 1000000000ull;
+		f->cpu[1].system_ns = 20ull * 1000000000ull;
+		cpuset_parse("0-1", &two);
+		in.visible = &two;
+		in.uptime_ns = 123456000000ull;
+		assert_int_equal(render_uptime(&in, &out, &len), 0);
+		assert_string_equal(out, "123.45 126.90\n");
+		free(out);
+		/* busier than the span (clock skew): idle 0, not negative */
+		f->cpu[1].system_ns = 200ull * 1000000000ull;
+		assert_int_equal(render_uptime(&in, &out, &len), 0);
+		assert_string_equal(out, "123.45 23.45\n");
+		free(out);
+	}
 	assert_int_equal(render_cpu_range(1, &out, &len), 0);
 	assert_string_equal(out, "0\n");
 	free(out);

@@ -5,7 +5,8 @@
  * host, swap unlimited / zero / not accounted / absent on the host, arm
  * cpuinfo, old 14-field diskstats, and property sweeps (no meminfo field
  * above MemTotal, one cpu line per visible CPU, busy+idle = wall time,
- * counters monotonic between reads). REGEN=1 rewrites the golden files.
+ * counters monotonic between reads, uptime's idle = stat's idle and never
+ * above uptime x CPUs). REGEN=1 rewrites the golden files.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -260,6 +261,7 @@ static struct kava_figures *figures(const char *ran, uint64_t busy_ns, uint64_t 
 	f->forks = 77;
 	f->nr_running = 2;
 	f->enabled_ns = enabled_ns;
+	f->start_boot_ns = enabled_ns;	/* no task older than the enable */
 	return f;
 }
 
@@ -284,7 +286,8 @@ static char *stat_at(struct stat_inputs *in, uint64_t now_ns)
 	char *out = NULL;
 	size_t len;
 
-	in->now_ns = now_ns;
+	/* as content.c: a clock before the origin is an uptime of 0 */
+	in->uptime_ns = now_ns > in->fig->start_boot_ns ? now_ns - in->fig->start_boot_ns : 0;
 	assert_int_equal(render_stat(in, &out, &len), 0);
 	assert_int_equal(strlen(out), len);
 	return out;
@@ -374,6 +377,84 @@ static void stat_plain_cpuset_is_per_cpu(void **state)
 	free(out);
 	free(host);
 	free(f);
+}
+
+/* A 64-bit pseudo-random number (xorshift64*): the same sequence on every run. */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ull;
+}
+
+/*
+ * /proc/uptime against /proc/stat over random inputs: random host CPUs,
+ * cpusets and quota cuts, busy time per CPU (some busier than the span:
+ * clock skew), uptimes from 0 to years, USER_HZ 100, 250, 1000. uptime's
+ * idle is the "cpu " line's idle in seconds, never above uptime x visible
+ * CPUs (as printed, in hundredths), and every cpuN line's idle fits the span.
+ */
+static void uptime_idle_is_stat_idle(void **state)
+{
+	static const long hzs[] = { 100, 250, 1000 };
+	char *host = fixture("stat.host");
+	struct kava_figures *f = calloc(1, sizeof(*f));
+	uint64_t seed = 0x6b617661ull;
+	int iter;
+
+	(void)state;
+	assert_non_null(f);
+	for (iter = 0; iter < 3000; iter++) {
+		struct stat_inputs in = { .host = host, .fig = f };
+		struct cpuset eff = { 0 }, vis;
+		struct cpu_line total, l;
+		unsigned long long up_s, up_c, idle_s, idle_c, up_h, idle_h;
+		char *st = NULL, *up = NULL;
+		size_t len;
+		unsigned int c;
+		int n, i;
+
+		memset(f, 0, sizeof(*f));
+		f->nr_cpus = 1 + (unsigned int)(rnd(&seed) % 128);
+		for (c = 0; c < f->nr_cpus; c++)
+			if (rnd(&seed) % 3)
+				cpuset_add(&eff, (int)c);
+		if (!cpuset_count(&eff))
+			cpuset_add(&eff, 0);
+		cpuset_visible(&eff, rnd(&seed) % 2 ? (int64_t)(rnd(&seed) % 5000000) + 1 : -1,
+			       100000, &vis);
+		in.visible = &vis;
+		in.user_hz = hzs[rnd(&seed) % 3];
+		/* uptimes from 0 to ~3 years, and short ones often */
+		in.uptime_ns = rnd(&seed) % 2 ? rnd(&seed) % (100 * NS)
+					      : rnd(&seed) % (100000000ull * NS);
+		for (c = 0; c < f->nr_cpus; c++) {
+			uint64_t busy = in.uptime_ns ? rnd(&seed) % (in.uptime_ns + in.uptime_ns / 8 + 1) : 0;
+
+			f->cpu[c].user_ns = busy / 3 * 2;
+			f->cpu[c].system_ns = busy - f->cpu[c].user_ns;
+		}
+		assert_int_equal(render_stat(&in, &st, &len), 0);
+		assert_int_equal(render_uptime(&in, &up, &len), 0);
+		assert_int_equal(sscanf(up, "%llu.%llu %llu.%llu", &up_s, &up_c, &idle_s, &idle_c), 4);
+		up_h = up_s * 100 + up_c;
+		idle_h = idle_s * 100 + idle_c;
+		cpu_line_of(st, -1, &total);
+		n = cpuset_count(&vis);
+		/* the same idle: stat's ticks as uptime's seconds, hundredths truncated */
+		assert_int_equal(idle_h, total.idle * 100 / (unsigned long long)in.user_hz);
+		assert_true(idle_h <= up_h * (unsigned long long)n);
+		assert_int_equal(up_h, in.uptime_ns / 10000000ull);
+		for (i = 0; i < n; i++) {
+			cpu_line_of(st, i, &l);
+			assert_true(l.idle * 100 / (unsigned long long)in.user_hz <= up_h);
+		}
+		free(st);
+		free(up);
+	}
+	free(f);
+	free(host);
 }
 
 static void stat_bad_inputs(void **state)
@@ -546,6 +627,7 @@ int main(void)
 		cmocka_unit_test(stat_quota_cut_on_64),
 		cmocka_unit_test(stat_plain_cpuset_is_per_cpu),
 		cmocka_unit_test(stat_bad_inputs),
+		cmocka_unit_test(uptime_idle_is_stat_idle),
 		cmocka_unit_test(cpuinfo_quota_cut_on_64),
 		cmocka_unit_test(cpuinfo_arm_keeps_hardware_block),
 		cmocka_unit_test(small_files),
