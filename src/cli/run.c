@@ -20,7 +20,9 @@
 #include "cli/common.h"
 #include "policy/events.h"
 #include "sched/registry.h"
+#include "common/fdstore.h"
 #include "common/util.h"
+#include "seccomp/server.h"
 #include "view/fuse.h"
 #include "view/tmpfs.h"
 
@@ -34,11 +36,13 @@ struct run_opts {
 	enum view_mode view;
 	const char *mount;
 	unsigned int period_ms;
+	struct seccomp_server_opts seccomp;
 };
 
 static void run_usage(void)
 {
-	printf("usage: kava run [--view fuse|tmpfs|none] [--mount DIR] [--period MS] [--clean]\n\n"
+	printf("usage: kava run [--view fuse|tmpfs|none] [--mount DIR] [--period MS] [--clean]\n"
+	       "                [--seccomp-listener PATH] [--seccomp-lxc PATH] [--log-events]\n\n"
 	       "Run the kava agent in the foreground until SIGTERM or SIGINT.\n"
 	       "It loads kava's BPF programs and pins them under %s, or reuses\n"
 	       "what an earlier run pinned, so load averages and counters continue\n"
@@ -52,7 +56,13 @@ static void run_usage(void)
 	       "  --mount DIR    where the view lives (default /var/lib/kava)\n"
 	       "  --log-events   write policy events to the log (stderr) as JSON lines; the\n"
 	       "                 agent then consumes them ('kava events' sees none meanwhile)\n"
-	       "  --clean        unload and forget the pinned state first (history is lost)\n",
+	       "  --clean        unload and forget the pinned state first (history is lost)\n"
+	       "  --seccomp-listener PATH\n"
+	       "                 answer containers' sysinfo(2) through seccomp user notification:\n"
+	       "                 OCI runtimes hand their listener to this socket (the config's\n"
+	       "                 linux.seccomp.listenerPath; runc 1.1+, crun)\n"
+	       "  --seccomp-lxc PATH\n"
+	       "                 the same for LXC (lxc.seccomp.notify.proxy = unix:PATH)\n",
 	       kava_pin_dir());
 }
 
@@ -64,6 +74,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "view", required_argument, NULL, 'v' },
 		{ "mount", required_argument, NULL, 'm' },
 		{ "period", required_argument, NULL, 'p' },
+		{ "seccomp-listener", required_argument, NULL, 's' },
+		{ "seccomp-lxc", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -76,6 +88,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	o->view = VIEW_FUSE;
 	o->mount = "/var/lib/kava";
 	o->period_ms = 1000;
+	o->seccomp.oci_path = NULL;
+	o->seccomp.lxc_path = NULL;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -107,6 +121,12 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 				return 2;
 			}
 			o->period_ms = (unsigned int)v;
+			break;
+		case 's':
+			o->seccomp.oci_path = optarg;
+			break;
+		case 'l':
+			o->seccomp.lxc_path = optarg;
 			break;
 		case 'h':
 			run_usage();
@@ -153,6 +173,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct view_source src = { 0 };
 	struct view_fuse *fuse = NULL;
+	struct seccomp_server *sc = NULL;
 	struct kava_state st;
 	struct run_opts o;
 	uint64_t next_prune = 0;
@@ -172,6 +193,7 @@ int cmd_run(int argc, char **argv)
 		cmd_error("run", "%s", why);
 		return 1;
 	}
+	fdstore_collect();	/* what a previous agent stored, before any thread starts */
 	sfd = block_signals();
 	if (sfd < 0) {
 		cmd_error("run", "cannot set up signal handling: %s", strerror(errno));
@@ -197,6 +219,18 @@ int cmd_run(int argc, char **argv)
 	if (o.view != VIEW_NONE)
 		fprintf(stderr, "kava: run: %s view at %s\n", o.view == VIEW_FUSE ? "FUSE" : "tmpfs",
 			o.mount);
+	if (o.seccomp.oci_path || o.seccomp.lxc_path) {
+		sc = seccomp_server_start(&st, &src, &o.seccomp, why, sizeof(why));
+		if (!sc) {
+			cmd_error("run", "seccomp listener: %s", why);
+			goto close_state;
+		}
+		fprintf(stderr, "kava: run: answering sysinfo(2) for containers whose runtime "
+			"connects to%s%s%s%s\n", o.seccomp.oci_path ? " " : "",
+			o.seccomp.oci_path ? o.seccomp.oci_path : "",
+			o.seccomp.lxc_path ? " (LXC) " : "", o.seccomp.lxc_path ? o.seccomp.lxc_path : "");
+	}
+	fdstore_close_rest();	/* stored by an agent with other options: not ours to keep */
 	sd_notify(0, "READY=1\nSTATUS=serving container views");
 	for (;;) {
 		uint64_t now = monotonic_ns();
@@ -219,6 +253,7 @@ int cmd_run(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	ret = 0;
 close_state:
+	seccomp_server_stop(sc);
 	if (view_fuse_stop(fuse))
 		goto out;	/* FUSE threads may still read src and st: exiting frees them */
 	view_source_free(&src);

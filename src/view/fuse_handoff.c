@@ -9,16 +9,14 @@
  * connection instead of mounting a new one.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <linux/fuse.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <systemd/sd-daemon.h>
 
 #include "common/mountinfo.h"
+#include "common/fdstore.h"
 #include "view/fuse_handoff.h"
 
 #define FDSTORE_NAME "kava-fuse"
@@ -38,39 +36,17 @@
 
 int fuse_handoff_take(void)
 {
-	char **names = NULL;
-	int n, i, fd = -1;
-
-	n = sd_listen_fds_with_names(1, &names);
-	for (i = 0; i < n; i++) {
-		if (fd < 0 && names && !strcmp(names[i], FDSTORE_NAME))
-			fd = SD_LISTEN_FDS_START + i;
-		else
-			close(SD_LISTEN_FDS_START + i);	/* nothing else is ours to keep */
-	}
-	for (i = 0; names && names[i]; i++)
-		free(names[i]);
-	free(names);
-	if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
+	return fdstore_take(FDSTORE_NAME);
 }
 
 int fuse_handoff_store(int fuse_fd)
 {
-	int fds[1] = { fuse_fd };
-
-	if (!getenv("NOTIFY_SOCKET"))
-		return 0;
-	return sd_pid_notify_with_fds(0, 0, "FDSTORE=1\nFDNAME=" FDSTORE_NAME, fds, 1) > 0;
+	return fdstore_put(fuse_fd, FDSTORE_NAME) > 0;
 }
 
 void fuse_handoff_forget(void)
 {
-	if (getenv("NOTIFY_SOCKET"))
-		sd_notify(0, "FDSTOREREMOVE=1\nFDNAME=" FDSTORE_NAME);
+	fdstore_remove(FDSTORE_NAME);
 }
 
 int fuse_handoff_is_view_mount(const char *mountinfo, const char *mountpoint)

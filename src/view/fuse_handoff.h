@@ -5,7 +5,7 @@
 
 struct fuse_session;
 
-/* The /dev/fuse descriptor a previous agent stored, or -1. Closes any other passed fd. */
+/* The /dev/fuse descriptor a previous agent stored, or -1. */
 int fuse_handoff_take(void);
 
 /* Give the service manager a copy of the descriptor: 1 if it took it, 0 if none runs us. */
