@@ -111,7 +111,12 @@ events=$DIR/events; agentlog=$DIR/agent.log
 python3 tests/integration/fdstore_manager.py "$events" env KAVA_TEST_SECCOMP_CRASH="$DIR/crash" \
     "$KAVA" run --mount "$VIEW" --seccomp-listener "$SOCK" 2>"$agentlog" & mgr=$!
 BG_PIDS+=($mgr)
-wait_for 20 sh -c "grep -q '^ready' '$events'"
+if ! wait_for 20 sh -c "grep -q '^ready' '$events'"; then
+    head -5 "$agentlog" | sed 's/^/# agent: /'
+    kill -TERM "$mgr"
+    for t in "${NAMES[@]}"; do nok "$t"; done
+    exit 1
+fi
 agent_pid() { awk '$1 == "ready" { p = $2 } END { print p }' "$events"; }
 
 # ---- one container: every tool; kava stat of it between two sysinfo(2) calls
