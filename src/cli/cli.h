@@ -23,6 +23,9 @@ int cmd_policy(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 
+/* kava doctor's sysinfo(2) line, given the seccomp sockets to look for. */
+void doctor_sysinfo(const char *const *sockets, int n);
+
 /* True when argv holds -h or --help (checked before any other parsing). */
 int cli_wants_help(int argc, char **argv);
 

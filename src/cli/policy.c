@@ -271,18 +271,32 @@ static void doctor_environment(void)
 
 int cmd_doctor(int argc, char **argv)
 {
+	const char *sockets[4];
+	int nsock = 0;
 	struct policy_kernel k;
 	char why[512];
 	int i, n;
 
 	if (cli_wants_help(argc, argv)) {
-		printf("usage: kava doctor\nShow which BPF hooks this kernel offers kava's policy "
-		       "engine (probes load and attach each program, then remove it).\n");
+		printf("usage: kava doctor [--seccomp-listener PATH]...\n"
+		       "Show which BPF hooks this kernel offers kava's policy engine (probes load\n"
+		       "and attach each program, then remove it), and which path answers\n"
+		       "containers' sysinfo(2): the BPF rewrite, kava's seccomp listener (a kava\n"
+		       "run listening at PATH; default /run/kava/seccomp.sock and\n"
+		       "/run/kava/seccomp-lxc.sock), or none.\n");
 		return 0;
 	}
-	if (argc > 1) {
-		cmd_error("doctor", "unexpected argument '%s'", argv[1]);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--seccomp-listener") && i + 1 < argc && nsock < 4) {
+			sockets[nsock++] = argv[++i];
+			continue;
+		}
+		cmd_error("doctor", "unexpected argument '%s'", argv[i]);
 		return 2;
+	}
+	if (!nsock) {
+		sockets[nsock++] = "/run/kava/seccomp.sock";
+		sockets[nsock++] = "/run/kava/seccomp-lxc.sock";
 	}
 	if (kava_check_privileges(why, sizeof(why))) {
 		cmd_error("doctor", "%s", why);
@@ -290,6 +304,7 @@ int cmd_doctor(int argc, char **argv)
 	}
 	bpfload_init_logging();
 	doctor_environment();
+	doctor_sysinfo(sockets, nsock);
 	policy_probe_kernel(&k, 1);
 	if (k.lsm_file_readable)
 		printf("LSMs:        %s (%s)\n", k.lsm_list, k.lsm_listed ? "bpf listed" : "bpf NOT listed");

@@ -10,7 +10,8 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
-NAMES=("runc hands the container's seccomp listener to kava"
+NAMES=("kava doctor names the seccomp listener as the sysinfo(2) path"
+       "runc hands the container's seccomp listener to kava"
        "sysinfo(2): totalram is the container's limit, freeram below it"
        "sysinfo(2): loads and procs are the container's (kava stat)"
        "sysinfo(2): uptime is the container's, not the host's"
@@ -117,6 +118,9 @@ if ! wait_for 20 sh -c "grep -q '^ready' '$events'"; then
     for t in "${NAMES[@]}"; do nok "$t"; done
     exit 1
 fi
+doc=$("$KAVA" doctor --seccomp-listener "$SOCK" 2>&1 | grep '^sysinfo(2):')
+note "$doc"
+check "kava doctor names the seccomp listener as the sysinfo(2) path" grep -q "^sysinfo(2):  \(BPF rewrite.*\)\?seccomp listener.* $SOCK" <<<"$doc"
 agent_pid() { awk '$1 == "ready" { p = $2 } END { print p }' "$events"; }
 
 # ---- one container: every tool; kava stat of it between two sysinfo(2) calls
