@@ -19,23 +19,31 @@ void cmd_error(const char *cmd, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void cmd_error_why(const char *cmd, int err, const char *why)
+{
+	if (why[0])
+		cmd_error(cmd, "%s", why);
+	else	/* a callee broke the contract: still say something true */
+		cmd_error(cmd, "failed: %s", strerror(err < 0 ? -err : err));
+}
+
 int cmd_open_state(const char *cmd, struct kava_state *st, enum kava_open_mode mode)
 {
-	char why[512];
+	char why[512] = "";
 	int err = kava_state_open(st, mode, why, sizeof(why));
 
 	if (err < 0)
-		cmd_error(cmd, "%s", why);
+		cmd_error_why(cmd, err, why);
 	return err;
 }
 
 int cmd_resolve_cgroup(const char *cmd, const char *path, char *abs, size_t size, uint64_t *id)
 {
-	char why[512];
+	char why[512] = "";
 	int err = cgroup_resolve(path, abs, size, id, why, sizeof(why));
 
 	if (err < 0)
-		cmd_error(cmd, "%s", why);
+		cmd_error_why(cmd, err, why);
 	return err;
 }
 

@@ -231,7 +231,7 @@ int cmd_list(int argc, char **argv)
 
 int cmd_unload(int argc, char **argv)
 {
-	char why[512];
+	char why[512] = "";
 
 	if (cli_wants_help(argc, argv)) {
 		printf("usage: kava unload\n\nDetach kava's scheduler programs and remove everything pinned\n"

@@ -125,7 +125,7 @@ static int policy_show_cmd(int argc, char **argv)
 {
 	const char *path = positional(argc, argv, 1);
 	int json = has_flag(argc, argv, "--json"), err;
-	char why[1024];
+	char why[1024] = "";
 
 	if (count_positional(argc, argv) > 2) {
 		fputs(policy_usage, stderr);
@@ -146,7 +146,7 @@ static int policy_clear_cmd(int argc, char **argv)
 {
 	const char *path = positional(argc, argv, 1);
 	int all = has_flag(argc, argv, "--all"), err;
-	char why[1024];
+	char why[1024] = "";
 
 	if ((!path && !all) || (path && all) || count_positional(argc, argv) > 2) {
 		fputs(policy_usage, stderr);
@@ -164,7 +164,7 @@ static int policy_check_cmd(int argc, char **argv)
 {
 	const char *file = positional(argc, argv, 1);
 	struct policy p;
-	char why[1024];
+	char why[1024] = "";
 
 	if (!file || count_positional(argc, argv) != 2) {
 		fputs(policy_usage, stderr);
@@ -211,7 +211,7 @@ int cmd_events(int argc, char **argv)
 	static const char *const known[] = { "--json", "--follow", "-f", "-h", "--help", NULL };
 	struct events_opts o = { .out = stdout, .stop = &stop_flag };
 	struct sigaction sa;
-	char why[1024];
+	char why[1024] = "";
 	int n;
 
 	if (cli_wants_help(argc, argv)) {
@@ -274,7 +274,7 @@ int cmd_doctor(int argc, char **argv)
 	const char *sockets[4];
 	int nsock = 0;
 	struct policy_kernel k;
-	char why[512];
+	char why[512] = "";
 	int i, n;
 
 	if (cli_wants_help(argc, argv)) {

@@ -177,7 +177,7 @@ int cmd_run(int argc, char **argv)
 	struct kava_state st;
 	struct run_opts o;
 	uint64_t next_prune = 0;
-	char why[512];
+	char why[512] = "";
 	int sfd, ret = 1;
 
 	ret = parse_run_opts(argc, argv, &o);

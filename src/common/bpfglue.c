@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -12,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/bpfglue.h"
+#include "kava.h"
 #include "common/util.h"
 
 static char refused_prog[128];
@@ -53,11 +55,6 @@ void bpfload_init_logging(void)
 	libbpf_set_print(libbpf_print);
 }
 
-const char *bpfload_refused_program(void)
-{
-	return refused_prog[0] ? refused_prog : NULL;
-}
-
 void bpfload_describe_failure(int err, char *why, size_t why_size)
 {
 	const char *name = strerrorname_np(-err);
@@ -89,4 +86,33 @@ int bpfload_prepare_pin_dir(const char *dir, char *why, size_t why_size)
 	if (err < 0)
 		snprintf(why, why_size, "cannot create %s: %s", dir, strerror(-err));
 	return err;
+}
+
+const char *kava_pin_dir(void)
+{
+	const char *dir = getenv("KAVA_PIN_DIR");
+
+	return dir && *dir ? dir : KAVA_PIN_DIR;
+}
+
+const char *kava_btf_path(void)
+{
+	const char *p = getenv("KAVA_SYSFS_BTF");
+
+	return p && *p ? p : "/sys/kernel/btf/vmlinux";
+}
+
+int kava_check_privileges(char *why, size_t why_size)
+{
+	if (geteuid() != 0) {
+		snprintf(why, why_size, "must run as root (BPF programs and pinned maps need it)");
+		return -EPERM;
+	}
+	if (access(kava_btf_path(), R_OK) < 0) {
+		snprintf(why, why_size,
+			 "this kernel has no BTF (%s missing): kava needs CONFIG_DEBUG_INFO_BTF=y",
+			 kava_btf_path());
+		return -ENOTSUP;
+	}
+	return 0;
 }

@@ -122,11 +122,28 @@ static int find_free_slot(struct kava_state *st, uint32_t *slot, struct kava_slo
 	return -ENOSPC;
 }
 
+/*
+ * Take a published slot back: the enabled entry, then the slot (a new
+ * generation orphans per-task records), then the count. The steps of
+ * registry_disable(), also used to undo an enable that failed half-way.
+ */
+static int unpublish(struct kava_state *st, uint64_t cgroup_id, uint32_t slot,
+		     struct kava_slot *s, int counted)
+{
+	if (bpf_map_delete_elem(st->enabled_fd, &cgroup_id) < 0 && errno != ENOENT)
+		return -errno;
+	s->cgroup_id = 0;
+	s->gen++;
+	if (bpf_map_update_elem(st->slots_fd, &slot, s, BPF_ANY) < 0)
+		return -errno;
+	return counted ? update_config(st, -1) : 0;
+}
+
 int registry_enable(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot)
 {
 	struct kava_owner owner;
 	struct kava_slot s;
-	int lock, err;
+	int lock, err, counted = 0;
 
 	lock = lock_table();
 	if (lock < 0)
@@ -158,11 +175,19 @@ int registry_enable(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot)
 	owner.gen = s.gen;
 	if (bpf_map_update_elem(st->enabled_fd, &cgroup_id, &owner, BPF_NOEXIST) < 0) {
 		err = -errno;
-		goto out;
+		goto undo;
 	}
 	err = update_config(st, 1);
+	if (err < 0)
+		goto undo;
+	counted = 1;
+	err = seed_new_slot(st, *slot);
 	if (!err)
-		err = seed_new_slot(st, *slot);
+		goto out;
+undo:
+	/* all or nothing: an enable that failed half-way leaves no trace */
+	if (unpublish(st, cgroup_id, *slot, &s, counted) < 0)
+		err = -EIO;
 out:
 	unlock_table(lock);
 	return err;
@@ -178,21 +203,8 @@ int registry_disable(struct kava_state *st, uint64_t cgroup_id)
 	if (lock < 0)
 		return lock;
 	err = registry_lookup(st, cgroup_id, &slot, &s);
-	if (err < 0)
-		goto out;
-	if (bpf_map_delete_elem(st->enabled_fd, &cgroup_id) < 0) {
-		err = -errno;
-		goto out;
-	}
-	/* A new generation orphans every per-task record of the old one. */
-	s.cgroup_id = 0;
-	s.gen++;
-	if (bpf_map_update_elem(st->slots_fd, &slot, &s, BPF_ANY) < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = update_config(st, -1);
-out:
+	if (!err)
+		err = unpublish(st, cgroup_id, slot, &s, 1);
 	unlock_table(lock);
 	return err;
 }

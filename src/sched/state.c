@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kava's kernel state: load once, pin, and reopen from the pins. */
+#include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,49 +20,46 @@
 #include "sched.skel.h"
 #include "common/util.h"
 
-/* Programs attached to kernel hooks, each pinned as links/<name>. */
-static const char *const attached_progs[] = {
-	"kava_sched_switch", "kava_sched_wakeup", "kava_sched_wakeup_new",
-	"kava_cgroup_attach_task", "kava_sysinfo_exit",
-};
-static const char *const map_names[] = {
-	"kava_config", "kava_enabled", "kava_cgcache", "kava_slots",
-	"kava_cpustats", "kava_cpucur", "kava_timer", "kava_tasks",
-};
 #define SEED_PIN "progs/kava_seed"	/* pinned last: marks a complete load */
 
-const char *kava_pin_dir(void)
-{
-	const char *dir = getenv("KAVA_PIN_DIR");
+/*
+ * Every pinned object a command opens, and where its fd goes: the one list
+ * that opening, closing and unloading walk. The maps are pinned by libbpf
+ * (LIBBPF_PIN_BY_NAME); the programs attached to hooks are every program of
+ * the skeleton but these two, pinned as links/<name>.
+ */
+static const struct pinned_object {
+	const char *rel;                 /* under the pin directory */
+	size_t fd_offset;                /* in struct kava_state */
+} pinned_objects[] = {
+	{ "kava_config", offsetof(struct kava_state, config_fd) },
+	{ "kava_enabled", offsetof(struct kava_state, enabled_fd) },
+	{ "kava_cgcache", offsetof(struct kava_state, cgcache_fd) },
+	{ "kava_slots", offsetof(struct kava_state, slots_fd) },
+	{ "kava_cpustats", offsetof(struct kava_state, cpustats_fd) },
+	{ "kava_cpucur", offsetof(struct kava_state, cpucur_fd) },
+	{ "kava_timer", offsetof(struct kava_state, timer_fd) },
+	{ "kava_tasks", offsetof(struct kava_state, tasks_fd) },
+	{ SEED_PIN, offsetof(struct kava_state, seed_prog_fd) },
+};
+#define NR_PINNED (sizeof(pinned_objects) / sizeof(pinned_objects[0]))
 
-	return dir && *dir ? dir : KAVA_PIN_DIR;
+static int *pinned_fd(struct kava_state *st, size_t i)
+{
+	return (int *)((char *)st + pinned_objects[i].fd_offset);
 }
 
-const char *kava_btf_path(void)
+/* Programs not attached to a hook: the seeding iterator and the timer's starter. */
+static int is_hook_program(const struct bpf_program *prog)
 {
-	const char *p = getenv("KAVA_SYSFS_BTF");
+	const char *name = bpf_program__name(prog);
 
-	return p && *p ? p : "/sys/kernel/btf/vmlinux";
+	return strcmp(name, "kava_seed") && strcmp(name, "kava_start_timer");
 }
 
 static void pin_path(char *out, size_t size, const char *rel)
 {
 	snprintf(out, size, "%s/%s", kava_pin_dir(), rel);
-}
-
-int kava_check_privileges(char *why, size_t why_size)
-{
-	if (geteuid() != 0) {
-		snprintf(why, why_size, "must run as root (BPF programs and pinned maps need it)");
-		return -EPERM;
-	}
-	if (access(kava_btf_path(), R_OK) < 0) {
-		snprintf(why, why_size,
-			 "this kernel has no BTF (%s missing): kava needs CONFIG_DEBUG_INFO_BTF=y",
-			 kava_btf_path());
-		return -ENOTSUP;
-	}
-	return 0;
 }
 
 static int open_pin(const char *rel)
@@ -73,50 +72,54 @@ static int open_pin(const char *rel)
 
 static void init_fds(struct kava_state *st)
 {
+	size_t i;
+
 	memset(st, 0, sizeof(*st));
-	st->config_fd = st->enabled_fd = st->cgcache_fd = st->slots_fd = -1;
-	st->cpustats_fd = st->cpucur_fd = st->timer_fd = st->tasks_fd = st->seed_prog_fd = -1;
+	for (i = 0; i < NR_PINNED; i++)
+		*pinned_fd(st, i) = -1;
 }
 
 void kava_state_close(struct kava_state *st)
 {
-	int *fds[] = { &st->config_fd, &st->enabled_fd, &st->cgcache_fd, &st->slots_fd,
-		       &st->cpustats_fd, &st->cpucur_fd, &st->timer_fd, &st->tasks_fd,
-		       &st->seed_prog_fd };
 	size_t i;
 
-	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-		*fds[i] = -1;
+	for (i = 0; i < NR_PINNED; i++) {
+		int *fd = pinned_fd(st, i);
+
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
 	}
 }
 
 static int open_existing(struct kava_state *st, char *why, size_t why_size)
 {
-	struct { int *fd; const char *name; } want[] = {
-		{ &st->config_fd, "kava_config" }, { &st->enabled_fd, "kava_enabled" },
-		{ &st->cgcache_fd, "kava_cgcache" }, { &st->slots_fd, "kava_slots" },
-		{ &st->cpustats_fd, "kava_cpustats" }, { &st->cpucur_fd, "kava_cpucur" },
-		{ &st->timer_fd, "kava_timer" }, { &st->tasks_fd, "kava_tasks" },
-		{ &st->seed_prog_fd, SEED_PIN },
-	};
 	struct kava_config cfg;
 	__u32 zero = 0;
 	size_t i;
 
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		*want[i].fd = open_pin(want[i].name);
-		if (*want[i].fd < 0) {
+	for (i = 0; i < NR_PINNED; i++) {
+		int *fd = pinned_fd(st, i);
+
+		*fd = open_pin(pinned_objects[i].rel);
+		if (*fd < 0) {
 			int err = -errno;
 
 			snprintf(why, why_size, "cannot open pinned %s/%s: %s", kava_pin_dir(),
-				 want[i].name, strerror(errno));
+				 pinned_objects[i].rel, strerror(-err));
 			kava_state_close(st);
 			return err;
 		}
 	}
-	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg) < 0 || cfg.abi_version != KAVA_ABI_VERSION) {
+	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg) < 0) {
+		int err = -errno;
+
+		snprintf(why, why_size, "cannot read %s/kava_config: %s", kava_pin_dir(),
+			 strerror(-err));
+		kava_state_close(st);
+		return err;
+	}
+	if (cfg.abi_version != KAVA_ABI_VERSION) {
 		snprintf(why, why_size,
 			 "the state pinned in %s is from another kava version; 'kava unload' removes it",
 			 kava_pin_dir());
@@ -203,26 +206,64 @@ static unsigned int kernel_hz(void)
 	return hz;
 }
 
-static int write_initial_config(struct sched_bpf *skel)
+static int write_initial_config(struct sched_bpf *skel, char *why, size_t why_size)
 {
 	struct kava_config cfg;
 	__u32 zero = 0;
 	int fd = bpf_map__fd(skel->maps.kava_config);
 
-	if (bpf_map_lookup_elem(fd, &zero, &cfg) < 0)
-		return -errno;
+	if (bpf_map_lookup_elem(fd, &zero, &cfg) < 0) {
+		snprintf(why, why_size, "cannot read kava_config: %s", strerror(errno));
+		return neg_errno_or(-EIO);
+	}
 	if (cfg.abi_version == KAVA_ABI_VERSION)
 		return 0;	/* reused from an earlier load */
-	if (cfg.abi_version != 0)
+	if (cfg.abi_version != 0) {
+		snprintf(why, why_size, "the state pinned in %s is from another kava version; "
+			 "'kava unload' removes it", kava_pin_dir());
 		return -EPROTO;
+	}
 	cfg.abi_version = KAVA_ABI_VERSION;
 	cfg.nr_enabled = 0;
 	/* LOAD_FREQ: 5*HZ+1 jiffies, as kernel/sched/loadavg.c */
 	cfg.load_freq_ns = 5000000000ull + 1000000000ull / kernel_hz();
-	return bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) < 0 ? -errno : 0;
+	if (bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) < 0) {
+		snprintf(why, why_size, "cannot write the initial kava_config: %s", strerror(errno));
+		return neg_errno_or(-EIO);
+	}
+	return 0;
 }
 
-/* Open the object and load it, with or without the sysinfo(2) program. */
+/*
+ * May the sysinfo(2) program write to user memory? Kernel lockdown withholds
+ * bpf_probe_write_user from tracing programs (bpf_tracing_func_proto():
+ * LOCKDOWN_BPF_WRITE_USER), and the verifier then says "cannot use helper",
+ * which libbpf_probe_bpf_helper() counts as supported. So probe for real:
+ * load the smallest tracepoint program that calls it. 1: allowed, 0: the
+ * kernel refuses the helper, -EPERM: this process may not load tracing
+ * programs at all (the real load fails next, and says so).
+ */
+static int sysinfo_rewrite_allowed(void)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -8 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3, .imm = 8 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_probe_write_user },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, "kava_probe_wu", "GPL", insns,
+			       sizeof(insns) / sizeof(insns[0]), NULL);
+
+	if (fd < 0)
+		return fd == -EPERM ? -EPERM : 0;   /* -EPERM: no privilege to tell */
+	close(fd);
+	return 1;
+}
+
 /* The loaded skeleton, or NULL with *err set to a negative errno. */
 static struct sched_bpf *open_and_load(const struct bpf_object_open_opts *opts, __u32 ncpus,
 				       int with_sysinfo, int *err)
@@ -251,18 +292,21 @@ static int load_and_pin(char *why, size_t why_size)
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	char seed_path[PATH_MAX];
 	struct sched_bpf *skel = NULL;
+	struct bpf_program *prog;
 	size_t i;
-	int err, ncpus;
+	int err, ncpus, with_sysinfo;
 
 	err = bpfload_prepare_pin_dir(kava_pin_dir(), why, why_size);
 	if (err < 0)
 		return err;
-	pin_path(seed_path, sizeof(seed_path), "links");
-	if (mkdir(seed_path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	pin_path(seed_path, sizeof(seed_path), "progs");
-	if (mkdir(seed_path, 0700) < 0 && errno != EEXIST)
-		return -errno;
+	for (i = 0; i < 2; i++) {
+		pin_path(seed_path, sizeof(seed_path), i ? "progs" : "links");
+		if (mkdir(seed_path, 0700) < 0 && errno != EEXIST) {
+			err = -errno;
+			snprintf(why, why_size, "cannot create %s: %s", seed_path, strerror(-err));
+			return err;
+		}
+	}
 
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0) {
@@ -273,36 +317,27 @@ static int load_and_pin(char *why, size_t why_size)
 	opts.pin_root_path = kava_pin_dir();
 	if (getenv("KAVA_SYSFS_BTF"))
 		opts.btf_custom_path = kava_btf_path();
-	skel = open_and_load(&opts, (__u32)ncpus, 1, &err);
-	if (!skel && bpfload_refused_program() &&
-	    !strcmp(bpfload_refused_program(), "kava_sysinfo_exit")) {
-		/* kernel lockdown forbids bpf_probe_write_user: do without sysinfo(2) loads */
+	with_sysinfo = sysinfo_rewrite_allowed();
+	if (with_sysinfo == 0)
 		fprintf(stderr, "kava: note: this kernel refuses bpf_probe_write_user (lockdown?): "
-			"sysinfo(2) keeps the host's load averages\n");
-		skel = open_and_load(&opts, (__u32)ncpus, 0, &err);
-	}
+			"sysinfo(2) keeps the host's figures\n");
+	skel = open_and_load(&opts, (__u32)ncpus, with_sysinfo != 0, &err);
 	if (!skel) {
 		if (err == -EINVAL && errno == EEXIST)
 			err = -EEXIST;
 		bpfload_describe_failure(err, why, why_size);
 		return err;
 	}
-	err = write_initial_config(skel);
-	if (err < 0) {
-		snprintf(why, why_size, "the state pinned in %s is from another kava version; "
-			 "'kava unload' removes it", kava_pin_dir());
+	err = write_initial_config(skel, why, why_size);
+	if (err < 0)
 		goto cleanup;
-	}
 	err = start_load_clock(skel, why, why_size);
 	if (err < 0)
 		goto cleanup;
-	for (i = 0; i < sizeof(attached_progs) / sizeof(attached_progs[0]); i++) {
-		struct bpf_program *prog =
-			bpf_object__find_program_by_name(skel->obj, attached_progs[i]);
-
-		if (prog && !bpf_program__autoload(prog))
-			continue;	/* left out of this load */
-		err = prog ? attach_and_pin(prog, why, why_size) : -ENOENT;
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (!is_hook_program(prog) || !bpf_program__autoload(prog))
+			continue;	/* not a hook, or left out of this load */
+		err = attach_and_pin(prog, why, why_size);
 		if (err < 0)
 			goto cleanup;
 	}
@@ -349,23 +384,38 @@ int kava_state_open(struct kava_state *st, enum kava_open_mode mode, char *why, 
 	return open_existing(st, why, why_size);
 }
 
-int kava_state_unload(char *why, size_t why_size)
+/* Unlink every entry of a pin subdirectory (links/: one per attached program). */
+static int unlink_pins_in(const char *rel)
 {
-	char path[PATH_MAX], rel[128];
-	size_t i;
+	char dir[PATH_MAX], path[PATH_MAX + 256];
+	struct dirent *d;
 	int err = 0;
+	DIR *dp;
 
-	for (i = 0; i < sizeof(attached_progs) / sizeof(attached_progs[0]); i++) {
-		snprintf(rel, sizeof(rel), "links/%s", attached_progs[i]);
-		pin_path(path, sizeof(path), rel);
+	pin_path(dir, sizeof(dir), rel);
+	dp = opendir(dir);
+	if (!dp)
+		return errno == ENOENT ? 0 : -errno;
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
 		if (unlink(path) < 0 && errno != ENOENT)
 			err = -errno;
 	}
-	pin_path(path, sizeof(path), SEED_PIN);
-	if (unlink(path) < 0 && errno != ENOENT)
-		err = -errno;
-	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
-		pin_path(path, sizeof(path), map_names[i]);
+	closedir(dp);
+	return err;
+}
+
+int kava_state_unload(char *why, size_t why_size)
+{
+	char path[PATH_MAX];
+	size_t i;
+	int err;
+
+	err = unlink_pins_in("links");
+	for (i = 0; i < NR_PINNED; i++) {
+		pin_path(path, sizeof(path), pinned_objects[i].rel);
 		if (unlink(path) < 0 && errno != ENOENT)
 			err = -errno;
 	}

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "common/bpfglue.h"    /* kava_pin_dir(), kava_check_privileges() */
+
 struct kava_state {
 	int config_fd;
 	int enabled_fd;
@@ -37,14 +39,5 @@ void kava_state_close(struct kava_state *st);
 
 /* Detach every program and remove the pinned state (kava unload, run --clean). */
 int kava_state_unload(char *why, size_t why_size);
-
-/* Preconditions shared by every command that touches BPF: root, BTF. */
-int kava_check_privileges(char *why, size_t why_size);
-
-/* Where pinned objects live; KAVA_PIN_DIR unless overridden for tests. */
-const char *kava_pin_dir(void);
-
-/* The kernel's BTF, /sys/kernel/btf/vmlinux (KAVA_SYSFS_BTF overrides, for tests). */
-const char *kava_btf_path(void);
 
 #endif
