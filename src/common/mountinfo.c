@@ -34,10 +34,11 @@ static int parse_line(const char *line, struct mountinfo_entry *e)
 	char root[PATH_MAX], point[PATH_MAX];
 	const char *sep = strstr(line, " - ");
 
-	if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, point) != 2)
+	if (!sep || sscanf(line, "%lu %lu %*s %4095s %4095s", &e->id, &e->parent, root, point) != 4)
 		return 0;
 	e->super_options[0] = '\0';
-	if (sscanf(sep + 3, "%63s %*s %511s", e->fstype, e->super_options) < 1)
+	e->source[0] = '\0';
+	if (sscanf(sep + 3, "%63s %255s %511s", e->fstype, e->source, e->super_options) < 1)
 		return 0;
 	return unescape_octal(root, e->root, sizeof(e->root)) == 0 &&
 	       unescape_octal(point, e->mountpoint, sizeof(e->mountpoint)) == 0;

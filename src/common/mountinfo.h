@@ -11,9 +11,11 @@
 #include <stddef.h>
 
 struct mountinfo_entry {
+	unsigned long id, parent;    /* mount ids: a mount stacked on another has it as parent */
 	char root[PATH_MAX];         /* unescaped */
 	char mountpoint[PATH_MAX];   /* unescaped */
 	char fstype[64];             /* "cgroup2", "fuse.kava" */
+	char source[256];            /* "kava", "/dev/sda1" (escaped as printed) */
 	char super_options[512];     /* "rw,memory" for a v1 cgroup mount */
 };
 

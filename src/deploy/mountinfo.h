@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Reading a container's /proc/PID/mountinfo: which mounts sit on a target
- * path, and whether they are kava views. Pure: text in, answer out, no
- * allocation (the agent calls it between fork and exec-free child work).
+ * path, and whether they are kava views. Pure: text in, answer out.
  */
 #ifndef KAVA_DEPLOY_MOUNTINFO_H
 #define KAVA_DEPLOY_MOUNTINFO_H
