@@ -1,0 +1,44 @@
+# make vmsystem: boot a real Debian 12 systemd host (mmdebstrap image with
+# systemd, lxc, podman/crun/runc and Debian's 6.12 cloud kernel, cached under
+# tests/vm/cache/system/ or $KAVA_VM_CACHE/system/) under qemu -accel tcg,
+# install this build of kava in it and run tests/vm/system/scenarios/*.sh
+# there. See tests/vm/system/run.sh for the knobs (KAVA_BUILD,
+# KAVA_VMSYSTEM_SCENARIOS, KAVA_VMSYSTEM_ONLY, KAVA_VMSYSTEM_TIMEOUT, VERBOSE).
+# Not part of make check (yet): the first build of the image takes minutes.
+
+# Host packages the system VM harness needs (image build: mmdebstrap, which
+# pulls apt, python3, perl; mkfs.ext4 -d and debugfs: e2fsprogs; flock,
+# findmnt: util-linux; boot: qemu-system-x86).
+VMSYSTEM_DEB_PACKAGES := mmdebstrap qemu-system-x86 e2fsprogs util-linux
+
+.PHONY: vmsystem vmsystem-nobuild vmsystem-image vmsystem-shell vmsystem-clean vmsystem-deps
+
+# the TAP of the system VM through tests/run.sh ("N passed, N failed, N skipped")
+vmsystem: all $(HELPER_BINS)
+	@KAVA_BUILD=$${KAVA_BUILD:-$(abspath $(BUILD))} BUILD=$(BUILD) ONLY=extra \
+	  EXTRA_SUITES=tests/vm/system/run.sh bash tests/run.sh
+
+# the same with whatever is built (or no kava at all: its checks skip)
+vmsystem-nobuild:
+	@KAVA_BUILD=$${KAVA_BUILD:-$(abspath $(BUILD))} BUILD=$(BUILD) ONLY=extra \
+	  EXTRA_SUITES=tests/vm/system/run.sh bash tests/run.sh
+
+# build (or find cached) the image only
+vmsystem-image:
+	@bash tests/vm/system/build-image.sh
+
+# boot the image interactively (root, no password; Ctrl-A X quits)
+vmsystem-shell:
+	@KAVA_BUILD=$${KAVA_BUILD:-$(abspath $(BUILD))} BUILD=$(BUILD) bash tests/vm/system/run.sh --shell
+
+vmsystem-clean:
+	rm -rf $(BUILD)/vm-system $${KAVA_VM_CACHE:-tests/vm/cache}/system
+
+vmsystem-deps:
+	@if [ "$$(id -u)" != 0 ]; then echo "make vmsystem-deps: must run as root (apt-get)"; exit 1; fi
+	@missing=$$(for p in $(VMSYSTEM_DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "make vmsystem-deps: all packages present"; fi

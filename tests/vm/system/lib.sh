@@ -1,0 +1,54 @@
+# shellcheck shell=bash
+# TAP helpers for the system VM scenarios (tests/vm/system/scenarios/*.sh).
+# They run inside a booted Debian 12 systemd VM as `bash SCRIPT`, as root, in
+# their own session, from /mnt/kava/scenarios/. Source with:
+#     . "$(dirname "$0")/../system/lib.sh"
+# Environment: KAVA (/usr/local/bin/kava, installed when the run had a kava
+# build), KAVA_BUILD (/mnt/kava/build: kava, helpers/), KAVA_SYS (/mnt/kava,
+# the per-run disk; results/ is copied back to the host), KAVA_VM_SYSTEM=1.
+
+KAVA=${KAVA:-/usr/local/bin/kava}
+KAVA_BUILD=${KAVA_BUILD:-/mnt/kava/build}
+KAVA_SYS=${KAVA_SYS:-/mnt/kava}
+TAP_N=0
+
+ok()   { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
+nok()  { TAP_N=$((TAP_N + 1)); echo "not ok $TAP_N - $*"; }
+skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
+note() { echo "# $*"; }
+check() {               # check NAME COMMAND...: ok when the command succeeds
+    local _name=$1; shift
+    if "$@"; then ok "$_name"; else nok "$_name"; fi
+}
+skip_all() {            # skip_all REASON NAME...: skip every listed test, exit 0
+    local _why=$1 _t; shift
+    for _t in "$@"; do skip "$_t" "$_why"; done
+    exit 0
+}
+# wait_until SECONDS COMMAND...: retry the command every 0.5 s until it
+# succeeds (0) or the time is up (1). For things that come up asynchronously.
+wait_until() {
+    local _end=$(( $(date +%s) + $1 )); shift
+    while :; do
+        "$@" && return 0
+        [ "$(date +%s)" -lt "$_end" ] || return 1
+        sleep 0.5
+    done
+}
+# logged NAME COMMAND...: run the command with its output in $KAVA_SYS/results/
+# NAME.out (and on stdout prefixed "#   " when it fails); its exit status.
+logged() {
+    local _f=$KAVA_SYS/results/$1.out _rc; shift
+    mkdir -p "$KAVA_SYS/results"
+    "$@" >"$_f" 2>&1
+    _rc=$?
+    [ $_rc -eq 0 ] || { echo "# $* -> exit $_rc:"; tail -n 15 "$_f" | sed 's/^/#   /'; }
+    return $_rc
+}
+# cgroup_of PID: the process's cgroup v2 path, as the host sees it
+cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup" 2>/dev/null; }
+# kava_has CMD: the kava binary exists and knows the subcommand
+kava_has() {
+    [ -x "$KAVA" ] || return 1
+    "$KAVA" "$@" --help >/dev/null 2>&1
+}

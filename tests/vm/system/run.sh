@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# kava system VM harness (host side). Boots a real Debian 12 systemd host
+# (tests/vm/system/build-image.sh: mmdebstrap image with systemd, lxc, podman,
+# Debian's 6.12 cloud kernel, cached under tests/vm/cache/system/) under
+#   qemu-system-x86_64 -accel tcg -m 2048 -smp 2
+# with a second small ext4 disk made for this run (label KAVASYS, /mnt/kava in
+# the VM) that carries the kava build, its unit files, and the scenario
+# scripts. kava-scenario.service in the image runs them once the system is up,
+# prints TAP on the serial console (and into results/ on that disk) and powers
+# off. This prints the results labelled [system]:
+#     ok 3 - [system] 00-boot: cgroup2 is mounted at /sys/fs/cgroup
+# followed by "1..N"; exit 1 when something failed. No qemu, no mmdebstrap
+# (for a first build), or packages that cannot be had: one "# SKIP" line.
+#
+# Usage: run.sh            run the scenarios
+#        run.sh --shell    boot the image interactively (root, no password;
+#                          the scenario disk is attached but nothing runs;
+#                          Ctrl-A X quits qemu)
+#
+# Environment (all optional):
+#   KAVA_BUILD                   kava build to install in the VM (default build/):
+#                                its kava binary and helpers/ (none: kava checks skip)
+#   KAVA_VMSYSTEM_SCENARIOS      directory of scenario scripts (default
+#                                tests/vm/system/scenarios); every *.sh runs, in glob order
+#   KAVA_VMSYSTEM_ONLY           only scenarios whose name (00-boot) matches this glob
+#   KAVA_VMSYSTEM_TIMEOUT        seconds the whole boot may take (default 1200)
+#   KAVA_VMSYSTEM_SCRIPT_TIMEOUT seconds one scenario may take (default 600)
+#   KAVA_VMSYSTEM_MEM, _SMP      VM size (default 2048 MiB, 2 CPUs)
+#   KAVA_VMSYSTEM_APPEND         more kernel command line
+#   KAVA_VMSYSTEM_WORK           per-run files (default build/vm-system): console.log,
+#                                results/ (scenario logs, journal, dmesg), data.img
+#   KAVA_VM_CACHE                image cache root (default tests/vm/cache), and the
+#                                knobs of build-image.sh (KAVA_VMSYSTEM_REBUILD=1 ...)
+#   VERBOSE=1                    echo the whole console
+set -euo pipefail
+main() {                # (the whole script: bash reads it before running, so
+                        # an edit while it runs cannot derail it)
+cd "$(dirname "$0")/../../.."
+ROOT=$PWD
+HERE=$ROOT/tests/vm/system
+KAVA_BUILD=${KAVA_BUILD:-$ROOT/${BUILD:-build}}
+SCENARIOS=${KAVA_VMSYSTEM_SCENARIOS:-$HERE/scenarios}
+TIMEOUT=${KAVA_VMSYSTEM_TIMEOUT:-1200}
+SCRIPT_TIMEOUT=${KAVA_VMSYSTEM_SCRIPT_TIMEOUT:-600}
+MEM=${KAVA_VMSYSTEM_MEM:-2048}
+SMP=${KAVA_VMSYSTEM_SMP:-2}
+WORK=${KAVA_VMSYSTEM_WORK:-$ROOT/${BUILD:-build}/vm-system}
+QEMU=${QEMU:-qemu-system-x86_64}
+SHELL_MODE=0
+[ "${1:-}" = --shell ] && SHELL_MODE=1
+
+N=0
+FAILED=0
+tap() {                 # tap ok|"not ok" TEXT
+    N=$((N + 1))
+    echo "$1 $N - $2"
+    [ "$1" = ok ] || FAILED=1
+}
+log() { echo "# [system] $*"; }
+die_skip() { echo "ok 1 - [system] system vm # SKIP $*"; echo "1..1"; exit 0; }
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+command -v "$QEMU" >/dev/null 2>&1 || die_skip "$QEMU not installed (make deps installs qemu-system-x86)"
+for t in mkfs.ext4 debugfs timeout; do
+    command -v "$t" >/dev/null 2>&1 || die_skip "$t not found on the host (make deps installs e2fsprogs, coreutils)"
+done
+[ -d "$SCENARIOS" ] || die_skip "no scenario directory $SCENARIOS"
+mkdir -p "$WORK"
+if command -v flock >/dev/null; then
+    exec 8>"$WORK/.lock"            # one run at a time per work directory
+    flock 8
+fi
+
+# ------------------------------------------------------------ the image
+t_build0=$(now)
+set +e
+IMAGE=$(bash "$HERE/build-image.sh")
+brc=$?
+set -e
+t_build1=$(now)
+case $brc in
+    0)  ;;
+    77) die_skip "${IMAGE#SKIP }" ;;
+    *)  tap "not ok" "[system] building the VM image (build-image.sh exit $brc, log in ${KAVA_VM_CACHE:-tests/vm/cache}/system/build.log)"
+        echo "1..$N"; exit 1 ;;
+esac
+if [ -s "$IMAGE/build-seconds" ] && [ "$(secs "$t_build0" "$t_build1" | cut -d. -f1)" -ge 10 ]; then
+    log "image built in $(secs "$t_build0" "$t_build1")s: $IMAGE"
+else
+    log "image (cached): $IMAGE, $(cat "$IMAGE/kernel")"
+fi
+
+# ------------------------------------------------------------ the scenario disk
+STAGE=$WORK/stage
+rm -rf "$STAGE" "$WORK/results" "$WORK/data.img"
+mkdir -p "$STAGE"/{system/guest,scenarios,build,deploy,results}
+cp "$HERE/lib.sh" "$STAGE/system/"
+cp "$HERE/guest/runner.sh" "$STAGE/system/guest/"
+nscen=0
+for s in "$SCENARIOS"/*.sh; do
+    [ -f "$s" ] || continue
+    cp "$s" "$STAGE/scenarios/"
+    nscen=$((nscen + 1))
+done
+[ "$nscen" -gt 0 ] || [ "$SHELL_MODE" = 1 ] || die_skip "no scenario scripts in $SCENARIOS"
+if [ -f "$KAVA_BUILD/kava" ]; then
+    cp "$KAVA_BUILD/kava" "$STAGE/build/kava"
+    [ -d "$KAVA_BUILD/helpers" ] && cp -r "$KAVA_BUILD/helpers" "$STAGE/build/"
+else
+    log "no kava binary at $KAVA_BUILD/kava: the kava checks skip"
+fi
+[ -d "$ROOT/deploy" ] && cp -r "$ROOT/deploy/." "$STAGE/deploy/"
+{
+    echo "KAVA_VMSYSTEM_SCRIPT_TIMEOUT=$SCRIPT_TIMEOUT"
+    printf 'KAVA_VMSYSTEM_ONLY=%q\n' "${KAVA_VMSYSTEM_ONLY:-}"
+} >"$STAGE/conf"
+mb=$(du -sm "$STAGE" | cut -f1)
+mkfs.ext4 -q -F -L KAVASYS -E root_owner=0:0 -d "$STAGE" "$WORK/data.img" "$((mb * 2 + 256))M" >/dev/null 2>&1 ||
+    { tap "not ok" "[system] mkfs.ext4 -d of the scenario disk failed"; echo "1..$N"; exit 1; }
+
+# ------------------------------------------------------------ boot
+CMDLINE="root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 panic=-1 quiet ${KAVA_VMSYSTEM_APPEND:-}"
+QARGS=(-accel "${KAVA_VMSYSTEM_ACCEL:-tcg}" -m "$MEM" -smp "$SMP"
+       -nographic -nodefaults -no-user-config -no-reboot
+       -kernel "$IMAGE/vmlinuz" -initrd "$IMAGE/initrd.img"
+       -drive "file=$IMAGE/rootfs.img,format=raw,if=virtio,snapshot=on"
+       -drive "file=$WORK/data.img,format=raw,if=virtio"
+       -device virtio-rng-pci)
+if [ "$SHELL_MODE" = 1 ]; then
+    exec "$QEMU" "${QARGS[@]}" -serial mon:stdio -append "$CMDLINE"
+fi
+
+console=$WORK/console.log
+log "booting $(cat "$IMAGE/kernel") with $nscen scenario(s) from $SCENARIOS"
+t0=$(now)
+timeout -k 10 "$TIMEOUT" "$QEMU" "${QARGS[@]}" -serial stdio -monitor none \
+    -append "$CMDLINE kava.scenario=1" </dev/null >"$console" 2>&1 &
+qpid=$!
+t_first="" t_done="" killed=""
+while kill -0 "$qpid" 2>/dev/null; do
+    sleep 1
+    if [ -z "$t_first" ] && grep -aq 'KAVA-NOTE boot: ' "$console"; then t_first=$(now); fi
+    if [ -z "$t_done" ] && grep -aq 'KAVA-DONE ' "$console"; then t_done=$(now); fi
+    # done but the guest does not power off: its own fallback is 90 s
+    if [ -n "$t_done" ] && [ "$(secs "$t_done" "$(now)" | cut -d. -f1)" -ge 150 ]; then
+        killed="did not power off within 150s of finishing"
+        kill "$qpid" 2>/dev/null || true
+        break
+    fi
+done
+set +e
+wait "$qpid"
+rc=$?
+set -e
+t1=$(now)
+[ -n "${VERBOSE:-}" ] && sed 's/\r$//; s/^/# console: /' "$console"
+
+# results/ from the scenario disk (scenario logs, journal, dmesg), if written
+debugfs -R "rdump /results $WORK" "$WORK/data.img" >/dev/null 2>&1 || true
+SRC=$console
+if [ -s "$WORK/results/results.tap" ] && grep -q '^KAVA-DONE ' "$WORK/results/results.tap"; then
+    SRC=$WORK/results/results.tap
+fi
+
+seen=0 done_rc="" sent=""
+while IFS= read -r line; do
+    line=${line%$'\r'}
+    case $line in *KAVA-*) line="KAVA-${line#*KAVA-}" ;; esac   # a line the BIOS or systemd did not end
+    case $line in
+        KAVA-TAP\ *)
+            line=${line#KAVA-TAP }
+            case $line in
+                "not ok "*) status="not ok"; line=${line#not ok } ;;
+                "ok "*)     status=ok;       line=${line#ok } ;;
+                *) continue ;;
+            esac
+            seen=$((seen + 1))
+            line=$(sed -E 's/^[0-9]+ *(- *)?//' <<<"$line")
+            tap "$status" "[system] $line" ;;
+        KAVA-NOTE\ *) log "${line#KAVA-NOTE }" ;;
+        KAVA-LOG\ *)  log "| ${line#KAVA-LOG }" ;;
+        KAVA-DONE\ *) done_rc=${line#KAVA-DONE }; sent=${done_rc#* }; done_rc=${done_rc%% *} ;;
+    esac
+done < <(tr -d '\000' <"$SRC")
+
+total=$(secs "$t0" "$t1")
+if [ -n "$done_rc" ]; then
+    tap ok "[system] boot and scenarios finished in ${total}s"
+elif [ -n "$killed" ]; then
+    tap "not ok" "[system] VM $killed"
+elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+    tap "not ok" "[system] VM timed out after ${TIMEOUT}s"
+else
+    tap "not ok" "[system] VM stopped before the scenarios finished (qemu exit $rc, ${total}s)"
+fi
+if [ -z "$done_rc" ]; then
+    tail -n 40 "$console" | sed 's/\r$//; s/^/# [system] console tail: /'
+fi
+oops='Kernel panic|BUG: |Oops: |WARNING: CPU|Call Trace:'
+if grep -av 'KAVA-' "$console" | grep -qaE "$oops"; then
+    grep -av 'KAVA-' "$console" | grep -aE -A3 "$oops" | head -n 20 | sed 's/\r$//; s/^/# [system] console: /'
+    tap "not ok" "[system] kernel panic/BUG/Oops on the console (see $console)"
+fi
+[ "$seen" -gt 0 ] || [ -z "$done_rc" ] || tap "not ok" "[system] the VM reported no TAP lines"
+if [ -n "$done_rc" ] && [ "$sent" != "$seen" ]; then
+    tap "not ok" "[system] the VM sent $sent TAP lines, $SRC shows $seen"
+fi
+[ -n "$t_first" ] && log "timing: qemu start to kava-scenario.service ${t_first:+$(secs "$t0" "$t_first")}s," \
+    "to scenarios done ${t_done:+$(secs "$t0" "$t_done")}s, total ${total}s (console: $console, logs: $WORK/results/)"
+echo "1..$N"
+exit "$FAILED"
+}
+main "$@"
