@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cgroup path handling: mountinfo, PATH joining, /proc/PID/cgroup. */
-#include <errno.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "cgroup/path.h"
 
 static const char hybrid[] =

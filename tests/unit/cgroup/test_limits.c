@@ -5,88 +5,10 @@
  * against fake cgroup trees in a temporary directory, v2 and hybrid v1, with
  * limits on ancestors, "max" everywhere, and a cgroup that is gone.
  */
-#include <errno.h>
-#include <ftw.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "cgroup/limits.h"
 
-#define MiB (1024ull * 1024)
-
-struct tree {
-	char root[64];
-};
-
-static void put(const struct tree *t, const char *rel, const char *text)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", t->root, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void dir(const struct tree *t, const char *rel)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", t->root, rel);
-	assert_int_equal(mkdir(path, 0755), 0);
-}
-
-static void drop(const struct tree *t, const char *rel)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", t->root, rel);
-	assert_int_equal(remove(path), 0);
-}
-
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static int tree_setup(void **state)
-{
-	struct tree *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	snprintf(t->root, sizeof(t->root), "/tmp/kava-limits-XXXXXX");
-	if (!mkdtemp(t->root)) {
-		free(t);
-		return -1;
-	}
-	*state = t;
-	return 0;
-}
-
-static int tree_teardown(void **state)
-{
-	struct tree *t = *state;
-	int err = nftw(t->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-
-	free(t);
-	return err;
-}
-
-static void paths_of(const struct tree *t, const char *v2, struct container_paths *p)
+static void paths_of(const struct unit_scratch *t, const char *v2, struct container_paths *p)
 {
 	memset(p, 0, sizeof(*p));
 	snprintf(p->v2_root, sizeof(p->v2_root), "%s/unified", t->root);
@@ -99,28 +21,28 @@ static const char v2_stat[] =
 	"slab_unreclaimable 2097152\npercpu 8192\n";
 
 /* v2: 512M on the parent, max on the container, swap.max 0 on the container. */
-static void v2_tree(const struct tree *t)
+static void v2_tree(const struct unit_scratch *t)
 {
-	dir(t, "unified");
-	dir(t, "unified/machine");
-	dir(t, "unified/machine/c1");
-	put(t, "unified/memory.max", "1024\n");	/* the root's files are not read */
-	put(t, "unified/machine/memory.max", "536870912\n");
-	put(t, "unified/machine/memory.swap.max", "max\n");
-	put(t, "unified/machine/c1/memory.max", "max\n");
-	put(t, "unified/machine/c1/memory.current", "188743680\n");
-	put(t, "unified/machine/c1/memory.stat", v2_stat);
-	put(t, "unified/machine/c1/memory.swap.max", "0\n");
-	put(t, "unified/machine/c1/memory.swap.current", "0\n");
-	put(t, "unified/machine/c1/cpuset.cpus.effective", "0-3,8,10-11\n");
-	put(t, "unified/machine/c1/cpu.max", "150000 100000\n");
-	put(t, "unified/machine/c1/io.stat",
+	unit_mkdir(t, "unified");
+	unit_mkdir(t, "unified/machine");
+	unit_mkdir(t, "unified/machine/c1");
+	unit_put(t, "unified/memory.max", "1024\n");	/* the root's files are not read */
+	unit_put(t, "unified/machine/memory.max", "536870912\n");
+	unit_put(t, "unified/machine/memory.swap.max", "max\n");
+	unit_put(t, "unified/machine/c1/memory.max", "max\n");
+	unit_put(t, "unified/machine/c1/memory.current", "188743680\n");
+	unit_put(t, "unified/machine/c1/memory.stat", v2_stat);
+	unit_put(t, "unified/machine/c1/memory.swap.max", "0\n");
+	unit_put(t, "unified/machine/c1/memory.swap.current", "0\n");
+	unit_put(t, "unified/machine/c1/cpuset.cpus.effective", "0-3,8,10-11\n");
+	unit_put(t, "unified/machine/c1/cpu.max", "150000 100000\n");
+	unit_put(t, "unified/machine/c1/io.stat",
 	    "8:0 rbytes=1048576 wbytes=2097152 rios=10 wios=20 dbytes=0 dios=0\n");
 }
 
 static void v2_limits_from_ancestors(void **state)
 {
-	struct tree *t = *state;
+	struct unit_scratch *t = *state;
 	struct container_paths p;
 	struct mem_limits m;
 	struct cpu_limits c;
@@ -151,18 +73,18 @@ static void v2_limits_from_ancestors(void **state)
 
 static void v2_no_limits(void **state)
 {
-	struct tree *t = *state;
+	struct unit_scratch *t = *state;
 	struct container_paths p;
 	struct mem_limits m;
 	struct cpu_limits c;
 
-	dir(t, "unified");
-	dir(t, "unified/free");
-	put(t, "unified/free/memory.max", "max\n");
-	put(t, "unified/free/memory.current", "4096\n");
-	put(t, "unified/free/memory.stat", v2_stat);
-	put(t, "unified/free/memory.swap.max", "max\n");
-	put(t, "unified/free/cpu.max", "max 100000\n");
+	unit_mkdir(t, "unified");
+	unit_mkdir(t, "unified/free");
+	unit_put(t, "unified/free/memory.max", "max\n");
+	unit_put(t, "unified/free/memory.current", "4096\n");
+	unit_put(t, "unified/free/memory.stat", v2_stat);
+	unit_put(t, "unified/free/memory.swap.max", "max\n");
+	unit_put(t, "unified/free/cpu.max", "max 100000\n");
 	paths_of(t, "free", &p);
 	assert_int_equal(limits_read_mem(&p, "", &m), 0);
 	assert_int_equal(m.limit, KAVA_UNLIMITED);
@@ -177,7 +99,7 @@ static void v2_no_limits(void **state)
 /* Hybrid: an empty cgroup2 directory, the limits in v1 controller directories. */
 static void v1_hybrid(void **state)
 {
-	struct tree *t = *state;
+	struct unit_scratch *t = *state;
 	struct container_paths p;
 	struct mem_limits m;
 	struct cpu_limits c;
@@ -185,24 +107,24 @@ static void v1_hybrid(void **state)
 	char rel[PATH_MAX + 64];
 
 	assert_non_null(io);
-	dir(t, "unified");
-	dir(t, "unified/c2");
-	put(t, "unified/c2/cpu.stat", "usage_usec 0\n");
-	dir(t, "memory");
-	dir(t, "cpuset");
-	dir(t, "cpu");
-	dir(t, "blkio");
-	put(t, "memory/memory.stat",
+	unit_mkdir(t, "unified");
+	unit_mkdir(t, "unified/c2");
+	unit_put(t, "unified/c2/cpu.stat", "usage_usec 0\n");
+	unit_mkdir(t, "memory");
+	unit_mkdir(t, "cpuset");
+	unit_mkdir(t, "cpu");
+	unit_mkdir(t, "blkio");
+	unit_put(t, "memory/memory.stat",
 	    "cache 52428800\nrss 104857600\nshmem 4194304\nmapped_file 10485760\n"
 	    "total_cache 52428800\ntotal_rss 104857600\n"
 	    "hierarchical_memory_limit 268435456\nhierarchical_memsw_limit 402653184\n");
-	put(t, "memory/memory.usage_in_bytes", "104857600\n");
-	put(t, "memory/memory.memsw.usage_in_bytes", "106954752\n");
-	put(t, "cpuset/cpuset.effective_cpus", "2-3\n");
-	put(t, "cpu/cpu.cfs_quota_us", "50000\n");
-	put(t, "cpu/cpu.cfs_period_us", "100000\n");
-	put(t, "blkio/blkio.throttle.io_service_bytes", "8:0 Read 4096\nTotal 4096\n");
-	put(t, "blkio/blkio.throttle.io_serviced", "8:0 Read 1\nTotal 1\n");
+	unit_put(t, "memory/memory.usage_in_bytes", "104857600\n");
+	unit_put(t, "memory/memory.memsw.usage_in_bytes", "106954752\n");
+	unit_put(t, "cpuset/cpuset.effective_cpus", "2-3\n");
+	unit_put(t, "cpu/cpu.cfs_quota_us", "50000\n");
+	unit_put(t, "cpu/cpu.cfs_period_us", "100000\n");
+	unit_put(t, "blkio/blkio.throttle.io_service_bytes", "8:0 Read 4096\nTotal 4096\n");
+	unit_put(t, "blkio/blkio.throttle.io_serviced", "8:0 Read 1\nTotal 1\n");
 	paths_of(t, "c2", &p);
 	snprintf(p.v1[V1_MEMORY], PATH_MAX, "%s/memory", t->root);
 	snprintf(p.v1[V1_CPUSET], PATH_MAX, "%s/cpuset", t->root);
@@ -222,7 +144,7 @@ static void v1_hybrid(void **state)
 	assert_int_equal(io->dev[0].rbytes, 4096);
 	assert_int_equal(io->dev[0].rios, 1);
 	/* v1 "no limit" is PAGE_COUNTER_MAX pages, and memsw absent: host swap */
-	put(t, "memory/memory.stat", "total_rss 1\nhierarchical_memory_limit 9223372036854771712\n");
+	unit_put(t, "memory/memory.stat", "total_rss 1\nhierarchical_memory_limit 9223372036854771712\n");
 	snprintf(rel, sizeof(rel), "%s/memory.memsw.usage_in_bytes", p.v1[V1_MEMORY]);
 	assert_int_equal(remove(rel), 0);
 	assert_int_equal(limits_read_mem(&p, "", &m), 0);
@@ -234,21 +156,21 @@ static void v1_hybrid(void **state)
 /* The cgroup is removed between locating it and reading it: an error, no crash. */
 static void vanished_cgroup(void **state)
 {
-	struct tree *t = *state;
+	struct unit_scratch *t = *state;
 	struct container_paths p;
 	struct mem_limits m;
 	struct cpu_limits c;
 	struct io_stats *io = calloc(1, sizeof(*io));
 
 	assert_non_null(io);
-	dir(t, "unified");
+	unit_mkdir(t, "unified");
 	paths_of(t, "gone/with/the/wind", &p);
 	assert_int_equal(limits_read_mem(&p, "", &m), -ENOENT);
 	snprintf(p.v1[V1_MEMORY], PATH_MAX, "%s/memory/gone", t->root);
 	assert_int_equal(limits_read_mem(&p, "", &m), -ENOENT);
 	/* gone between two of its files: memory.stat read, memory.current not */
-	dir(t, "unified/half");
-	put(t, "unified/half/memory.stat", v2_stat);
+	unit_mkdir(t, "unified/half");
+	unit_put(t, "unified/half/memory.stat", v2_stat);
 	paths_of(t, "half", &p);
 	assert_int_equal(limits_read_mem(&p, "", &m), -ENOENT);
 	/* CPUs and I/O fall back to the host's CPUs and no I/O */
@@ -260,7 +182,7 @@ static void vanished_cgroup(void **state)
 }
 
 /* Visible CPUs of the container at V2 (relative to unified/) against the host's 0-63. */
-static int visible_of(const struct tree *t, const char *v2, const char *v1_cpu)
+static int visible_of(const struct unit_scratch *t, const char *v2, const char *v1_cpu)
 {
 	struct container_paths p;
 	struct cpu_limits c;
@@ -280,83 +202,83 @@ static int visible_of(const struct tree *t, const char *v2, const char *v1_cpu)
  */
 static void v2_cpu_quota_ancestors(void **state)
 {
-	struct tree *t = *state;
+	struct unit_scratch *t = *state;
 
-	dir(t, "unified");
-	dir(t, "unified/cg1");
-	dir(t, "unified/cg1/cg2");
-	dir(t, "unified/cg1/cg2/cg3");
-	put(t, "unified/cpu.max", "100000 100000\n");	/* the mount root's files are not read */
-	put(t, "unified/cg1/cg2/cg3/cpuset.cpus.effective", "0-7\n");
+	unit_mkdir(t, "unified");
+	unit_mkdir(t, "unified/cg1");
+	unit_mkdir(t, "unified/cg1/cg2");
+	unit_mkdir(t, "unified/cg1/cg2/cg3");
+	unit_put(t, "unified/cpu.max", "100000 100000\n");	/* the mount root's files are not read */
+	unit_put(t, "unified/cg1/cg2/cg3/cpuset.cpus.effective", "0-7\n");
 	/* parents only: cg3 max under cg2 4 CPUs under cg1 3 CPUs -> 3 */
-	put(t, "unified/cg1/cpu.max", "300000 100000\n");
-	put(t, "unified/cg1/cg2/cpu.max", "400000 100000\n");
-	put(t, "unified/cg1/cg2/cg3/cpu.max", "max 100000\n");
+	unit_put(t, "unified/cg1/cpu.max", "300000 100000\n");
+	unit_put(t, "unified/cg1/cg2/cpu.max", "400000 100000\n");
+	unit_put(t, "unified/cg1/cg2/cg3/cpu.max", "max 100000\n");
 	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 3);
 	/* the child only */
-	put(t, "unified/cg1/cpu.max", "max 100000\n");
-	put(t, "unified/cg1/cg2/cpu.max", "max 100000\n");
-	put(t, "unified/cg1/cg2/cg3/cpu.max", "150000 100000\n");
+	unit_put(t, "unified/cg1/cpu.max", "max 100000\n");
+	unit_put(t, "unified/cg1/cg2/cpu.max", "max 100000\n");
+	unit_put(t, "unified/cg1/cg2/cg3/cpu.max", "150000 100000\n");
 	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 2);
 	/* mixed periods: 2.5 CPUs on cg1, 2 (50000/25000) on cg2, 6 on cg3 -> 2 */
-	put(t, "unified/cg1/cpu.max", "250000 100000\n");
-	put(t, "unified/cg1/cg2/cpu.max", "50000 25000\n");
-	put(t, "unified/cg1/cg2/cg3/cpu.max", "600000 100000\n");
+	unit_put(t, "unified/cg1/cpu.max", "250000 100000\n");
+	unit_put(t, "unified/cg1/cg2/cpu.max", "50000 25000\n");
+	unit_put(t, "unified/cg1/cg2/cg3/cpu.max", "600000 100000\n");
 	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 2);
 	/* a child looser than its parent: the parent's 1 CPU */
-	put(t, "unified/cg1/cpu.max", "max 100000\n");
-	put(t, "unified/cg1/cg2/cpu.max", "100000 100000\n");
-	put(t, "unified/cg1/cg2/cg3/cpu.max", "400000 100000\n");
+	unit_put(t, "unified/cg1/cpu.max", "max 100000\n");
+	unit_put(t, "unified/cg1/cg2/cpu.max", "100000 100000\n");
+	unit_put(t, "unified/cg1/cg2/cg3/cpu.max", "400000 100000\n");
 	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 1);
 	/* a fraction on an ancestor rounds up: 0.5 CPU -> 1, 1.01 -> 2 */
-	put(t, "unified/cg1/cg2/cpu.max", "101000 100000\n");
+	unit_put(t, "unified/cg1/cg2/cpu.max", "101000 100000\n");
 	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 2);
 	/* an ancestor without the cpu controller (no cpu.max) is no limit */
-	drop(t, "unified/cg1/cg2/cpu.max");
+	unit_remove(t, "unified/cg1/cg2/cpu.max");
 	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 4);
 	/* never more than the cpuset */
-	put(t, "unified/cg1/cpu.max", "5000000 100000\n");
-	put(t, "unified/cg1/cg2/cg3/cpu.max", "max 100000\n");
+	unit_put(t, "unified/cg1/cpu.max", "5000000 100000\n");
+	unit_put(t, "unified/cg1/cg2/cg3/cpu.max", "max 100000\n");
 	assert_int_equal(visible_of(t, "cg1/cg2/cg3", NULL), 8);
 }
 
 /* v1 (hybrid hosts): cpu.cfs_quota_us/cfs_period_us on the cpu hierarchy's ancestors. */
 static void v1_cpu_quota_ancestors(void **state)
 {
-	struct tree *t = *state;
+	struct unit_scratch *t = *state;
 
-	dir(t, "unified");
-	dir(t, "unified/c");
-	put(t, "unified/c/cpuset.cpus.effective", "0-7\n");
-	dir(t, "cpu");
-	dir(t, "cpu/a");
-	dir(t, "cpu/a/b");
-	dir(t, "cpu/a/b/c");
-	put(t, "cpu/cpu.cfs_quota_us", "-1\n");
-	put(t, "cpu/cpu.cfs_period_us", "100000\n");
+	unit_mkdir(t, "unified");
+	unit_mkdir(t, "unified/c");
+	unit_put(t, "unified/c/cpuset.cpus.effective", "0-7\n");
+	unit_mkdir(t, "cpu");
+	unit_mkdir(t, "cpu/a");
+	unit_mkdir(t, "cpu/a/b");
+	unit_mkdir(t, "cpu/a/b/c");
+	unit_put(t, "cpu/cpu.cfs_quota_us", "-1\n");
+	unit_put(t, "cpu/cpu.cfs_period_us", "100000\n");
 	/* parents only */
-	put(t, "cpu/a/cpu.cfs_quota_us", "300000\n");
-	put(t, "cpu/a/cpu.cfs_period_us", "100000\n");
-	put(t, "cpu/a/b/cpu.cfs_quota_us", "400000\n");
-	put(t, "cpu/a/b/cpu.cfs_period_us", "100000\n");
-	put(t, "cpu/a/b/c/cpu.cfs_quota_us", "-1\n");
-	put(t, "cpu/a/b/c/cpu.cfs_period_us", "100000\n");
+	unit_put(t, "cpu/a/cpu.cfs_quota_us", "300000\n");
+	unit_put(t, "cpu/a/cpu.cfs_period_us", "100000\n");
+	unit_put(t, "cpu/a/b/cpu.cfs_quota_us", "400000\n");
+	unit_put(t, "cpu/a/b/cpu.cfs_period_us", "100000\n");
+	unit_put(t, "cpu/a/b/c/cpu.cfs_quota_us", "-1\n");
+	unit_put(t, "cpu/a/b/c/cpu.cfs_period_us", "100000\n");
 	assert_int_equal(visible_of(t, "c", "cpu/a/b/c"), 3);
 	/* the child only */
-	put(t, "cpu/a/cpu.cfs_quota_us", "-1\n");
-	put(t, "cpu/a/b/cpu.cfs_quota_us", "-1\n");
-	put(t, "cpu/a/b/c/cpu.cfs_quota_us", "150000\n");
+	unit_put(t, "cpu/a/cpu.cfs_quota_us", "-1\n");
+	unit_put(t, "cpu/a/b/cpu.cfs_quota_us", "-1\n");
+	unit_put(t, "cpu/a/b/c/cpu.cfs_quota_us", "150000\n");
 	assert_int_equal(visible_of(t, "c", "cpu/a/b/c"), 2);
 	/* mixed periods: 2.5 on a, 50000/25000 = 2 on b, 6 on c -> 2 */
-	put(t, "cpu/a/cpu.cfs_quota_us", "250000\n");
-	put(t, "cpu/a/b/cpu.cfs_quota_us", "50000\n");
-	put(t, "cpu/a/b/cpu.cfs_period_us", "25000\n");
-	put(t, "cpu/a/b/c/cpu.cfs_quota_us", "600000\n");
+	unit_put(t, "cpu/a/cpu.cfs_quota_us", "250000\n");
+	unit_put(t, "cpu/a/b/cpu.cfs_quota_us", "50000\n");
+	unit_put(t, "cpu/a/b/cpu.cfs_period_us", "25000\n");
+	unit_put(t, "cpu/a/b/c/cpu.cfs_quota_us", "600000\n");
 	assert_int_equal(visible_of(t, "c", "cpu/a/b/c"), 2);
 	/* a child looser than its parent */
-	put(t, "cpu/a/cpu.cfs_quota_us", "100000\n");
-	put(t, "cpu/a/b/cpu.cfs_quota_us", "-1\n");
-	put(t, "cpu/a/b/c/cpu.cfs_quota_us", "400000\n");
+	unit_put(t, "cpu/a/cpu.cfs_quota_us", "100000\n");
+	unit_put(t, "cpu/a/b/cpu.cfs_quota_us", "-1\n");
+	unit_put(t, "cpu/a/b/c/cpu.cfs_quota_us", "400000\n");
 	assert_int_equal(visible_of(t, "c", "cpu/a/b/c"), 1);
 }
 
@@ -408,12 +330,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pure_parsers),
-		cmocka_unit_test_setup_teardown(v2_limits_from_ancestors, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(v2_no_limits, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(v1_hybrid, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(vanished_cgroup, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(v2_cpu_quota_ancestors, tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(v1_cpu_quota_ancestors, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(v2_limits_from_ancestors, unit_scratch_setup, unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(v2_no_limits, unit_scratch_setup, unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(v1_hybrid, unit_scratch_setup, unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(vanished_cgroup, unit_scratch_setup, unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(v2_cpu_quota_ancestors, unit_scratch_setup, unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(v1_cpu_quota_ancestors, unit_scratch_setup, unit_scratch_teardown),
 	};
 
 	return cmocka_run_group_tests_name("limits", tests, NULL, NULL);

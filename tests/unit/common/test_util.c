@@ -4,58 +4,10 @@
  * mount point and the pin directory) in a temporary directory, and the
  * mountinfo unescaper.
  */
-#include <errno.h>
-#include <ftw.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "common/mountinfo.h"
 #include "common/json.h"
 #include "common/util.h"
-
-struct scratch {
-	char root[64];
-};
-
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static int scratch_setup(void **state)
-{
-	struct scratch *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return -1;
-	snprintf(s->root, sizeof(s->root), "/tmp/kava-util-XXXXXX");
-	if (!mkdtemp(s->root)) {
-		free(s);
-		return -1;
-	}
-	*state = s;
-	return 0;
-}
-
-static int scratch_teardown(void **state)
-{
-	struct scratch *s = *state;
-
-	nftw(s->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(s);
-	return 0;
-}
 
 static int is_dir(const char *path)
 {
@@ -66,22 +18,22 @@ static int is_dir(const char *path)
 
 static void make_dirs_creates_missing_parents(void **state)
 {
-	struct scratch *s = *state;
-	char path[128];
+	struct unit_scratch *s = *state;
+	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/var/lib/kava", s->root);
+	unit_path(path, sizeof(path), s, "var/lib/kava");
 	assert_int_equal(make_dirs(path, 0755), 0);
 	assert_true(is_dir(path));
-	snprintf(path, sizeof(path), "%s/var/lib", s->root);
+	unit_path(path, sizeof(path), s, "var/lib");
 	assert_true(is_dir(path));
 }
 
 static void make_dirs_accepts_an_existing_directory(void **state)
 {
-	struct scratch *s = *state;
-	char path[128];
+	struct unit_scratch *s = *state;
+	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/a/b/", s->root);
+	unit_path(path, sizeof(path), s, "a/b/");
 	assert_int_equal(make_dirs(path, 0700), 0);
 	assert_int_equal(make_dirs(path, 0700), 0);
 	assert_int_equal(make_dirs(s->root, 0700), 0);
@@ -90,18 +42,15 @@ static void make_dirs_accepts_an_existing_directory(void **state)
 
 static void make_dirs_reports_a_file_in_the_way(void **state)
 {
-	struct scratch *s = *state;
-	char path[128];
-	FILE *f;
+	struct unit_scratch *s = *state;
+	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/file", s->root);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fclose(f), 0);
+	unit_path(path, sizeof(path), s, "file");
+	unit_put(s, "file", "");
 	/* The file itself: it exists but is no directory. */
 	assert_int_equal(make_dirs(path, 0755), -ENOTDIR);
 	/* Below the file: mkdir fails on the component after it. */
-	snprintf(path, sizeof(path), "%s/file/sub/dir", s->root);
+	unit_path(path, sizeof(path), s, "file/sub/dir");
 	assert_int_equal(make_dirs(path, 0755), -ENOTDIR);
 }
 
@@ -186,12 +135,12 @@ static void iso_time_with_and_without_millis(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(make_dirs_creates_missing_parents, scratch_setup,
-						scratch_teardown),
+		cmocka_unit_test_setup_teardown(make_dirs_creates_missing_parents, unit_scratch_setup,
+						unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(make_dirs_accepts_an_existing_directory,
-						scratch_setup, scratch_teardown),
-		cmocka_unit_test_setup_teardown(make_dirs_reports_a_file_in_the_way, scratch_setup,
-						scratch_teardown),
+						unit_scratch_setup, unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(make_dirs_reports_a_file_in_the_way, unit_scratch_setup,
+						unit_scratch_teardown),
 		cmocka_unit_test(make_dirs_rejects_empty_and_overlong_paths),
 		cmocka_unit_test(unescape_octal_decodes_mountinfo_escapes),
 		cmocka_unit_test(mountinfo_entries_in_order_malformed_skipped),

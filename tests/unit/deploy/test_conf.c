@@ -1,14 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kava.conf parsing, --auto rules, presets and which rule decides for a path. */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "deploy/conf.h"
 
 static struct kava_conf *conf;

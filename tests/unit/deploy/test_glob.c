@@ -1,13 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Cgroup path patterns: '*' and '?' within a component, '**' across components. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "deploy/glob.h"
 
 static void star_stays_in_a_component(void **state)

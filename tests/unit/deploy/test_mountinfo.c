@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Counting kava view mounts stacked on a container's /proc files (mountinfo text). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "deploy/mountinfo.h"
 
 /* A container's namespace: its root, /proc, then views stacked on meminfo and cpu. */

@@ -1,20 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The policy parser: every valid form, and every error with its exact message. */
-#include <errno.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "policy/events.h"
 #include "policy/parse.h"
 #include "../../common/fake_dev.h"
-
 
 static int parse(const char *text, struct policy *p, struct policy_error *e)
 {

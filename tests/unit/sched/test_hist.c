@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Run-queue wait histogram percentiles, and the user/system split. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "sched/figures_read.h"
 #include "sched/hist.h"
 

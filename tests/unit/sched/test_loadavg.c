@@ -4,12 +4,7 @@
  * the header tested here is the one compiled into the BPF timer. Expected
  * values were worked out step by step with the kernel's formulas.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "kava_loadavg.h"
 
 #define F KAVA_FIXED_1

@@ -5,18 +5,9 @@
  * seeding included, leaves the table as it was: the error contract of
  * `kava enable A B C` (all or none) rests on it.
  */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
+#include "../../common/unit.h"
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <cmocka.h>
-
 #include "kava.h"
 #include "sched/registry.h"
 #include "sched/state.h"

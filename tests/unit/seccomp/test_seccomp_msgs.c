@@ -4,16 +4,9 @@
  * seccomp_notify_handler()), the OCI container process state JSON, and which
  * requests kava answers itself.
  */
-#include <errno.h>
+#include "../../common/unit.h"
 #include <linux/audit.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
 #include <sys/syscall.h>
-#include <cmocka.h>
-
 #include "seccomp/lxc.h"
 #include "seccomp/notify.h"
 #include "seccomp/oci.h"

@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kava doctor's sysinfo(2) line: lockdown mode, listening sockets, the verdict. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "seccomp/probe.h"
 
 static void lockdown(void **state)

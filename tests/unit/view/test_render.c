@@ -5,71 +5,14 @@
  * (every host line kept in order, no field above MemTotal, one cpu line per
  * visible CPU, busy+idle = wall time). REGEN=1 rewrites the golden files.
  */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "view/render/render.h"
 #include "common/util.h"
 #include "view/files.h"
 
-#define FIX "tests/fixtures/render/"
-#define MiB (1024ull * 1024)
-
-__attribute__((noinline)) static char *fixture(const char *name)
-{
-	char path[256], *text = NULL;
-
-	snprintf(path, sizeof(path), FIX "%s", name);
-	assert_int_equal(read_file(path, &text, NULL), 0);
-	return text;
-}
-
-static void golden(const char *name, const char *text)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), FIX "%s.golden", name);
-	if (getenv("REGEN")) {
-		FILE *f = fopen(path, "w");
-
-		assert_non_null(f);
-		fputs(text, f);
-		fclose(f);
-	} else {
-		char *want = NULL;
-
-		assert_int_equal(read_file(path, &want, NULL), 0);
-		assert_string_equal(text, want);
-		free(want);
-	}
-}
-
-/* Value of "Key:" in meminfo text, in kB; -1 if absent. */
-static long long kb_of(const char *text, const char *key)
-{
-	const char *p = text;
-	size_t k = strlen(key);
-
-	while (p) {
-		if (!strncmp(p, key, k) && p[k] == ':')
-			return atoll(p + k + 1);
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -1;
-}
-
 static void mem_v2(struct mem_limits *m, uint64_t limit, uint64_t usage)
 {
-	char *stat = fixture("memory.stat.v2");
+	char *stat = unit_fixture("memory.stat.v2");
 
 	memset(m, 0, sizeof(*m));
 	mem_stat_parse(stat, 0, &m->stat);
@@ -101,7 +44,7 @@ static void same_keys_in_order(const char *host, const char *out)
 
 static void meminfo_limited_v2(void **state)
 {
-	char *host = fixture("meminfo.host"), *out = NULL;
+	char *host = unit_fixture("meminfo.host"), *out = NULL;
 	struct mem_limits m;
 	const char *p;
 	size_t len;
@@ -112,14 +55,14 @@ static void meminfo_limited_v2(void **state)
 	assert_int_equal(render_meminfo(host, &m, &out, &len), 0);
 	assert_int_equal(strlen(out), len);
 	same_keys_in_order(host, out);
-	total = kb_of(out, "MemTotal");
+	total = unit_kb_of(out, "MemTotal");
 	assert_int_equal(total, 524288);
-	assert_int_equal(kb_of(out, "MemFree"), 524288 - 180 * 1024);
-	assert_int_equal(kb_of(out, "AnonPages"), 102400);
-	assert_int_equal(kb_of(out, "Cached"), 51200);
-	assert_int_equal(kb_of(out, "Shmem"), 4096);
-	assert_int_equal(kb_of(out, "Slab"), 5120);
-	assert_int_equal(kb_of(out, "SwapTotal"), 0);	/* swap.max 0: cannot swap */
+	assert_int_equal(unit_kb_of(out, "MemFree"), 524288 - 180 * 1024);
+	assert_int_equal(unit_kb_of(out, "AnonPages"), 102400);
+	assert_int_equal(unit_kb_of(out, "Cached"), 51200);
+	assert_int_equal(unit_kb_of(out, "Shmem"), 4096);
+	assert_int_equal(unit_kb_of(out, "Slab"), 5120);
+	assert_int_equal(unit_kb_of(out, "SwapTotal"), 0);	/* swap.max 0: cannot swap */
 	/* no field larger than MemTotal (swap aside) */
 	for (p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
 		const char *c = strchr(p, ':');
@@ -127,14 +70,14 @@ static void meminfo_limited_v2(void **state)
 		if (strncmp(p, "Swap", 4) && strstr(p, " kB"))
 			assert_true(atoll(c + 1) <= total);
 	}
-	golden("meminfo_v2_512M", out);
+	unit_golden("meminfo_v2_512M", out);
 	free(out);
 	free(host);
 }
 
 static void meminfo_unlimited_keeps_host_total(void **state)
 {
-	char *host = fixture("meminfo-swap.host"), *out = NULL;
+	char *host = unit_fixture("meminfo-swap.host"), *out = NULL;
 	struct mem_limits m;
 	size_t len;
 
@@ -143,27 +86,27 @@ static void meminfo_unlimited_keeps_host_total(void **state)
 	m.swap_limit = KAVA_UNLIMITED;
 	m.swap_usage = 4 * MiB;
 	assert_int_equal(render_meminfo(host, &m, &out, &len), 0);
-	assert_int_equal(kb_of(out, "MemTotal"), kb_of(host, "MemTotal"));
-	assert_int_equal(kb_of(out, "SwapTotal"), 8388604);	/* unlimited: the host's swap */
-	assert_int_equal(kb_of(out, "SwapFree"), 8388604 - 4096);
+	assert_int_equal(unit_kb_of(out, "MemTotal"), unit_kb_of(host, "MemTotal"));
+	assert_int_equal(unit_kb_of(out, "SwapTotal"), 8388604);	/* unlimited: the host's swap */
+	assert_int_equal(unit_kb_of(out, "SwapFree"), 8388604 - 4096);
 	free(out);
 	/* a swap limit below the host's swap */
 	m.swap_limit = 256 * MiB;
 	assert_int_equal(render_meminfo(host, &m, &out, &len), 0);
-	assert_int_equal(kb_of(out, "SwapTotal"), 262144);
-	assert_int_equal(kb_of(out, "SwapFree"), 262144 - 4096);
+	assert_int_equal(unit_kb_of(out, "SwapTotal"), 262144);
+	assert_int_equal(unit_kb_of(out, "SwapFree"), 262144 - 4096);
 	free(out);
 	/* no swap accounting at all: the host's lines */
 	m.swap_known = 0;
 	assert_int_equal(render_meminfo(host, &m, &out, &len), 0);
-	assert_int_equal(kb_of(out, "SwapFree"), 8387580);
+	assert_int_equal(unit_kb_of(out, "SwapFree"), 8387580);
 	free(out);
 	free(host);
 }
 
 static void memory_stat_v1_maps_onto_v2(void **state)
 {
-	char *v1 = fixture("memory.stat.v1"), *v2 = fixture("memory.stat.v2");
+	char *v1 = unit_fixture("memory.stat.v1"), *v2 = unit_fixture("memory.stat.v2");
 	struct mem_stat a, b;
 
 	(void)state;
@@ -229,7 +172,7 @@ static int count_lines_starting(const char *text, const char *prefix)
 
 static void cpuinfo_odd_cpuset_on_64(void **state)
 {
-	char *host = fixture("cpuinfo64.host"), *out = NULL;
+	char *host = unit_fixture("cpuinfo64.host"), *out = NULL;
 	struct cpuset vis;
 	size_t len;
 
@@ -242,7 +185,7 @@ static void cpuinfo_odd_cpuset_on_64(void **state)
 	assert_int_equal(count_lines_starting(out, "siblings\t: 7"), 7);
 	assert_int_equal(count_lines_starting(out, "cpu cores\t: 7"), 7);
 	assert_int_equal(count_lines_starting(out, "physical id\t: 0"), 7);
-	golden("cpuinfo_odd", out);
+	unit_golden("cpuinfo_odd", out);
 	free(out);
 	cpuset_parse("0", &vis);
 	assert_int_equal(render_cpuinfo(host, &vis, &out, &len), 0);
@@ -273,7 +216,7 @@ static struct kava_figures *figures_64(void)
 static void stat_odd_cpuset_on_64(void **state)
 {
 	struct kava_figures *f = figures_64();
-	char *host = fixture("stat.host"), *out = NULL, name[16];
+	char *host = unit_fixture("stat.host"), *out = NULL, name[16];
 	struct stat_inputs in;
 	struct cpuset vis;
 	unsigned long long u, n, s, idle, total_u = 0, total_i = 0;
@@ -319,7 +262,7 @@ static void stat_odd_cpuset_on_64(void **state)
 		snprintf(line, sizeof(line), "%.*s", (int)(strchr(hb, '\n') - hb + 1), hb);
 		assert_non_null(strstr(out, line));
 	}
-	golden("stat_odd", out);
+	unit_golden("stat_odd", out);
 	free(out);
 	free(host);
 	free(f);
@@ -515,7 +458,7 @@ static void view_inodes_are_stable(void **state)
 
 static void swaps_follow_the_limit(void **state)
 {
-	char *host = fixture("swaps.host"), *out = NULL;
+	char *host = unit_fixture("swaps.host"), *out = NULL;
 	struct mem_limits m;
 	size_t len;
 
@@ -539,8 +482,8 @@ static void swaps_follow_the_limit(void **state)
 
 static void diskstats_v2_and_v1(void **state)
 {
-	char *host = fixture("diskstats.host"), *io2 = fixture("io.stat.v2");
-	char *b1 = fixture("blkio.bytes.v1"), *i1 = fixture("blkio.ios.v1"), *out = NULL, *out1 = NULL;
+	char *host = unit_fixture("diskstats.host"), *io2 = unit_fixture("io.stat.v2");
+	char *b1 = unit_fixture("blkio.bytes.v1"), *i1 = unit_fixture("blkio.ios.v1"), *out = NULL, *out1 = NULL;
 	struct io_stats io, io1;
 	size_t len;
 
@@ -555,7 +498,7 @@ static void diskstats_v2_and_v1(void **state)
 	io_stat_parse_v1(b1, i1, &io1);
 	assert_int_equal(render_diskstats(host, &io1, &out1, &len), 0);
 	assert_non_null(strstr(out1, "   8       0 sda 10 0 2048 0 20 0 4096 0"));
-	golden("diskstats_v2", out);
+	unit_golden("diskstats_v2", out);
 	free(out);
 	free(out1);
 	free(host);

@@ -8,63 +8,18 @@
  * counters monotonic between reads, uptime's idle = stat's idle and never
  * above uptime x CPUs). REGEN=1 rewrites the golden files.
  */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "view/render/render.h"
 #include "common/util.h"
 
-#define FIX "tests/fixtures/render/"
-#define MiB (1024ull * 1024)
 #define NS 1000000000ull
-
-static char *fixture(const char *name)
-{
-	char path[256], *text = NULL;
-
-	snprintf(path, sizeof(path), FIX "%s", name);
-	assert_int_equal(read_file(path, &text, NULL), 0);
-	return text;
-}
-
-static void golden(const char *name, const char *text)
-{
-	char path[256], *want = NULL;
-	FILE *f;
-
-	snprintf(path, sizeof(path), FIX "%s.golden", name);
-	if (getenv("REGEN")) {
-		f = fopen(path, "w");
-		assert_non_null(f);
-		assert_true(fputs(text, f) >= 0);
-		assert_int_equal(fclose(f), 0);
-		return;
-	}
-	assert_int_equal(read_file(path, &want, NULL), 0);
-	assert_string_equal(text, want);
-	free(want);
-}
-
-static const char *next_line(const char *p)
-{
-	const char *eol = strchr(p, '\n');
-
-	return eol ? eol + 1 : NULL;
-}
 
 static int count_lines_starting(const char *text, const char *prefix)
 {
 	const char *p;
 	int n = 0;
 
-	for (p = text; p && *p; p = next_line(p))
+	for (p = text; p && *p; p = unit_next_line(p))
 		n += !strncmp(p, prefix, strlen(prefix));
 	return n;
 }
@@ -74,35 +29,23 @@ static int count_lines(const char *text)
 	const char *p;
 	int n = 0;
 
-	for (p = text; p && *p; p = next_line(p))
+	for (p = text; p && *p; p = unit_next_line(p))
 		n++;
 	return n;
-}
-
-/* Value of "Key:" in meminfo text, in kB; -1 if absent. */
-static long long kb_of(const char *text, const char *key)
-{
-	const char *p;
-	size_t k = strlen(key);
-
-	for (p = text; p && *p; p = next_line(p))
-		if (!strncmp(p, key, k) && p[k] == ':')
-			return atoll(p + k + 1);
-	return -1;
 }
 
 /* Properties every meminfo must have, whatever the inputs. */
 static void meminfo_properties(const char *host, const char *out)
 {
-	long long total = kb_of(out, "MemTotal"), host_total = kb_of(host, "MemTotal");
+	long long total = unit_kb_of(out, "MemTotal"), host_total = unit_kb_of(host, "MemTotal");
 	const char *p;
 
 	assert_true(total > 0 && total <= host_total);
 	assert_int_equal(count_lines(out), count_lines(host));	/* every host line */
-	assert_true(kb_of(out, "MemFree") <= kb_of(out, "MemAvailable"));
-	assert_true(kb_of(out, "SwapFree") <= kb_of(out, "SwapTotal"));
-	assert_true(kb_of(out, "SwapTotal") <= kb_of(host, "SwapTotal"));
-	for (p = out; p && *p; p = next_line(p)) {
+	assert_true(unit_kb_of(out, "MemFree") <= unit_kb_of(out, "MemAvailable"));
+	assert_true(unit_kb_of(out, "SwapFree") <= unit_kb_of(out, "SwapTotal"));
+	assert_true(unit_kb_of(out, "SwapTotal") <= unit_kb_of(host, "SwapTotal"));
+	for (p = out; p && *p; p = unit_next_line(p)) {
 		const char *c = strchr(p, ':'), *eol = strchr(p, '\n');
 
 		assert_non_null(c);
@@ -115,7 +58,7 @@ static void meminfo_properties(const char *host, const char *out)
 static void mem_from(struct mem_limits *m, const char *stat_fixture, int v1, uint64_t limit,
 		     uint64_t usage)
 {
-	char *stat = fixture(stat_fixture);
+	char *stat = unit_fixture(stat_fixture);
 
 	memset(m, 0, sizeof(*m));
 	mem_stat_parse(stat, v1, &m->stat);
@@ -128,7 +71,7 @@ static void mem_from(struct mem_limits *m, const char *stat_fixture, int v1, uin
 
 static void meminfo_v1_hybrid(void **state)
 {
-	char *host = fixture("meminfo-swap.host"), *out = NULL;
+	char *host = unit_fixture("meminfo-swap.host"), *out = NULL;
 	struct mem_limits m;
 	size_t len;
 
@@ -139,20 +82,20 @@ static void meminfo_v1_hybrid(void **state)
 	assert_int_equal(render_meminfo(host, &m, &out, &len), 0);
 	assert_int_equal(strlen(out), len);
 	meminfo_properties(host, out);
-	assert_int_equal(kb_of(out, "MemTotal"), 262144);
-	assert_int_equal(kb_of(out, "MemFree"), 262144 - 102400);
-	assert_int_equal(kb_of(out, "AnonPages"), 102400);	/* total_rss */
-	assert_int_equal(kb_of(out, "SwapTotal"), 8388604);	/* memsw unlimited: host swap */
-	assert_int_equal(kb_of(out, "SwapFree"), 8388604 - 2048);
-	assert_int_equal(kb_of(out, "Slab"), 0);		/* v1 has no slab split */
-	golden("meminfo_v1_256M", out);
+	assert_int_equal(unit_kb_of(out, "MemTotal"), 262144);
+	assert_int_equal(unit_kb_of(out, "MemFree"), 262144 - 102400);
+	assert_int_equal(unit_kb_of(out, "AnonPages"), 102400);	/* total_rss */
+	assert_int_equal(unit_kb_of(out, "SwapTotal"), 8388604);	/* memsw unlimited: host swap */
+	assert_int_equal(unit_kb_of(out, "SwapFree"), 8388604 - 2048);
+	assert_int_equal(unit_kb_of(out, "Slab"), 0);		/* v1 has no slab split */
+	unit_golden("meminfo_v1_256M", out);
 	free(out);
 	free(host);
 }
 
 static void meminfo_no_limit_anywhere(void **state)
 {
-	char *host = fixture("meminfo.host"), *out = NULL;
+	char *host = unit_fixture("meminfo.host"), *out = NULL;
 	struct mem_limits m;
 	size_t len;
 
@@ -160,10 +103,10 @@ static void meminfo_no_limit_anywhere(void **state)
 	mem_from(&m, "memory.stat.v2", 0, KAVA_UNLIMITED, 200 * MiB);
 	assert_int_equal(render_meminfo(host, &m, &out, &len), 0);
 	meminfo_properties(host, out);
-	assert_int_equal(kb_of(out, "MemTotal"), kb_of(host, "MemTotal"));
-	assert_int_equal(kb_of(out, "MemFree"), kb_of(host, "MemTotal") - 204800);
-	assert_int_equal(kb_of(out, "SwapTotal"), 0);	/* the host has none */
-	golden("meminfo_v2_nolimit", out);
+	assert_int_equal(unit_kb_of(out, "MemTotal"), unit_kb_of(host, "MemTotal"));
+	assert_int_equal(unit_kb_of(out, "MemFree"), unit_kb_of(host, "MemTotal") - 204800);
+	assert_int_equal(unit_kb_of(out, "SwapTotal"), 0);	/* the host has none */
+	unit_golden("meminfo_v2_nolimit", out);
 	free(out);
 	free(host);
 }
@@ -177,7 +120,7 @@ static void meminfo_property_sweep(void **state)
 
 	(void)state;
 	for (h = 0; h < 2; h++) {
-		char *host = fixture(hosts[h]);
+		char *host = unit_fixture(hosts[h]);
 
 		for (l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
 			uint64_t lim = limits[l] == KAVA_UNLIMITED ? 1ull << 36 : limits[l];
@@ -202,8 +145,8 @@ static void meminfo_property_sweep(void **state)
 
 static void swap_cases(void **state)
 {
-	char *host_swaps = fixture("swaps.host"), *none = fixture("swaps-none.host");
-	char *host_mem = fixture("meminfo.host"), *out = NULL;
+	char *host_swaps = unit_fixture("swaps.host"), *none = unit_fixture("swaps-none.host");
+	char *host_mem = unit_fixture("meminfo.host"), *out = NULL;
 	struct mem_limits m;
 	size_t len;
 
@@ -215,14 +158,14 @@ static void swap_cases(void **state)
 	assert_string_equal(out, none);
 	free(out);
 	assert_int_equal(render_meminfo(host_mem, &m, &out, &len), 0);
-	assert_int_equal(kb_of(out, "SwapTotal"), 0);
+	assert_int_equal(unit_kb_of(out, "SwapTotal"), 0);
 	free(out);
 	/* a limit above the host's 8G of swap: the host's size */
 	m.swap_limit = 64 * 1024 * MiB;
 	m.swap_usage = MiB;
 	assert_int_equal(render_swaps(host_swaps, &m, &out, &len), 0);
 	assert_non_null(strstr(out, "virtual\t\t8388604\t1024\t0\n"));
-	golden("swaps_limited", out);
+	unit_golden("swaps_limited", out);
 	free(out);
 	/* swap.max 0 */
 	m.swap_limit = 0;
@@ -295,7 +238,7 @@ static char *stat_at(struct stat_inputs *in, uint64_t now_ns)
 
 static void stat_quota_cut_on_64(void **state)
 {
-	char *host = fixture("stat.host"), *out, *later;
+	char *host = unit_fixture("stat.host"), *out, *later;
 	struct cpuset eff, vis;
 	struct stat_inputs in = { 0 };
 	struct kava_figures *f;
@@ -328,7 +271,7 @@ static void stat_quota_cut_on_64(void **state)
 	for (c = 0, sum_user = 0; c < 64; c++)
 		sum_user += f->cpu[c].user_ns;
 	assert_int_equal(total.user, sum_user / (NS / 100));	/* no time lost */
-	golden("stat_quota", out);
+	unit_golden("stat_quota", out);
 	/* 10 s later at full quota on CPU 8: every counter moves forward, none past wall */
 	f->cpu[8].user_ns += 15 * NS;
 	later = stat_at(&in, 1110 * NS);
@@ -345,7 +288,7 @@ static void stat_quota_cut_on_64(void **state)
 
 static void stat_plain_cpuset_is_per_cpu(void **state)
 {
-	char *host = fixture("stat.host"), *out;
+	char *host = unit_fixture("stat.host"), *out;
 	struct stat_inputs in = { 0 };
 	struct kava_figures *f;
 	struct cpuset vis;
@@ -398,7 +341,7 @@ static uint64_t rnd(uint64_t *s)
 static void uptime_idle_is_stat_idle(void **state)
 {
 	static const long hzs[] = { 100, 250, 1000 };
-	char *host = fixture("stat.host");
+	char *host = unit_fixture("stat.host");
 	struct kava_figures *f = calloc(1, sizeof(*f));
 	uint64_t seed = 0x6b617661ull;
 	int iter;
@@ -459,7 +402,7 @@ static void uptime_idle_is_stat_idle(void **state)
 
 static void stat_bad_inputs(void **state)
 {
-	char *host = fixture("stat.host"), *out = NULL;
+	char *host = unit_fixture("stat.host"), *out = NULL;
 	struct stat_inputs in = { 0 };
 	struct kava_figures *f;
 	struct cpuset vis;
@@ -492,7 +435,7 @@ static void stat_bad_inputs(void **state)
 
 static void cpuinfo_quota_cut_on_64(void **state)
 {
-	char *host = fixture("cpuinfo64.host"), *out = NULL;
+	char *host = unit_fixture("cpuinfo64.host"), *out = NULL;
 	struct cpuset eff, vis;
 	size_t len;
 
@@ -504,7 +447,7 @@ static void cpuinfo_quota_cut_on_64(void **state)
 	assert_int_equal(count_lines_starting(out, "siblings\t: 3\n"), 3);
 	assert_int_equal(count_lines_starting(out, "cpu cores\t: 3\n"), 3);
 	assert_int_equal(count_lines_starting(out, "apicid\t\t: 2\n"), 1);
-	golden("cpuinfo_quota", out);
+	unit_golden("cpuinfo_quota", out);
 	free(out);
 	/* CPUs the host file does not list are not counted in siblings */
 	assert_int_equal(cpuset_parse("62-63,100-101", &vis), 0);
@@ -517,7 +460,7 @@ static void cpuinfo_quota_cut_on_64(void **state)
 
 static void cpuinfo_arm_keeps_hardware_block(void **state)
 {
-	char *host = fixture("cpuinfo-arm.host"), *out = NULL;
+	char *host = unit_fixture("cpuinfo-arm.host"), *out = NULL;
 	struct cpuset vis;
 	size_t len;
 
@@ -528,7 +471,7 @@ static void cpuinfo_arm_keeps_hardware_block(void **state)
 	assert_non_null(strstr(out, "processor\t: 1\n"));
 	assert_null(strstr(out, "processor\t: 2\n"));
 	assert_non_null(strstr(out, "\nHardware\t: BCM2835\n"));
-	golden("cpuinfo_arm", out);
+	unit_golden("cpuinfo_arm", out);
 	free(out);
 	free(host);
 }
@@ -561,8 +504,8 @@ static void small_files(void **state)
 
 static void diskstats_v1_and_old_format(void **state)
 {
-	char *host = fixture("diskstats.host"), *old = fixture("diskstats-4.14.host");
-	char *b1 = fixture("blkio.bytes.v1"), *i1 = fixture("blkio.ios.v1"), *out = NULL;
+	char *host = unit_fixture("diskstats.host"), *old = unit_fixture("diskstats-4.14.host");
+	char *b1 = unit_fixture("blkio.bytes.v1"), *i1 = unit_fixture("blkio.ios.v1"), *out = NULL;
 	struct io_stats io;
 	size_t len;
 
@@ -573,7 +516,7 @@ static void diskstats_v1_and_old_format(void **state)
 	assert_int_equal(io.dev[0].wios, 20);
 	assert_int_equal(render_diskstats(host, &io, &out, &len), 0);
 	assert_int_equal(count_lines(out), 1);
-	golden("diskstats_v1", out);
+	unit_golden("diskstats_v1", out);
 	free(out);
 	/* a 4.14 host prints 14 fields: so does the container's line */
 	assert_int_equal(render_diskstats(old, &io, &out, &len), 0);

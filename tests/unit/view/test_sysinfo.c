@@ -4,45 +4,14 @@
  * do_sysinfo() lays it out, and the memory figures equal to what the
  * view's /proc/meminfo shows for the same inputs.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "common/util.h"
 #include "kava_loadavg.h"
 #include "view/sysinfo.h"
 
-#define FIX "tests/fixtures/render/"
-#define MiB (1024ull * 1024)
-
-static char *fixture(const char *name)
-{
-	char path[256], *text = NULL;
-
-	snprintf(path, sizeof(path), FIX "%s", name);
-	assert_int_equal(read_file(path, &text, NULL), 0);
-	return text;
-}
-
-static long long kb_of(const char *text, const char *key)
-{
-	const char *p = text;
-	size_t k = strlen(key);
-
-	for (; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, key, k) && p[k] == ':')
-			return atoll(p + k + 1);
-	return -1;
-}
-
 static void limits(struct mem_limits *m, uint64_t limit, uint64_t usage)
 {
-	char *stat = fixture("memory.stat.v2");
+	char *stat = unit_fixture("memory.stat.v2");
 
 	memset(m, 0, sizeof(*m));
 	mem_stat_parse(stat, 0, &m->stat);
@@ -64,7 +33,7 @@ static void memory_as_the_view_shows_it(void **state)
 	(void)state;
 	for (h = 0; h < 2; h++) {
 		for (l = 0; l < 2; l++) {
-			char *host = fixture(hosts[h]), *text = NULL;
+			char *host = unit_fixture(hosts[h]), *text = NULL;
 			struct sysinfo_inputs in = { 0 };
 			struct mem_limits m;
 			struct sysinfo si;
@@ -75,12 +44,12 @@ static void memory_as_the_view_shows_it(void **state)
 			meminfo_summary(host, &m, &in.mem);
 			sysinfo_compose(&in, &si);
 			assert_int_equal(si.mem_unit, 1);
-			assert_int_equal(si.totalram, kb_of(text, "MemTotal") * 1024);
-			assert_int_equal(si.freeram, kb_of(text, "MemFree") * 1024);
-			assert_int_equal(si.sharedram, kb_of(text, "Shmem") * 1024);
-			assert_int_equal(si.bufferram, kb_of(text, "Buffers") * 1024);
-			assert_int_equal(si.totalswap, kb_of(text, "SwapTotal") * 1024);
-			assert_int_equal(si.freeswap, kb_of(text, "SwapFree") * 1024);
+			assert_int_equal(si.totalram, unit_kb_of(text, "MemTotal") * 1024);
+			assert_int_equal(si.freeram, unit_kb_of(text, "MemFree") * 1024);
+			assert_int_equal(si.sharedram, unit_kb_of(text, "Shmem") * 1024);
+			assert_int_equal(si.bufferram, unit_kb_of(text, "Buffers") * 1024);
+			assert_int_equal(si.totalswap, unit_kb_of(text, "SwapTotal") * 1024);
+			assert_int_equal(si.freeswap, unit_kb_of(text, "SwapFree") * 1024);
 			assert_int_equal(si.totalhigh, 0);
 			assert_int_equal(si.freehigh, 0);
 			free(text);

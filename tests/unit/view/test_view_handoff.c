@@ -4,13 +4,7 @@
  * file handles it can tell from the earlier agent's, and finding the view's
  * mount in mountinfo without touching the (not yet served) mount itself.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "view/fuse_handoff.h"
 #include "view/handles.h"
 
