@@ -3,9 +3,29 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
+# kernel_counts CGROUP: "running/uninterruptible/threads" as the kernel has
+# them now (state letters of /proc/TID/stat: R, D; every thread).
+kernel_counts() {
+    awk '{ sub(/.*\) /, ""); s = substr($0, 1, 1); n++; if (s == "R") r++; if (s == "D") d++ }
+         END { printf "%d/%d/%d", r, d, n }' \
+        $(sed 's|.*|/proc/&/stat|' "$1/cgroup.threads") 2>/dev/null </dev/null
+}
+export -f kernel_counts
+
+# check_drained NAME CGROUP: once every task of the cgroup has exited, each
+# of kava's counters for it is exactly 0 (no drift).
+check_drained() {
+    wait_for 15 sh -c '[ ! -s "$1/cgroup.threads" ]' sh "$2"
+    local c
+    c=$(jfield "$2" '"\(.nr_running)/\(.nr_uninterruptible)/\(.nr_iowait)/\(.nr_threads)"')
+    note "$1: running/uninterruptible/iowait/threads $c after the last task exited"
+    check "$1" [ "$c" = 0/0/0/0 ]
+}
+
 need_root "cpu time matches cpu.stat" "per-cpu sums" "busy loop is user time" \
     "load average follows kernel formula" "uninterruptible tasks count" "uninterruptible count returns to 0" \
-    "moved-out task stops counting" "pre-existing tasks count" \
+    "moved-out task stops counting" "moved-out counters return to 0" "pre-existing tasks count" \
+    "seeded counters return to 0" "an orphan's exit is released" "ping-pong counters return to 0" \
     "descendant cgroup counts for ancestor" "non-enabled cgroup untracked" \
     "state survives agent restart" "accounting continues without agent" \
     "forks and last pid" "last pid in the container pid namespace" \
@@ -91,20 +111,42 @@ after=$(jfield "$cg" '"\(.nr_running)/\(.nr_threads)"')
 note "running/threads before move $before, after $after"
 check_all "moved-out task stops counting" '[ "$before" = 2/2 ] && [ "$after" = 1/1 ]'
 kill "${BG_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; BG_PIDS=()
+check_drained "moved-out counters return to 0" "$cg"
 
-# (e) tasks that existed before kava was loaded are counted
+# (e) tasks that existed before kava was loaded are counted. The kernel's
+# own view is the reference: on a slow machine (qemu TCG, two spinners on
+# two vCPUs) a starting task can stay runnable well past any fixed sleep,
+# and 3/1/5 is then the right answer. So wait until the kernel shows the
+# steady state, enable, and compare with the kernel again.
 "$KAVA" unload
 cg=$(new_cgroup seed)
-run_in "$cg" "$TASK" spin 6
-run_in "$cg" "$TASK" spin 6
-run_in "$cg" sleep 6
-run_in "$cg" "$TASK" dsleep 6   # two tasks: the D parent and its sleeping child
-sleep 0.5
+run_in "$cg" "$TASK" spin 8
+run_in "$cg" "$TASK" spin 8
+run_in "$cg" sleep 8
+run_in "$cg" "$TASK" dsleep 8   # two tasks: the D parent and its sleeping child
+wait_for 6 bash -c '[ "$(kernel_counts "$1")" = 2/1/5 ]' bash "$cg"
+before=$(kernel_counts "$cg")
 "$KAVA" enable "$cg" >/dev/null
 seeded=$(jfield "$cg" '"\(.nr_running)/\(.nr_uninterruptible)/\(.nr_threads)"')
-note "running/uninterruptible/threads after enable: $seeded (want 2/1/5)"
-check "pre-existing tasks count" [ "$seeded" = 2/1/5 ]
+after=$(kernel_counts "$cg")
+note "running/uninterruptible/threads: kernel $before before enable, $after after; kava $seeded (want 2/1/5)"
+check_all "pre-existing tasks count" '[ "$seeded" = 2/1/5 ] && [ "$before" = 2/1/5 ] && [ "$after" = 2/1/5 ]'
+wait "${BG_PIDS[@]}" 2>/dev/null; BG_PIDS=()   # every task ends by itself
+check_drained "seeded counters return to 0" "$cg"
+
+# An orphan: its parent is killed first, it exits later. Known bug, kept
+# visible: its exit is not released, so nr_threads stays 1 (reproduced with
+# fork and with vfork on 6.18; seen with kava builds from before this check).
+cg=$(new_cgroup orphan)
+"$KAVA" enable "$cg" >/dev/null
+run_in "$cg" sh -c 'sleep 2 & exec sleep 100'
+sleep 0.5
 kill "${BG_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; BG_PIDS=()
+wait_for 15 sh -c '[ ! -s "$1/cgroup.threads" ]' sh "$cg"
+c=$(jfield "$cg" '"\(.nr_running)/\(.nr_uninterruptible)/\(.nr_iowait)/\(.nr_threads)"')
+note "orphan: running/uninterruptible/iowait/threads $c after the last task exited"
+if [ "$c" = 0/0/0/0 ]; then ok "an orphan's exit is released"
+else skip "an orphan's exit is released" "known bug: counters $c after an orphaned child exited (see README, Known problems)"; fi
 
 # descendant cgroup created after enable counts for its enabled ancestor
 cg=$(new_cgroup parent)
@@ -160,4 +202,5 @@ before=$(jfield "$cg" '"\(.switches) \(.runq_wait_ns.hist_log2 | add)"')
 sh -c 'echo $$ > "$1/cgroup.procs"; exec taskset -c 0 "$2" pingpong 2000' sh "$cg" "$TASK" >/dev/null
 read -r sw waits p50 p99 <<<"$(jfield "$cg" '"\(.switches) \(.runq_wait_ns.hist_log2 | add) \(.runq_wait_ns.p50) \(.runq_wait_ns.p99)"')"
 note "switches/waits before ping-pong: $before; after: $sw/$waits, wait p50 ${p50} ns p99 ${p99} ns"
+check_drained "ping-pong counters return to 0" "$cg"
 check_all "switches and run-queue waits" '[ $((sw - ${before% *})) -ge 4000 ] && [ $((waits - ${before#* })) -ge 4000 ] && [ "$p50" -le "$p99" ] && [ "$p99" -gt 0 ]'
