@@ -103,7 +103,7 @@ DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
                 pkg-config libfuse3-dev fuse3 libsystemd-dev libcmocka-dev \
                 libclang-rt-14-dev lxcfs procps python3 util-linux \
                 qemu-system-x86 busybox-static cpio kmod linux-perf jq \
-                clang-tidy cppcheck runc scdoc bash-completion
+                clang-tidy cppcheck runc scdoc bash-completion sysstat
 
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root (apt-get)"; exit 1; fi

@@ -247,14 +247,18 @@ static int content_stat_or_uptime(const struct view_source *src, const struct co
 	return err;
 }
 
+static const char *pressure_name(enum view_file_id file)
+{
+	return file == VF_PRESSURE_CPU ? "cpu.pressure"
+	       : file == VF_PRESSURE_MEMORY ? "memory.pressure" : "io.pressure";
+}
+
 static int content_pressure(const struct container *c, enum view_file_id file, char **out,
 			    size_t *len)
 {
-	const char *name = file == VF_PRESSURE_CPU ? "cpu.pressure"
-			   : file == VF_PRESSURE_MEMORY ? "memory.pressure" : "io.pressure";
 	char path[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/%s", c->paths.v2, name);
+	snprintf(path, sizeof(path), "%s/%s", c->paths.v2, pressure_name(file));
 	if (read_file(path, out, len) == 0)
 		return 0;
 	return read_file(view_files[file].host_path, out, len);	/* no PSI per cgroup here */
@@ -444,4 +448,26 @@ int view_sysinfo_inputs(const struct view_source *src, const struct kava_owner *
 		forget_paths(src, owner->slot);
 	free(c);
 	return err;
+}
+
+int view_pressure_source(const struct view_source *src, enum view_file_id file,
+			 const struct kava_owner *owner, pid_t reader, char *out, size_t size)
+{
+	struct container *c;
+	int w = -1;
+
+	if (file != VF_PRESSURE_CPU && file != VF_PRESSURE_MEMORY && file != VF_PRESSURE_IO)
+		return -EINVAL;
+	if (owner->slot != KAVA_NO_SLOT && (c = malloc(sizeof(*c))) != NULL) {
+		/* the file content_pressure() reads: the container's own, when it has one */
+		if (locate(src, owner, reader, c) == 0) {
+			w = snprintf(out, size, "%s/%s", c->paths.v2, pressure_name(file));
+			if (w >= (int)size || access(out, F_OK) < 0)
+				w = -1;
+		}
+		free(c);
+	}
+	if (w < 0)
+		w = snprintf(out, size, "%s", view_files[file].host_path);
+	return w < 0 || (size_t)w >= size ? -ENAMETOOLONG : 0;
 }

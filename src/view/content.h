@@ -57,6 +57,15 @@ int view_topology_content(const struct view_source *src, const struct kava_owner
 			  pid_t reader, int cpu, const struct topology_file *file, char **out,
 			  size_t *len);
 
+/*
+ * The kernel file a pressure file of the view stands for, for `owner`: the
+ * container's own cgroup <res>.pressure, or /proc/pressure/<res> for the
+ * host (and for a container whose cgroup has none). PSI triggers written to
+ * the view are registered there.
+ */
+int view_pressure_source(const struct view_source *src, enum view_file_id file,
+			 const struct kava_owner *owner, pid_t reader, char *out, size_t size);
+
 /* How many CPUs the container sees (cpu0..cpuN-1 directories). */
 int view_visible_cpus(const struct view_source *src, const struct kava_owner *owner, pid_t reader);
 

@@ -108,6 +108,11 @@ void view_topology_host_path(int cpu, const struct topology_file *file, char *ou
 _Static_assert(INO_FILES + VF_COUNT <= INO_CPUS, "view files overlap the CPU inodes");
 _Static_assert(2 + TOPOLOGY_FILE_COUNT <= INO_PER_CPU, "topology files overflow a CPU's inodes");
 
+uint64_t view_ino_count(void)
+{
+	return INO_CPUS + INO_PER_CPU * (uint64_t)KAVA_MAX_CPUS;
+}
+
 uint64_t view_ino_of(const char *path)
 {
 	const struct topology_file *tf = NULL;

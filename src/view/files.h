@@ -80,5 +80,6 @@ void view_topology_host_path(int cpu, const struct topology_file *file, char *ou
  */
 uint64_t view_ino_of(const char *path);                     /* 0: no such path */
 int view_path_of(uint64_t ino, char *out, size_t size);     /* -ENOENT: no such inode */
+uint64_t view_ino_count(void);                              /* every inode number is below it */
 
 #endif

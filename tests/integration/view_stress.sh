@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# 32 readers for 30 s across several containers, while containers are
+# 32 readers for 30 s across several containers (open/read/close, re-reads
+# from offset 0 and sendfile), while containers are
 # enabled, disabled, created and removed: no read fails, readers outside
 # every container always get the host's files, no read waits long, and the
 # agent (built with AddressSanitizer/LeakSanitizer here) leaks nothing.
@@ -35,6 +36,7 @@ files = ["proc/meminfo", "proc/cpuinfo", "proc/stat", "proc/uptime", "proc/loada
          "sys/devices/system/cpu/cpu0/topology/core_siblings_list"]
 fails = mism = n = 0
 worst = 0.0
+devnull = os.open("/dev/null", os.O_WRONLY)
 end = time.time() + secs
 while time.time() < end:
     for f in files:
@@ -46,6 +48,13 @@ while time.time() < end:
                 b = os.read(fd, 1024)
                 if not b: break
                 data += b
+            if n % 3 == 1:      # a re-read from 0 (renders afresh) and a sendfile (page cache)
+                again = os.pread(fd, 1 << 20, 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                sent = os.sendfile(devnull, fd, None, 1 << 20)
+                if (not again or not sent) and f != "proc/diskstats":
+                    fails += 1
+                    print("fail", f, "re-read", len(again), "sendfile", sent, file=sys.stderr)
             os.close(fd)
             if not data and f != "proc/diskstats":   # no I/O yet: empty, as it should be
                 fails += 1
