@@ -21,7 +21,7 @@ msg        =
 endif
 
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-PKGS      := libbpf fuse3 libsystemd
+PKGS      := libbpf fuse3 libsystemd json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -103,7 +103,8 @@ DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
                 pkg-config libfuse3-dev fuse3 libsystemd-dev libcmocka-dev \
                 libclang-rt-14-dev lxcfs procps python3 util-linux \
                 qemu-system-x86 busybox-static cpio kmod linux-perf jq \
-                clang-tidy cppcheck runc scdoc bash-completion sysstat
+                clang-tidy cppcheck runc scdoc bash-completion sysstat libjson-c-dev crun \
+                python3-yaml
 
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root (apt-get)"; exit 1; fi
@@ -134,8 +135,30 @@ demo: all $(HELPER_BINS)
 lint: all
 	@BUILD=$(BUILD) CFLAGS='$(CFLAGS)' bash mk/lint.sh $(LIB_SRCS) src/main.c
 
-install: all
-	install -D -m 0755 $(BUILD)/kava $(DESTDIR)$(PREFIX)/bin/kava
+# Where `make install` puts things (DESTDIR stages; a package sets PREFIX=/usr).
+# The LXC include and the OCI hooks.d file go where LXC, podman and CRI-O
+# look for them, whatever PREFIX is; every installed file naming the binary
+# names $(BINDIR)/kava.
+BINDIR      ?= $(PREFIX)/bin
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+DOCDIR      ?= $(PREFIX)/share/doc/kava
+LXCCONFDIR  ?= /usr/share/lxc/config/common.conf.d
+OCIHOOKSDIR ?= /usr/share/containers/oci/hooks.d
+SUBST_BIN    = sed -e 's|/usr/local/bin/kava|$(BINDIR)/kava|g' \
+                   -e 's|/usr/local/share/doc/kava|$(DOCDIR)|g'
+
+install: all install-docs
+	install -D -m 0755 $(BUILD)/kava $(DESTDIR)$(BINDIR)/kava
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(LXCCONFDIR) $(DESTDIR)$(OCIHOOKSDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/kava $(DESTDIR)$(DOCDIR)
+	$(SUBST_BIN) deploy/kava.service > $(DESTDIR)$(UNITDIR)/kava.service
+	$(SUBST_BIN) deploy/lxc/00-kava.conf > $(DESTDIR)$(LXCCONFDIR)/00-kava.conf
+	$(SUBST_BIN) deploy/oci/kava-hook.json > $(DESTDIR)$(OCIHOOKSDIR)/kava-hook.json
+	install -m 0644 deploy/kava.conf.example $(DESTDIR)$(SYSCONFDIR)/kava/kava.conf.example
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	chmod 0644 $(DESTDIR)$(UNITDIR)/kava.service $(DESTDIR)$(LXCCONFDIR)/00-kava.conf \
+	    $(DESTDIR)$(OCIHOOKSDIR)/kava-hook.json
 
 clean:
 	rm -rf $(BUILD)

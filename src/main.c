@@ -13,6 +13,7 @@ static const struct kava_command commands[] = {
 	{ "stat",    "show a container's load, CPU time and tasks",        cmd_stat },
 	{ "mount",   "bind the view over a container's /proc and /sys files", cmd_mount },
 	{ "umount",  "undo 'kava mount'",                                  cmd_umount },
+	{ "oci-hook", "a runtime hook: enable a container, apply its policy, mount the view", cmd_oci_hook },
 	{ "unload",  "detach kava's programs and remove its pinned state", cmd_unload },
 	{ "policy",  "apply, show or clear a container's device/capability policy", cmd_policy },
 	{ "events",  "print policy denials reported by the kernel",        cmd_events },

@@ -22,6 +22,7 @@ int cmd_umount(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_oci_hook(int argc, char **argv);
 
 /* kava doctor's sysinfo(2) line, given the seccomp sockets to look for. */
 void doctor_sysinfo(const char *const *sockets, int n);

@@ -163,6 +163,7 @@ int attach_target_ready(pid_t pid)
 struct job {
 	pid_t pid;
 	int attach;
+	const char *rootfs;                /* root in the namespace, or NULL: the task's */
 	int ns_fd, root_fd;
 	int fds[ATTACH_NTARGETS];          /* open_tree clones (attach) */
 	dev_t dev[ATTACH_NTARGETS];        /* and what they are */
@@ -222,7 +223,8 @@ static void child(const struct job *j)
 {
 	size_t i;
 
-	if (setns(j->ns_fd, CLONE_NEWNS) < 0 || fchdir(j->root_fd) < 0 || chroot(".") < 0 ||
+	if (setns(j->ns_fd, CLONE_NEWNS) < 0 ||
+	    (j->rootfs ? chdir(j->rootfs) : fchdir(j->root_fd)) < 0 || chroot(".") < 0 ||
 	    chdir("/") < 0)
 		_exit(100 + (errno & 0x7f));
 	for (i = 0; i < ATTACH_NTARGETS; i++) {
@@ -253,7 +255,7 @@ static int prepare(struct job *j, char *why, size_t why_size)
 			 (int)j->pid, strerror(errno));
 		return err;
 	}
-	if (same_file(path, "/") == 1) {
+	if (!j->rootfs && same_file(path, "/") == 1) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)j->pid);
 		if (same_file(path, "/proc/self/ns/mnt") == 1) {
 			snprintf(why, why_size, "process %d shares kava's mount namespace and root: "
@@ -267,8 +269,13 @@ static int prepare(struct job *j, char *why, size_t why_size)
 		snprintf(why, why_size, "cannot read %s: %s", path, strerror(-err));
 		return err;
 	}
-	for (i = 0; i < ATTACH_NTARGETS; i++)
-		j->layers[i] = mountinfo_view_layers(mountinfo, attach_targets[i].target);
+	for (i = 0; i < ATTACH_NTARGETS; i++) {
+		char at[PATH_MAX];
+
+		/* mountinfo names mount points as seen from the task's root */
+		snprintf(at, sizeof(at), "%s%s", j->rootfs ? j->rootfs : "", attach_targets[i].target);
+		j->layers[i] = mountinfo_view_layers(mountinfo, at);
+	}
 	free(mountinfo);
 	return 0;
 }
@@ -354,6 +361,14 @@ int attach_view(const char *view_root, pid_t pid, struct attach_report *rep, cha
 		size_t why_size)
 {
 	struct job j = { .pid = pid, .attach = 1 };
+
+	return run(&j, view_root, rep, why, why_size);
+}
+
+int attach_view_rootfs(const char *view_root, pid_t pid, const char *rootfs,
+		       struct attach_report *rep, char *why, size_t why_size)
+{
+	struct job j = { .pid = pid, .attach = 1, .rootfs = rootfs };
 
 	return run(&j, view_root, rep, why, why_size);
 }

@@ -66,6 +66,14 @@ int attach_target_ready(pid_t pid);
 int attach_view(const char *view_root, pid_t pid, struct attach_report *rep, char *why,
 		size_t why_size);
 
+/*
+ * The same before the runtime's pivot_root (an OCI createRuntime hook):
+ * `rootfs` is the container's root directory as a path in its mount
+ * namespace; the targets are attached beneath it and move with pivot_root.
+ */
+int attach_view_rootfs(const char *view_root, pid_t pid, const char *rootfs,
+		       struct attach_report *rep, char *why, size_t why_size);
+
 /* Detach every view mount (all stacked layers) from the targets in pid's namespace. */
 int detach_view(pid_t pid, struct attach_report *rep, char *why, size_t why_size);
 

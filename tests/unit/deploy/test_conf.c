@@ -157,6 +157,18 @@ static void nul_bytes_and_limits(void **state)
 	assert_string_equal(why, "/nonexistent/kava.conf:0: cannot read: No such file or directory");
 }
 
+/* The example the package installs parses (tests run from the source tree). */
+static void the_installed_example(void **state)
+{
+	(void)state;
+	if (conf_parse_file("deploy/kava.conf.example", conf, why, sizeof(why)) == -ENOENT)
+		skip();
+	assert_string_equal(why, "");
+	assert_int_equal(conf->nr_rules, 0);	/* everything is commented out */
+	assert_int_equal(conf_parse("auto = preset:docker,podman,lxc\n", 32, "x", conf, why,
+				    sizeof(why)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +177,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(presets, setup, teardown),
 		cmocka_unit_test_setup_teardown(errors_name_file_and_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(nul_bytes_and_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_installed_example, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
