@@ -2,7 +2,7 @@
 # TAP helpers for the system VM scenarios (tests/vm/system/scenarios/*.sh).
 # They run inside a booted Debian 12 systemd VM as `bash SCRIPT`, as root, in
 # their own session, from /mnt/kava/scenarios/. Source with:
-#     . "$(dirname "$0")/../system/lib.sh"
+#     . "$KAVA_SYS/system/lib.sh"
 # Environment: KAVA (/usr/local/bin/kava, installed when the run had a kava
 # build), KAVA_BUILD (/mnt/kava/build: kava, helpers/), KAVA_SYS (/mnt/kava,
 # the per-run disk; results/ is copied back to the host), KAVA_VM_SYSTEM=1.

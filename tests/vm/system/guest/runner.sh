@@ -22,8 +22,6 @@ uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 emit "KAVA-NOTE runner: kernel $(uname -r), scenarios start at $(uptime_s)s"
 emit "KAVA-NOTE runner: $(systemd-analyze time 2>/dev/null | head -1)"
-systemd-analyze blame --no-pager >"$R/systemd-blame.txt" 2>&1
-emit "KAVA-NOTE runner: slowest units: $(head -n 6 "$R/systemd-blame.txt" | awk '{printf "%s%s %s", NR > 1 ? ", " : "", $NF, $1}')"
 
 # kava as `make install` puts it, plus its unit files (installed, not enabled)
 export KAVA_SYS=$D KAVA_BUILD=$D/build KAVA_VM=1 KAVA_VM_SYSTEM=1 KAVA=/usr/local/bin/kava
@@ -43,6 +41,7 @@ for s in "$D"/scenarios/*.sh; do
     [ -f "$s" ] || continue
     label=$(basename "$s" .sh)
     if [ -n "$KAVA_VMSYSTEM_ONLY" ]; then
+        # shellcheck disable=SC2254  # a glob on purpose
         case $label in $KAVA_VMSYSTEM_ONLY) ;; *) continue ;; esac
     fi
     out=$R/$label.log
@@ -87,6 +86,9 @@ for s in "$D"/scenarios/*.sh; do
     emit "KAVA-NOTE runner: $label took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')s"
 done
 
+# (only now: before the boot has finished, systemd-analyze blame has nothing)
+systemd-analyze blame --no-pager >"$R/systemd-blame.txt" 2>&1
+emit "KAVA-NOTE runner: slowest units: $(head -n 6 "$R/systemd-blame.txt" | awk '{printf "%s%s %s", NR > 1 ? ", " : "", $NF, $1}')"
 failed_units=$(systemctl list-units --failed --plain --no-legend 2>/dev/null | awk '{print $1}' | tr '\n' ' ')
 [ -z "$failed_units" ] || emit "KAVA-NOTE runner: failed units: $failed_units"
 if dmesg | grep -qE 'WARNING: CPU|BUG: |Oops: |Call Trace:'; then

@@ -148,8 +148,7 @@ else
     nok "${pod_names[0]}"
     skip_all "the image could not be imported" "${pod_names[@]:1}"
 fi
-note "podman: $(podman --version), runtime $(podman info --format '{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Version}}' 2>/dev/null | head -1),"\
-" cgroup manager $(podman info --format '{{.Host.CgroupManager}}' 2>/dev/null)"
+note "podman: $(podman --version), runtime $(podman info --format '{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Version}}' 2>/dev/null | head -1), cgroup manager $(podman info --format '{{.Host.CgroupManager}}' 2>/dev/null)"
 if logged podman-run timeout 180 podman run --rm --network none "$IMG" busybox true; then
     ok "${pod_names[1]}"
 else
