@@ -328,26 +328,37 @@ int BPF_PROG(kava_sched_switch, bool preempt, struct task_struct *prev,
 	return 0;
 }
 
+/*
+ * A task of a container is runnable now: claimed for it (first sight) and
+ * counted as runnable. Returns its record, or NULL when it counts for no
+ * container (or another handler won the claim). Both wakeup handlers.
+ */
+static __always_inline struct kava_task *wake(struct task_struct *p, struct kava_owner *o)
+{
+	struct kava_config *cfg = active_config();
+	struct kava_task *ts;
+
+	if (!cfg)
+		return NULL;
+	*o = resolve_task_sched(p, cfg->epoch);
+	if (o->slot == KAVA_NO_SLOT)
+		return NULL;
+	ts = bpf_task_storage_get(&kava_tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts || !claim(p, ts, *o, KAVA_TS_RUNNABLE, 0, false))
+		return NULL;
+	/* ttwu_runnable() also fires sched_wakeup for a task still queued or
+	 * on CPU: set_state() makes that a no-op. */
+	set_state(ts, *o, KAVA_TS_RUNNABLE, 0, false);
+	return ts;
+}
+
 /* A task became runnable (try_to_wake_up() -> ttwu_do_wakeup()). */
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(kava_sched_wakeup, struct task_struct *p)
 {
-	struct kava_config *cfg;
 	struct kava_owner o;
-	struct kava_task *ts;
 
-	cfg = active_config();
-	if (!cfg)
-		return 0;
-	o = resolve_task_sched(p, cfg->epoch);
-	if (o.slot == KAVA_NO_SLOT)
-		return 0;
-	ts = bpf_task_storage_get(&kava_tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts || !claim(p, ts, o, KAVA_TS_RUNNABLE, 0, false))
-		return 0;
-	/* ttwu_runnable() also fires this for a task still queued or on CPU:
-	 * set_state() makes that a no-op. */
-	set_state(ts, o, KAVA_TS_RUNNABLE, 0, false);
+	wake(p, &o);
 	return 0;
 }
 
@@ -355,20 +366,11 @@ int BPF_PROG(kava_sched_wakeup, struct task_struct *p)
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(kava_sched_wakeup_new, struct task_struct *p)
 {
-	struct kava_config *cfg;
 	struct kava_cpustats *st;
 	struct kava_slot *slot;
 	struct kava_owner o;
-	struct kava_task *ts;
 
-	cfg = active_config();
-	if (!cfg)
-		return 0;
-	o = resolve_task_sched(p, cfg->epoch);
-	if (o.slot == KAVA_NO_SLOT)
-		return 0;
-	ts = bpf_task_storage_get(&kava_tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts || !claim(p, ts, o, KAVA_TS_RUNNABLE, 0, false))
+	if (!wake(p, &o))
 		return 0;
 	st = stats_of(o.slot, o.gen);
 	if (st)

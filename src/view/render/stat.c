@@ -97,6 +97,25 @@ uint64_t stat_idle_ticks(const struct stat_inputs *in, int visible_index, uint64
 	return span_ticks > busy_ticks ? span_ticks - busy_ticks : 0;
 }
 
+/*
+ * Per visible CPU busy ticks (stat_busy_ticks()) in two calloc'ed arrays of
+ * max(n, 1) entries, n = the visible CPUs (*n). Both renderers that show
+ * idle time start here; the caller frees *user and *sys.
+ */
+static int busy_per_cpu(const struct stat_inputs *in, uint64_t **user, uint64_t **sys, int *n)
+{
+	*n = cpuset_count(in->visible);
+	*user = calloc((size_t)(*n ? *n : 1), sizeof(uint64_t));
+	*sys = calloc((size_t)(*n ? *n : 1), sizeof(uint64_t));
+	if (!*user || !*sys) {
+		free(*user);
+		free(*sys);
+		return -ENOMEM;
+	}
+	stat_busy_ticks(in, *user, *sys, *n);
+	return 0;
+}
+
 /* Sum of stat_idle_ticks() over the visible CPUs: "cpu " line's idle. */
 static uint64_t idle_total(const struct stat_inputs *in, const uint64_t *user,
 			   const uint64_t *sys, int n)
@@ -117,15 +136,8 @@ int render_uptime(const struct stat_inputs *in, char **out, size_t *len)
 
 	if (!in || !in->visible || !in->fig)
 		return -EINVAL;
-	n = cpuset_count(in->visible);
-	user = calloc((size_t)(n ? n : 1), sizeof(uint64_t));
-	sys = calloc((size_t)(n ? n : 1), sizeof(uint64_t));
-	if (!user || !sys) {
-		free(user);
-		free(sys);
+	if (busy_per_cpu(in, &user, &sys, &n) < 0)
 		return -ENOMEM;
-	}
-	stat_busy_ticks(in, user, sys, n);
 	idle = idle_total(in, user, sys, n);
 	free(user);
 	free(sys);
@@ -184,15 +196,8 @@ int render_stat(const struct stat_inputs *in, char **out, size_t *len)
 	if (!in || !in->host || !in->visible || !in->fig)
 		return -EINVAL;
 	f = in->fig;
-	n = cpuset_count(in->visible);
-	user = calloc((size_t)(n ? n : 1), sizeof(uint64_t));
-	sys = calloc((size_t)(n ? n : 1), sizeof(uint64_t));
-	if (!user || !sys) {
-		free(user);
-		free(sys);
+	if (busy_per_cpu(in, &user, &sys, &n) < 0)
 		return -ENOMEM;
-	}
-	stat_busy_ticks(in, user, sys, n);
 	for (i = 0; i < n; i++) {
 		tu += user[i];
 		ts += sys[i];
