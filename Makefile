@@ -21,7 +21,7 @@ msg        =
 endif
 
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-PKGS      := libbpf fuse3 libsystemd json-c
+PKGS      := libbpf fuse3 libsystemd json-c libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -104,7 +104,7 @@ DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
                 libclang-rt-14-dev lxcfs procps python3 util-linux \
                 qemu-system-x86 busybox-static cpio kmod linux-perf jq \
                 clang-tidy cppcheck runc scdoc bash-completion sysstat libjson-c-dev crun \
-                python3-yaml
+                python3-yaml libmicrohttpd-dev prometheus tmux curl
 
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root (apt-get)"; exit 1; fi
@@ -116,6 +116,10 @@ deps:
 	else echo "make deps: all packages present"; fi
 	@# lxcfs is only a benchmark reference: never let its service run by itself.
 	@systemctl disable --now lxcfs >/dev/null 2>&1 || true
+	@# prometheus only serves the metrics tests, which start their own server.
+	@systemctl disable --now prometheus >/dev/null 2>&1 || true
+	@if [ -x /etc/init.d/prometheus ]; then /etc/init.d/prometheus stop >/dev/null 2>&1; \
+	  update-rc.d prometheus disable >/dev/null 2>&1; fi; true
 
 check: all $(TEST_BINS) $(HELPER_BINS)
 	@BUILD=$(BUILD) bash tests/run.sh

@@ -235,8 +235,12 @@ static __always_inline void record_wait(struct task_struct *p, struct kava_task 
 	pcount = p->sched_info.pcount;
 	if (pcount != ts->pcount_seen && delay >= ts->run_delay_seen) {
 		st = stats_of(o.slot, o.gen);
-		if (st)
-			st->wait_hist[log2_bucket(delay - ts->run_delay_seen) & (KAVA_HIST_BUCKETS - 1)]++;
+		if (st) {
+			__u64 wait = delay - ts->run_delay_seen;
+
+			st->wait_hist[log2_bucket(wait) & (KAVA_HIST_BUCKETS - 1)]++;
+			st->wait_sum_ns += wait;
+		}
 	}
 	ts->run_delay_seen = delay;
 	ts->pcount_seen = pcount;

@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define KAVA_ABI_VERSION     3
+#define KAVA_ABI_VERSION     4
 #define KAVA_PIN_DIR         "/sys/fs/bpf/kava"
 #define KAVA_MAX_CONTAINERS  1024     /* enabled-cgroup table size */
 #define KAVA_MAX_DEPTH       32       /* ancestors walked to find an enabled cgroup */
@@ -68,6 +68,7 @@ struct kava_cpustats {
 	__u64 switches;            /* context switches away from container tasks */
 	__u64 forks;               /* tasks created (processes and threads) */
 	__u64 wait_hist[KAVA_HIST_BUCKETS]; /* run-queue wait before each run, bucket = log2(ns) */
+	__u64 wait_sum_ns;         /* those waits added up (a histogram's _sum) */
 };
 
 /* kava_cpucur[0] on each CPU: the task currently on that CPU, as of its switch-in. */
@@ -155,7 +156,7 @@ static inline int kava_slot_live(const struct kava_slot *s, __u32 gen)
 _Static_assert(sizeof(struct kava_owner) == 8, "kava_owner layout");
 _Static_assert(sizeof(struct kava_cgcache_entry) == 16, "kava_cgcache_entry layout");
 _Static_assert(sizeof(struct kava_slot) == 72, "kava_slot layout");
-_Static_assert(sizeof(struct kava_cpustats) == 72 + 8 * KAVA_HIST_BUCKETS, "kava_cpustats layout");
+_Static_assert(sizeof(struct kava_cpustats) == 80 + 8 * KAVA_HIST_BUCKETS, "kava_cpustats layout");
 _Static_assert(sizeof(struct kava_cpucur) == 40, "kava_cpucur layout");
 _Static_assert(sizeof(struct kava_task) == 32, "kava_task layout");
 _Static_assert(sizeof(struct kava_config) == 24, "kava_config layout");

@@ -26,6 +26,7 @@
 #include "common/fdstore.h"
 #include "common/util.h"
 #include "seccomp/server.h"
+#include "metrics/http.h"
 #include "view/fuse.h"
 #include "view/tmpfs.h"
 
@@ -95,6 +96,7 @@ int cmd_run(int argc, char **argv)
 	struct view_fuse *fuse = NULL;
 	struct auto_engine *engine = NULL;
 	struct seccomp_server *sc = NULL;
+	struct metrics_http *http = NULL;
 	struct kava_state st;
 	struct run_opts o;
 	uint64_t next_prune = 0;
@@ -153,6 +155,14 @@ int cmd_run(int argc, char **argv)
 			o.seccomp.oci_path ? o.seccomp.oci_path : "",
 			o.seccomp.lxc_path ? " (LXC) " : "", o.seccomp.lxc_path ? o.seccomp.lxc_path : "");
 	}
+	if (o.metrics) {
+		if (metrics_http_start(o.metrics, &src, &http, why, sizeof(why)) < 0) {
+			cmd_error("run", "%s", why);
+			goto close_state;
+		}
+		fprintf(stderr, "kava: run: metrics at %s%s\n", o.metrics,
+			strncmp(o.metrics, "unix:", 5) ? "/metrics" : "");
+	}
 	fdstore_close_rest();	/* stored by an agent with other options: not ours to keep */
 	/* existing containers are enabled (and mounted) before the service is ready */
 	if (start_auto(&engine, &st, &src, &o) < 0)
@@ -184,6 +194,7 @@ int cmd_run(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	ret = 0;
 close_state:
+	metrics_http_stop(http);
 	auto_stop(engine);
 	seccomp_server_stop(sc);
 	if (view_fuse_stop(fuse))

@@ -12,6 +12,7 @@
 
 #include "cli/common.h"
 #include "cli/run_opts.h"
+#include "metrics/http.h"
 #include "sched/state.h"
 
 void run_usage(void)
@@ -21,7 +22,8 @@ void run_usage(void)
 	printf("usage: kava run [--view fuse|tmpfs|none] [--mount DIR] [--period MS] [--clean]\n"
 	       "                [--auto PATTERN]... [--auto-preset NAME[,NAME]]... [--auto-mount]\n"
 	       "                [--config FILE | --no-config] [--log-events]\n"
-	       "                [--seccomp-listener PATH] [--seccomp-lxc PATH]\n\n"
+	       "                [--seccomp-listener PATH] [--seccomp-lxc PATH]\n"
+	       "                [--metrics ADDR:PORT|unix:PATH]\n\n"
 	       "Run the kava agent in the foreground until SIGTERM or SIGINT.\n"
 	       "It loads kava's BPF programs and pins them under %s, or reuses\n"
 	       "what an earlier run pinned, so load averages and counters continue\n"
@@ -54,8 +56,12 @@ void run_usage(void)
 	       "                 OCI runtimes hand their listener to this socket (the config's\n"
 	       "                 linux.seccomp.listenerPath; runc 1.1+, crun)\n"
 	       "  --seccomp-lxc PATH\n"
-	       "                 the same for LXC (lxc.seccomp.notify.proxy = unix:PATH)\n",
-	       KAVA_CONF_DEFAULT);
+	       "                 the same for LXC (lxc.seccomp.notify.proxy = unix:PATH)\n"
+	       "  --metrics ADDR:PORT\n"
+	       "                 serve Prometheus metrics at http://ADDR:PORT/metrics; kava's\n"
+	       "                 port is %d (--metrics 127.0.0.1:%d; :%d is every address);\n"
+	       "                 --metrics unix:PATH serves them on a unix socket. Off by default\n",
+	       KAVA_CONF_DEFAULT, METRICS_DEFAULT_PORT, METRICS_DEFAULT_PORT, METRICS_DEFAULT_PORT);
 }
 
 /* What the command line said, before the file is read. */
@@ -95,6 +101,7 @@ static int parse_argv(int argc, char **argv, struct run_opts *o, struct cli_seen
 		{ "no-config", no_argument, NULL, 'n' },
 		{ "seccomp-listener", required_argument, NULL, 's' },
 		{ "seccomp-lxc", required_argument, NULL, 'l' },
+		{ "metrics", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -113,6 +120,7 @@ static int parse_argv(int argc, char **argv, struct run_opts *o, struct cli_seen
 		case 'n': c->no_config = 1; break;
 		case 's': o->seccomp.oci_path = optarg; break;
 		case 'l': o->seccomp.lxc_path = optarg; break;
+		case 'X': o->metrics = optarg; break;
 		case 'p':
 			c->period = strtol(optarg, &end, 10);
 			if (*end || c->period < 10 || c->period > 3600000) {

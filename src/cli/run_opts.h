@@ -22,6 +22,7 @@ struct run_opts {
 	struct policy **policies;             /* per rule, NULL where none (heap) */
 	char conf_file[CONF_PATH_MAX];        /* the file read, or "" */
 	struct seccomp_server_opts seccomp;   /* sockets for runtimes' seccomp listeners */
+	const char *metrics;                  /* --metrics ADDR:PORT | unix:PATH; NULL: off */
 };
 
 void run_usage(void);

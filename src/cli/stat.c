@@ -74,10 +74,12 @@ static void print_json(const char *path, const struct kava_figures *f)
 	       (long long)f->nr_iowait, (long long)f->nr_threads);
 	printf(",\"switches\":%llu,\"forks\":%llu,\"last_pid\":%u",
 	       (unsigned long long)f->switches, (unsigned long long)f->forks, f->last_pid);
-	printf(",\"runq_wait_ns\":{\"p50\":%llu,\"p90\":%llu,\"p99\":%llu,\"hist_log2\":[",
+	printf(",\"runq_wait_ns\":{\"p50\":%llu,\"p90\":%llu,\"p99\":%llu,\"sum\":%llu,"
+	       "\"hist_log2\":[",
 	       (unsigned long long)hist_percentile(f->wait_hist, KAVA_HIST_BUCKETS, 50),
 	       (unsigned long long)hist_percentile(f->wait_hist, KAVA_HIST_BUCKETS, 90),
-	       (unsigned long long)hist_percentile(f->wait_hist, KAVA_HIST_BUCKETS, 99));
+	       (unsigned long long)hist_percentile(f->wait_hist, KAVA_HIST_BUCKETS, 99),
+	       (unsigned long long)f->wait_sum_ns);
 	for (b = 0; b < KAVA_HIST_BUCKETS; b++)
 		printf("%s%llu", b ? "," : "", (unsigned long long)f->wait_hist[b]);
 	printf("]},\"cpu\":[");

@@ -3,11 +3,8 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "common/version.h"
 #include "kava.h"
-
-#ifndef KAVA_VERSION
-#define KAVA_VERSION "0.1.0"
-#endif
 
 int cmd_version(int argc, char **argv)
 {

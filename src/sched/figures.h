@@ -34,6 +34,7 @@ struct kava_figures {
 	uint64_t enabled_ns;                /* CLOCK_MONOTONIC when enabled */
 	uint64_t start_boot_ns;             /* CLOCK_BOOTTIME origin of the container's uptime */
 	uint64_t wait_hist[KAVA_HIST_BUCKETS];
+	uint64_t wait_sum_ns;               /* the waits of wait_hist added up */
 };
 
 #endif

@@ -81,6 +81,7 @@ int figures_read(const struct kava_state *st, uint32_t slot, struct kava_figures
 		f->forks += cs->forks;
 		for (b = 0; b < KAVA_HIST_BUCKETS; b++)
 			f->wait_hist[b] += cs->wait_hist[b];
+		f->wait_sum_ns += cs->wait_sum_ns;
 		/*
 		 * A container task on this CPU right now: add its slice so far.
 		 * cpustats was read before cpucur, so a slice that ended in

@@ -15,6 +15,8 @@
 #include "sched/figures_read.h"
 #include "view/render/render.h"
 #include "common/util.h"
+#include "metrics/collect.h"
+#include "metrics/viewstats.h"
 #include "view/content.h"
 #include "view/sysinfo.h"
 
@@ -122,7 +124,23 @@ static int locate_slot(const struct view_source *src, const struct kava_owner *o
 	return 0;
 }
 
-/* The slot and the cgroup directories its limits are read from. */
+/* The first process listed in a cgroup directory's cgroup.procs, or 0. */
+static pid_t first_pid_in(const char *dir)
+{
+	char path[PATH_MAX + 16], *text = NULL;
+	long pid = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if (read_file(path, &text, NULL) == 0)
+		pid = strtol(text, NULL, 10);
+	free(text);
+	return pid > 0 ? (pid_t)pid : 0;
+}
+
+/*
+ * The slot and the cgroup directories its limits are read from. `reader` 0:
+ * no reader (metrics, kava top), a process of the container stands in.
+ */
 static int locate(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
 		  struct container *c)
 {
@@ -133,6 +151,8 @@ static int locate(const struct view_source *src, const struct kava_owner *owner,
 	err = cached_paths(src, &c->slot, c->slot_index, &c->paths, &v1_complete);
 	if (err < 0)
 		return -ENOENT;	/* removed: the caller falls back to the host's view */
+	if (!v1_complete && reader == 0)
+		reader = first_pid_in(c->paths.v2);
 	if (!v1_complete && reader > 0) {
 		/* hybrid host with another v1 layout: ask the reader's own cgroups */
 		struct container_paths mine = c->paths;
@@ -143,21 +163,29 @@ static int locate(const struct view_source *src, const struct kava_owner *owner,
 	return 0;
 }
 
-static int visible_cpus(const struct container *c, struct cpuset *visible)
+/* The CPUs the container sees, given the host's online CPUs (`online` text). */
+static int visible_cpus_of(const struct container *c, const char *online, struct cpuset *visible)
 {
 	struct cpu_limits cl;
+	int err = limits_read_cpu(&c->paths, online, &cl);
+
+	if (err < 0)
+		return err;
+	cpuset_visible(&cl.effective, cl.quota_us, cl.period_us, visible);
+	return 0;
+}
+
+static int visible_cpus(const struct container *c, struct cpuset *visible)
+{
 	char *online = NULL;
 	int err;
 
 	err = read_file("/sys/devices/system/cpu/online", &online, NULL);
 	if (err < 0)
 		return err;
-	err = limits_read_cpu(&c->paths, online, &cl);
+	err = visible_cpus_of(c, online, visible);
 	free(online);
-	if (err < 0)
-		return err;
-	cpuset_visible(&cl.effective, cl.quota_us, cl.period_us, visible);
-	return 0;
+	return err < 0 ? err : 0;
 }
 
 static int with_figures(const struct view_source *src, const struct container *c,
@@ -323,6 +351,9 @@ static int container_content(const struct view_source *src, const struct contain
 	case VF_CPU_PRESENT:
 		err = visible_cpus(c, &visible);
 		return err < 0 ? err : render_cpu_range(cpuset_count(&visible), out, len);
+	case VF_KAVA_METRICS:
+	case VF_KAVA_RUNQ:
+		return -EINVAL;	/* view_content() makes these from the owner alone */
 	default:
 		return -EINVAL;
 	}
@@ -334,16 +365,53 @@ int view_content(const struct view_source *src, enum view_file_id file,
 	struct container *c;
 	int err;
 
-	if (owner->slot == KAVA_NO_SLOT)
-		return read_file(view_files[file].host_path, out, len);
+	if (file == VF_KAVA_METRICS || file == VF_KAVA_RUNQ) {
+		/* the reader's own container only, everything for the host (metrics/collect.c) */
+		err = metrics_view_file(src, file == VF_KAVA_RUNQ, owner, reader, out, len);
+	} else if (owner->slot == KAVA_NO_SLOT) {
+		err = read_file(view_files[file].host_path, out, len);
+	} else if ((c = malloc(sizeof(*c))) == NULL) {
+		err = -ENOMEM;
+	} else {
+		err = file == VF_LOADAVG ? locate_slot(src, owner, c) : locate(src, owner, reader, c);
+		if (!err)
+			err = container_content(src, c, file, out, len);
+		if (err == -ENOENT)
+			forget_paths(src, owner->slot);
+		free(c);
+	}
+	/* -ENOENT: the container went away, and the caller renders the host's file */
+	viewstats_render(file, err == -ENOENT ? 0 : err);
+	return err;
+}
+
+int view_container_limits(const struct view_source *src, const struct kava_owner *owner,
+			  pid_t reader, const char *host_online, struct view_limits *out)
+{
+	struct cpuset visible;
+	struct mem_limits m;
+	struct container *c;
+	int err;
+
+	memset(out, 0, sizeof(*out));
 	c = malloc(sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	err = file == VF_LOADAVG ? locate_slot(src, owner, c) : locate(src, owner, reader, c);
-	if (!err)
-		err = container_content(src, c, file, out, len);
-	if (err == -ENOENT)
+	err = locate(src, owner, reader, c);
+	if (!err) {
+		snprintf(out->v2_path, sizeof(out->v2_path), "%s", c->paths.v2);
+		if (visible_cpus_of(c, host_online, &visible) == 0)
+			out->visible_cpus = cpuset_count(&visible);
+		/* the caller caps it at the host's MemTotal, as render_meminfo() does */
+		out->mem_limit = KAVA_UNLIMITED;
+		if (limits_read_mem(&c->paths, "", &m) == 0) {
+			out->mem_limit = m.limit;
+			out->mem_usage = m.usage;
+			out->mem_known = 1;
+		}
+	} else if (err == -ENOENT) {
 		forget_paths(src, owner->slot);
+	}
 	free(c);
 	return err;
 }
@@ -375,6 +443,7 @@ int view_topology_content(const struct view_source *src, const struct kava_owner
 	if (err == -ENOENT)
 		forget_paths(src, owner->slot);
 	free(c);
+	viewstats_render(VIEWSTATS_TOPOLOGY, err == -ENOENT || err == -ENXIO ? 0 : err);
 	return err;
 }
 

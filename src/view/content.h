@@ -6,7 +6,9 @@
 #ifndef KAVA_VIEW_H
 #define KAVA_VIEW_H
 
+#include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "sched/state.h"
 #include "cgroup/limits.h"
@@ -65,6 +67,23 @@ int view_topology_content(const struct view_source *src, const struct kava_owner
  */
 int view_pressure_source(const struct view_source *src, enum view_file_id file,
 			 const struct kava_owner *owner, pid_t reader, char *out, size_t size);
+
+/* A container's limits as its view shows them, for metrics and kava top. */
+struct view_limits {
+	char v2_path[PATH_MAX];    /* its cgroup v2 directory */
+	int visible_cpus;          /* 0: unknown */
+	uint64_t mem_limit;        /* tightest memory limit (KAVA_UNLIMITED: none or unknown) */
+	uint64_t mem_usage;
+	int mem_known;             /* its memory files were read (else the view shows the host's) */
+};
+
+/*
+ * Fill `out` for `owner` (a container), with the host's online CPUs given as
+ * text (/sys/devices/system/cpu/online, read once by the caller). -ENOENT
+ * when the container went away.
+ */
+int view_container_limits(const struct view_source *src, const struct kava_owner *owner,
+			  pid_t reader, const char *host_online, struct view_limits *out);
 
 /* How many CPUs the container sees (cpu0..cpuN-1 directories). */
 int view_visible_cpus(const struct view_source *src, const struct kava_owner *owner, pid_t reader);

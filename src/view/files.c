@@ -21,11 +21,13 @@ const struct view_file view_files[VF_COUNT] = {
 	{ VF_CPU_ONLINE, VIEW_CPU_DIR "/online", "/sys/devices/system/cpu/online" },
 	{ VF_CPU_POSSIBLE, VIEW_CPU_DIR "/possible", "/sys/devices/system/cpu/possible" },
 	{ VF_CPU_PRESENT, VIEW_CPU_DIR "/present", "/sys/devices/system/cpu/present" },
+	{ VF_KAVA_METRICS, "kava/metrics", NULL },
+	{ VF_KAVA_RUNQ, "kava/runq", NULL },
 };
 
 const char *const view_dirs[] = {
 	"", "proc", "proc/pressure", "sys", "sys/devices", "sys/devices/system",
-	VIEW_CPU_DIR, NULL,
+	VIEW_CPU_DIR, "kava", NULL,	/* new entries last: inode numbers stay */
 };
 
 const struct view_file *view_file_by_path(const char *path)

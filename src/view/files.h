@@ -24,13 +24,15 @@ enum view_file_id {
 	VF_CPU_ONLINE,
 	VF_CPU_POSSIBLE,
 	VF_CPU_PRESENT,
+	VF_KAVA_METRICS,           /* kava/metrics: the reader's own container's metrics */
+	VF_KAVA_RUNQ,              /* kava/runq: its run-queue wait histogram as text */
 	VF_COUNT
 };
 
 struct view_file {
 	enum view_file_id id;
 	const char *path;        /* inside the view: "proc/meminfo" */
-	const char *host_path;   /* what it stands for: "/proc/meminfo" */
+	const char *host_path;   /* what it stands for: "/proc/meminfo"; NULL: kava's own */
 };
 
 extern const struct view_file view_files[VF_COUNT];

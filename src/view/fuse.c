@@ -29,7 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/util.h"
+#include "metrics/viewstats.h"
 #include "view/fuse.h"
 #include "view/fuse_handoff.h"
 #include "view/handles.h"
@@ -547,6 +549,7 @@ static void release_handle(fuse_req_t req, uint64_t fh)
 static void view_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	const struct view_file *vf = file_of(ino);
+	uint64_t t0 = monotonic_ns();
 	struct open_file *of;
 	int err;
 
@@ -579,6 +582,7 @@ static void view_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->direct_io = 1;
 	if (fuse_reply_open(req, fi) != 0)	/* the opener was interrupted: no release will come */
 		release_handle(req, fi->fh);
+	viewstats_fuse(VS_OP_OPEN, monotonic_ns() - t0);
 }
 
 /*
@@ -609,6 +613,7 @@ static void view_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
 	struct open_file *of = handles_get(handles(req), fi->fh);
+	uint64_t t0 = monotonic_ns();
 	char *text = NULL;
 	size_t len = 0;
 	int err = 0;
@@ -661,6 +666,7 @@ static void view_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	note_page_read(req, ino, fi, off, size, len);
 	fuse_reply_buf(req, text, len);
 	free(text);
+	viewstats_fuse(VS_OP_READ, monotonic_ns() - t0);
 }
 
 static void view_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

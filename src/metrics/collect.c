@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Gathering what the metrics show: kava's maps, the policy stats, the view's limits. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "cgroup/files.h"
+#include "cgroup/path.h"
+#include "common/util.h"
+#include "common/version.h"
+#include "kava_policy.h"
+#include "metrics/collect.h"
+#include "metrics/runq.h"
+#include "metrics/viewstats.h"
+#include "policy/policy.h"
+#include "sched/figures_read.h"
+#include "sched/registry.h"
+
+#define MAX_PROGS 32
+
+struct collect_ctx {
+	const struct view_source *src;
+	struct metrics_set *set;
+	struct kava_figures *fig;      /* one at a time: it is large */
+	const char *online;
+	uint64_t host_mem;             /* the host's MemTotal in bytes */
+	pid_t reader;
+	int err;
+};
+
+/* "/a/b" from "<cgroup2 mount>/a/b" ("/" for the mount itself). */
+static void relative_path(const char *mount, const char *abs, char *out, size_t size)
+{
+	size_t n = strlen(mount);
+
+	if (!strncmp(abs, mount, n) && (abs[n] == '/' || !abs[n]))
+		snprintf(out, size, "%s", abs[n] ? abs + n : "/");
+	else
+		snprintf(out, size, "%s", abs);
+}
+
+static uint64_t host_mem_total(void)
+{
+	unsigned long long kb = 0;
+	char *text = NULL, *p;
+
+	if (read_file("/proc/meminfo", &text, NULL) == 0 && (p = strstr(text, "MemTotal:")) != NULL &&
+	    sscanf(p, "MemTotal: %llu", &kb) != 1)
+		kb = 0;
+	free(text);
+	return (uint64_t)kb * 1024;
+}
+
+static int fill_container(struct collect_ctx *x, uint32_t slot, const struct kava_slot *s,
+			  struct metrics_container *m)
+{
+	struct kava_owner owner = { .slot = slot, .gen = s->gen };
+	struct kava_figures *f = x->fig;
+	struct view_limits lim;
+	unsigned int c, used = 0;
+	int err;
+
+	memset(&lim, 0, sizeof(lim));
+	err = figures_read(x->src->st, slot, f);
+	if (!err)
+		err = view_container_limits(x->src, &owner, x->reader, x->online, &lim);
+	if (err)
+		return err < 0 ? err : -EIO;
+	memset(m, 0, sizeof(*m));
+	relative_path(x->src->cgroup2_mount, lim.v2_path, m->path, sizeof(m->path));
+	m->cgroup_id = f->cgroup_id;
+	memcpy(m->avenrun, f->avenrun, sizeof(m->avenrun));
+	m->nr_running = f->nr_running;
+	m->nr_uninterruptible = f->nr_uninterruptible;
+	m->nr_iowait = f->nr_iowait;
+	m->nr_threads = f->nr_threads;
+	m->switches = f->switches;
+	m->forks = f->forks;
+	memcpy(m->wait_hist, f->wait_hist, sizeof(m->wait_hist));
+	m->wait_sum_ns = f->wait_sum_ns;
+	m->visible_cpus = lim.visible_cpus;
+	m->mem_limit = lim.mem_limit;
+	if (x->host_mem && (m->mem_limit == KAVA_UNLIMITED || m->mem_limit > x->host_mem))
+		m->mem_limit = x->host_mem;	/* as the view's MemTotal */
+	m->mem_usage = lim.mem_usage;
+	m->mem_usage_known = lim.mem_known;
+	for (c = 0; c < f->nr_cpus; c++)
+		used += f->cpu[c].user_ns || f->cpu[c].system_ns;
+	m->cpus = used ? calloc(used, sizeof(*m->cpus)) : NULL;
+	if (used && !m->cpus)
+		return -ENOMEM;
+	for (c = 0; c < f->nr_cpus; c++) {
+		if ((!f->cpu[c].user_ns && !f->cpu[c].system_ns) || m->nr_cpus >= used)
+			continue;	/* a CPU it never ran on: no series */
+		m->cpus[m->nr_cpus].cpu = c;
+		m->cpus[m->nr_cpus].user_ns = f->cpu[c].user_ns;
+		m->cpus[m->nr_cpus].system_ns = f->cpu[c].system_ns;
+		m->nr_cpus++;
+	}
+	return 0;
+}
+
+static int add_container(uint32_t slot, const struct kava_slot *s, void *arg)
+{
+	struct collect_ctx *x = arg;
+	struct metrics_set *set = x->set;
+	int err;
+
+	if (set->n == KAVA_MAX_CONTAINERS)
+		return 0;
+	err = fill_container(x, slot, s, &set->c[set->n]);
+	if (err == -ENOMEM) {
+		x->err = err;
+		return 1;
+	}
+	if (!err)
+		set->n++;
+	return 0;	/* disabled or removed meanwhile: left out */
+}
+
+/* Decision counters of every policied cgroup, or of `only_id`'s alone (0: all). */
+static int collect_policies(const struct view_source *src, uint64_t only_id, struct metrics_set *set)
+{
+	char dir[4096], path[4200], abs[4096];
+	struct kava_pol_stats st;
+	uint64_t key, next;
+	size_t cap = 0;
+	int fd, more;
+
+	policy_pin_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/kpol_stats", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;	/* no policy was ever applied */
+	more = bpf_map_get_next_key(fd, NULL, &key) == 0;
+	while (more) {
+		more = bpf_map_get_next_key(fd, &key, &next) == 0;
+		if ((!only_id || key == only_id) && bpf_map_lookup_elem(fd, &key, &st) == 0 &&
+		    cgroup_path_of_id(src->cgroup2_mount, key, abs, sizeof(abs)) == 0) {
+			struct metrics_policy *p;
+
+			if (set->np == cap) {
+				size_t ncap = cap * 2 + 8;
+				struct metrics_policy *grown = realloc(set->p, ncap * sizeof(*grown));
+
+				if (!grown) {
+					close(fd);
+					return -ENOMEM;
+				}
+				set->p = grown;
+				cap = ncap;
+			}
+			p = &set->p[set->np++];
+			memset(p, 0, sizeof(*p));
+			relative_path(src->cgroup2_mount, abs, p->path, sizeof(p->path));
+			p->cgroup_id = key;
+			p->allowed = st.allowed;
+			p->denied = st.denied;
+			p->would_deny = st.would_deny;
+			p->suppressed = st.suppressed;
+		}
+		key = next;
+	}
+	close(fd);
+	return 0;
+}
+
+int metrics_collect(const struct view_source *src, const struct kava_owner *only, pid_t reader,
+		    struct metrics_set *set)
+{
+	/* a host reader's own v1 cgroups say nothing about the containers */
+	int all = !only || only->slot == KAVA_NO_SLOT;
+	struct collect_ctx x = { .src = src, .set = set, .reader = all ? 0 : reader };
+	char *online = NULL;
+	int err;
+
+	memset(set, 0, sizeof(*set));
+	set->c = calloc(KAVA_MAX_CONTAINERS, sizeof(*set->c));
+	x.fig = malloc(sizeof(*x.fig));
+	err = !set->c || !x.fig ? -ENOMEM : 0;
+	if (!err)
+		err = read_file("/sys/devices/system/cpu/online", &online, NULL);
+	if (err < 0)
+		goto out;
+	x.online = online;
+	x.host_mem = host_mem_total();
+	if (!all) {
+		struct kava_slot s;
+
+		if (bpf_map_lookup_elem(src->st->slots_fd, &only->slot, &s) == 0 && s.cgroup_id &&
+		    s.gen == only->gen)
+			add_container(only->slot, &s, &x);
+		err = x.err;
+		if (!err && set->n)
+			err = collect_policies(src, set->c[0].cgroup_id, set);
+	} else {
+		err = registry_foreach((struct kava_state *)src->st, add_container, &x);
+		if (!err)
+			err = x.err;
+		if (!err)
+			err = collect_policies(src, 0, set);
+	}
+out:
+	free(online);
+	free(x.fig);
+	if (err < 0)
+		metrics_set_free(set);
+	return err;
+}
+
+void metrics_set_free(struct metrics_set *set)
+{
+	size_t i;
+
+	for (i = 0; set->c && i < set->n; i++)
+		free(set->c[i].cpus);
+	free(set->c);
+	free(set->p);
+	memset(set, 0, sizeof(*set));
+}
+
+/* One pinned link's program: its run time and count (kernel.bpf_stats_enabled). */
+static void add_prog(const char *dir, const char *name, struct metrics_prog *progs, size_t *n,
+		     uint32_t *ids)
+{
+	struct bpf_link_info link = { 0 };
+	struct bpf_prog_info prog = { 0 };
+	__u32 llen = sizeof(link), plen = sizeof(prog);
+	char path[4096 + 260];
+	int lfd, pfd;
+	size_t i;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return;
+	lfd = bpf_obj_get(path);
+	if (lfd < 0)
+		return;
+	if (bpf_obj_get_info_by_fd(lfd, &link, &llen) == 0 && *n < MAX_PROGS) {
+		for (i = 0; i < *n && ids[i] != link.prog_id; i++)
+			;
+		pfd = i == *n ? bpf_prog_get_fd_by_id(link.prog_id) : -1;
+		if (pfd >= 0 && bpf_obj_get_info_by_fd(pfd, &prog, &plen) == 0) {
+			/* the link's pin name is the program's full name; a cgroup/dev link is per cgroup */
+			snprintf(progs[*n].name, sizeof(progs[*n].name), "%.63s",
+				 strncmp(name, "cg-", 3) ? name : prog.name);
+			progs[*n].run_ns = prog.run_time_ns;
+			progs[*n].run_cnt = prog.run_cnt;
+			ids[(*n)++] = link.prog_id;
+		}
+		if (pfd >= 0)
+			close(pfd);
+	}
+	close(lfd);
+}
+
+static size_t collect_progs(struct metrics_prog *progs)
+{
+	uint32_t ids[MAX_PROGS];
+	char dirs[2][4096];
+	struct dirent *de;
+	size_t n = 0;
+	int i;
+	DIR *d;
+
+	snprintf(dirs[0], sizeof(dirs[0]), "%s/links", kava_pin_dir());
+	policy_pin_dir(dirs[1], sizeof(dirs[1]));
+	strncat(dirs[1], "/links", sizeof(dirs[1]) - strlen(dirs[1]) - 1);
+	for (i = 0; i < 2; i++) {
+		d = opendir(dirs[i]);
+		if (!d)
+			continue;
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				add_prog(dirs[i], de->d_name, progs, &n, ids);
+		closedir(d);
+	}
+	return n;
+}
+
+static int bpf_stats_on(void)
+{
+	char *text = NULL;
+	int on = read_file("/proc/sys/kernel/bpf_stats_enabled", &text, NULL) == 0 && text[0] == '1';
+
+	free(text);
+	return on;
+}
+
+int metrics_text(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
+		 double scrape_cpu_s, char **out, size_t *len)
+{
+	struct metrics_file files[VIEWSTATS_FILES];
+	struct metrics_hist lat[VS_OP_COUNT];
+	struct metrics_prog progs[MAX_PROGS];
+	struct metrics_agent a = { 0 };
+	struct metrics_set set;
+	int host = !owner || owner->slot == KAVA_NO_SLOT, err;
+
+	err = metrics_collect(src, owner, reader, &set);
+	if (err < 0)
+		return err;
+	if (host) {
+		viewstats_read(files, lat);
+		a.version = KAVA_VERSION;
+		a.enabled = (unsigned int)set.n;
+		a.files = files;
+		a.nr_files = VIEWSTATS_FILES;
+		a.fuse_ops = viewstats_op_names;
+		a.fuse_lat = lat;
+		a.nr_fuse_ops = VS_OP_COUNT;
+		a.bpf_stats_enabled = bpf_stats_on();
+		a.progs = progs;
+		a.nr_progs = a.bpf_stats_enabled ? collect_progs(progs) : 0;
+		a.scrape_cpu_s = scrape_cpu_s;
+	}
+	err = metrics_render(host ? &a : NULL, set.c, set.n, set.p, set.np, out, len);
+	metrics_set_free(&set);
+	return err;
+}
+
+int metrics_view_file(const struct view_source *src, int runq, const struct kava_owner *owner,
+		      pid_t reader, char **out, size_t *len)
+{
+	struct metrics_set set;
+	int err;
+
+	if (!runq)
+		return metrics_text(src, owner, reader, -1, out, len);
+	err = metrics_collect(src, owner, reader, &set);
+	if (err < 0)
+		return err;
+	err = metrics_runq_text(set.c, set.n, out, len);
+	metrics_set_free(&set);
+	return err;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Gathering what the metrics show, from kava's pinned maps, the policy
+ * stats map and the view's limits: the system edge of src/metrics (the text
+ * itself is expo.c's pure function). Used by the agent's HTTP endpoint, the
+ * view's kava/metrics and kava/runq files, and kava top.
+ */
+#ifndef KAVA_METRICS_COLLECT_H
+#define KAVA_METRICS_COLLECT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "metrics/expo.h"
+#include "view/content.h"
+
+struct metrics_set {
+	struct metrics_container *c;   /* in slot order */
+	size_t n;
+	struct metrics_policy *p;
+	size_t np;
+};
+
+/*
+ * Every enabled container when `only` is NULL or KAVA_NO_SLOT, else only
+ * that container (and only its own policy counters). `reader` is the pid
+ * whose v1 cgroups give limits on hybrid hosts (0: none). A container that
+ * goes away meanwhile is left out.
+ */
+int metrics_collect(const struct view_source *src, const struct kava_owner *only, pid_t reader,
+		    struct metrics_set *set);
+void metrics_set_free(struct metrics_set *set);
+
+/*
+ * The exposition for `owner`: its container's families, or (host, owner
+ * KAVA_NO_SLOT) every container's plus the agent's own. `scrape_cpu_s` is
+ * the previous scrape's CPU time (< 0: leave the family out).
+ */
+int metrics_text(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
+		 double scrape_cpu_s, char **out, size_t *len);
+
+/* The view's kava/metrics (runq 0) or kava/runq (runq 1) file for `owner`. */
+int metrics_view_file(const struct view_source *src, int runq, const struct kava_owner *owner,
+		      pid_t reader, char **out, size_t *len);
+
+#endif

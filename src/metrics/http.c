@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent's Prometheus endpoint on libmicrohttpd. One internal thread
+ * serves every connection: scrapes are rare and cheap, and a client that
+ * stalls only holds up other scrapes, never the view (its FUSE threads and
+ * the tmpfs loop are elsewhere). Connections are capped in number, time and
+ * memory (a header larger than the limit gets 431 from libmicrohttpd).
+ */
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "metrics/collect.h"
+#include "metrics/http.h"
+
+#define MAX_CONNECTIONS 16
+#define CONNECTION_TIMEOUT_S 10
+#define CONNECTION_MEMORY 16384        /* request line and headers must fit */
+
+struct metrics_http {
+	struct MHD_Daemon *d;
+	const struct view_source *src;
+	int fd;
+	char unix_path[108];
+	double last_scrape_cpu_s;      /* only the daemon's thread touches it */
+};
+
+static const char index_page[] =
+	"<html><head><title>kava</title></head><body><h1>kava</h1>"
+	"<p><a href=\"/metrics\">metrics</a></p></body></html>\n";
+
+int metrics_parse_listen(const char *spec, char *host, size_t host_size, char *port,
+			 size_t port_size, int *is_unix)
+{
+	const char *colon;
+	size_t n;
+
+	*is_unix = !strncmp(spec, "unix:", 5);
+	if (*is_unix) {
+		if (!spec[5] || strlen(spec + 5) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			return -EINVAL;
+		snprintf(host, host_size, "%s", spec + 5);
+		port[0] = '\0';
+		return 0;
+	}
+	if (spec[0] == '[') {	/* [v6]:port */
+		const char *close = strchr(spec, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		n = (size_t)(close - spec - 1);
+		colon = close + 1;
+		spec++;
+	} else {
+		colon = strrchr(spec, ':');
+		if (!colon)
+			return -EINVAL;
+		n = (size_t)(colon - spec);
+		if (memchr(spec, ':', n))
+			return -EINVAL;	/* a bare v6 address needs brackets */
+	}
+	if (n >= host_size || !colon[1] || strlen(colon + 1) >= port_size ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1) || atoi(colon + 1) > 65535)
+		return -EINVAL;
+	memcpy(host, spec, n);
+	host[n] = '\0';
+	snprintf(port, port_size, "%s", colon + 1);
+	return 0;
+}
+
+static int listen_unix(const char *path, char *why, size_t why_size)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path) >= (int)sizeof(sa.sun_path)) {
+		snprintf(why, why_size, "unix socket path too long: %s", path);
+		return -ENAMETOOLONG;
+	}
+	/* a socket left by an earlier agent goes; anything else stays and fails bind() */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
+	    listen(fd, 64) < 0) {
+		int err = -errno;
+
+		snprintf(why, why_size, "cannot listen on unix:%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int listen_tcp(const char *host, const char *port, char *why, size_t why_size)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
+	struct addrinfo *res = NULL, *ai;
+	int fd = -1, err, one = 1;
+
+	hints.ai_family = host[0] ? AF_UNSPEC : AF_INET6;	/* ":PORT": every v4 and v6 address */
+	err = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (err) {
+		snprintf(why, why_size, "cannot resolve '%s': %s", host, gai_strerror(err));
+		return -EINVAL;
+	}
+	err = -EADDRNOTAVAIL;
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0) {
+			err = -errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0)
+			break;
+		err = -errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		snprintf(why, why_size, "cannot listen on %s:%s: %s", host[0] ? host : "*", port,
+			 strerror(-err));
+	return fd < 0 ? err : fd;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, const char *type,
+			     char *body, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
+	enum MHD_Result ret;
+
+	if (!r) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;	/* closes the connection */
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result text_reply(struct MHD_Connection *conn, unsigned int status,
+				  const char *msg)
+{
+	return reply(conn, status, "text/plain; charset=utf-8", (char *)msg, strlen(msg),
+		     MHD_RESPMEM_PERSISTENT);
+}
+
+static double thread_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) < 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static enum MHD_Result serve_metrics(struct metrics_http *h, struct MHD_Connection *conn)
+{
+	struct kava_owner host = { .slot = KAVA_NO_SLOT };
+	double t0 = thread_cpu_s();
+	char *text = NULL;
+	size_t len = 0;
+	int err;
+
+	err = metrics_text(h->src, &host, 0, h->last_scrape_cpu_s, &text, &len);
+	h->last_scrape_cpu_s = thread_cpu_s() - t0;
+	if (err < 0)
+		return text_reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read kava's figures\n");
+	return reply(conn, MHD_HTTP_OK, METRICS_CT, text, len, MHD_RESPMEM_MUST_FREE);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **con_cls)
+{
+	static int seen;
+	int get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
+
+	(void)version;
+	(void)upload_data;
+	if (!*con_cls) {
+		*con_cls = &seen;	/* headers are in: answer on the next call */
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0;	/* a body is read and dropped; answer once it is all in */
+		return MHD_YES;
+	}
+	if (strcmp(url, "/metrics") && strcmp(url, "/"))
+		return text_reply(conn, MHD_HTTP_NOT_FOUND, "not found: kava serves /metrics\n");
+	if (!get)
+		return text_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+	if (!strcmp(url, "/"))
+		return reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8", (char *)index_page,
+			     sizeof(index_page) - 1, MHD_RESPMEM_PERSISTENT);
+	return serve_metrics(cls, conn);
+}
+
+int metrics_http_start(const char *spec, const struct view_source *src, struct metrics_http **out,
+		       char *why, size_t why_size)
+{
+	char host[256], port[16];
+	struct metrics_http *h;
+	int is_unix, fd;
+
+	if (metrics_parse_listen(spec, host, sizeof(host), port, sizeof(port), &is_unix) < 0) {
+		snprintf(why, why_size, "--metrics takes ADDR:PORT, [ADDR]:PORT, :PORT or unix:PATH, "
+			 "not '%s'", spec);
+		return -EINVAL;
+	}
+	fd = is_unix ? listen_unix(host, why, why_size) : listen_tcp(host, port, why, why_size);
+	if (fd < 0)
+		return fd;
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		close(fd);
+		return -ENOMEM;
+	}
+	h->src = src;
+	h->fd = fd;
+	h->last_scrape_cpu_s = -1;
+	if (is_unix && snprintf(h->unix_path, sizeof(h->unix_path), "%s", host) < 0)
+		h->unix_path[0] = '\0';
+	h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, handle, h,
+				MHD_OPTION_LISTEN_SOCKET, fd,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+				MHD_OPTION_END);
+	if (!h->d) {
+		snprintf(why, why_size, "cannot start the metrics HTTP server on %s", spec);
+		close(fd);
+		if (is_unix)
+			unlink(host);
+		free(h);
+		return -EIO;
+	}
+	*out = h;
+	return 0;
+}
+
+void metrics_http_stop(struct metrics_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->d);	/* joins its thread; the listen socket stays ours */
+	close(h->fd);
+	if (h->unix_path[0])
+		unlink(h->unix_path);
+	free(h);
+}
