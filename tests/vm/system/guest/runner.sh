@@ -88,7 +88,7 @@ done
 
 # (only now: before the boot has finished, systemd-analyze blame has nothing)
 systemd-analyze blame --no-pager >"$R/systemd-blame.txt" 2>&1
-emit "KAVA-NOTE runner: slowest units: $(head -n 6 "$R/systemd-blame.txt" | awk '{printf "%s%s %s", NR > 1 ? ", " : "", $NF, $1}')"
+emit "KAVA-NOTE runner: slowest units: $(head -n 6 "$R/systemd-blame.txt" | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $NF, $1}')"
 failed_units=$(systemctl list-units --failed --plain --no-legend 2>/dev/null | awk '{print $1}' | tr '\n' ' ')
 [ -z "$failed_units" ] || emit "KAVA-NOTE runner: failed units: $failed_units"
 if dmesg | grep -qE 'WARNING: CPU|BUG: |Oops: |Call Trace:'; then
