@@ -5,7 +5,7 @@
  * load averages kept by a bpf_timer with the kernel's own arithmetic.
  *
  * Maps: sched_maps.bpf.h; cgroup -> container: sched_owner.bpf.h; load
- * averages and sysinfo(2): sched_load.bpf.h.
+ * averages: sched_load.bpf.h; sysinfo(2): sched_sysinfo.bpf.h.
  *
  * Every handler first rejects events while nothing is enabled, then maps the
  * task's cgroup v2 to its container through a cgroup-id cache, so tasks of
@@ -497,3 +497,4 @@ int kava_seed(struct bpf_iter__task *ctx)
 }
 
 #include "sched_load.bpf.h"
+#include "sched_sysinfo.bpf.h"

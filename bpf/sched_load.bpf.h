@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Load averages of every enabled container, kept by a bpf_timer every
- * LOAD_FREQ with the kernel's calc_load() (include/kava_loadavg.h), and
- * sysinfo(2)'s figures for container tasks. Included by sched.bpf.c only.
+ * LOAD_FREQ with the kernel's calc_load() (include/kava_loadavg.h).
+ * Included by sched.bpf.c only.
  */
 #ifndef KAVA_SCHED_LOAD_BPF_H
 #define KAVA_SCHED_LOAD_BPF_H
@@ -100,54 +100,6 @@ int kava_start_timer(void *ctx)
 	t->next_sample_ns = bpf_ktime_get_ns() + freq;
 	if (bpf_timer_start(&t->timer, freq, 0))
 		return 4;
-	return 0;
-}
-
-/* ---- sysinfo(2): glibc's getloadavg() and libuv read loads from it ---- */
-
-#define SI_LOAD_SHIFT 16
-
-/*
- * After a successful sysinfo() by a task in an enabled container, write the
- * container's load averages and task count over the host's in the caller's
- * struct sysinfo, as do_sysinfo() fills them (get_avenrun(loads, 0,
- * SI_LOAD_SHIFT - FSHIFT)). The memory fields stay the host's.
- */
-SEC("tracepoint/syscalls/sys_exit_sysinfo")
-int kava_sysinfo_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	struct task_struct *task;
-	struct sum_ctx tc = { 0 };
-	struct kava_config *cfg;
-	struct kava_slot *s;
-	struct kava_owner o;
-	struct sysinfo *info;
-	struct pt_regs *regs;
-	unsigned long loads[3];
-	__u16 procs;
-	int i;
-
-	cfg = active_config();
-	if (!cfg || ctx->ret != 0)
-		return 0;
-	task = bpf_get_current_task_btf();
-	o = resolve_task(task, cfg->epoch);
-	if (o.slot == KAVA_NO_SLOT)
-		return 0;
-	s = bpf_map_lookup_elem(&kava_slots, &o.slot);
-	if (!s || !kava_slot_live(s, o.gen))
-		return 0;
-	for (i = 0; i < 3; i++)
-		loads[i] = s->avenrun[i] << (SI_LOAD_SHIFT - KAVA_FSHIFT);
-	tc.slot = o.slot;
-	bpf_loop(nr_cpus, sum_cpu, &tc, 0);
-	procs = tc.threads > 0 ? (__u16)tc.threads : 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	info = (struct sysinfo *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-	if (!info)
-		return 0;
-	bpf_probe_write_user(&info->loads, loads, sizeof(loads));
-	bpf_probe_write_user(&info->procs, &procs, sizeof(procs));
 	return 0;
 }
 

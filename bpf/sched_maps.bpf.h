@@ -8,6 +8,8 @@
 
 /* Set by the loader before load: possible CPUs (the per-CPU loops). */
 const volatile __u32 nr_cpus = 1;
+/* Set by the loader: the kernel's PAGE_SIZE (page_counter figures are pages). */
+const volatile __u32 page_size = 4096;
 
 /* Task states from include/linux/sched.h. */
 #define TASK_RUNNING         0x00000000
@@ -110,5 +112,13 @@ struct {
 	__type(value, struct kava_timer_state);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } kava_timer SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KAVA_MAX_CONTAINERS);
+	__type(key, __u32);
+	__type(value, struct kava_memstat);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kava_memstat SEC(".maps");
 
 #endif /* KAVA_SCHED_MAPS_BPF_H */

@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define KAVA_ABI_VERSION     4
+#define KAVA_ABI_VERSION     5
 #define KAVA_PIN_DIR         "/sys/fs/bpf/kava"
 #define KAVA_MAX_CONTAINERS  1024     /* enabled-cgroup table size */
 #define KAVA_MAX_DEPTH       32       /* ancestors walked to find an enabled cgroup */
@@ -98,6 +98,18 @@ struct kava_task {
 	__u32 iowait;              /* blocked with in_iowait set */
 };
 
+/*
+ * kava_memstat[slot]: memory.stat figures sysinfo(2) reports but no BPF
+ * program can read (rstat), published by the agent every tick. Written by
+ * userspace only; `gen` ties it to one enable of the slot.
+ */
+struct kava_memstat {
+	__u32 gen;
+	__u32 pad;
+	__u64 shmem_bytes;         /* memory.stat shmem (v1: total_shmem) */
+	__u64 published_ns;        /* CLOCK_MONOTONIC of the last update */
+};
+
 /* kava_config[0]: global switches read on the hot path. */
 struct kava_config {
 	__u32 abi_version;
@@ -160,6 +172,7 @@ _Static_assert(sizeof(struct kava_cpustats) == 80 + 8 * KAVA_HIST_BUCKETS, "kava
 _Static_assert(sizeof(struct kava_cpucur) == 40, "kava_cpucur layout");
 _Static_assert(sizeof(struct kava_task) == 32, "kava_task layout");
 _Static_assert(sizeof(struct kava_config) == 24, "kava_config layout");
+_Static_assert(sizeof(struct kava_memstat) == 24, "kava_memstat layout");
 _Static_assert(sizeof(struct kava_timer_state) == 40, "kava_timer_state layout");
 
 #endif /* KAVA_H */

@@ -180,6 +180,8 @@ int cmd_run(int argc, char **argv)
 			auto_handle(engine);
 		if (o.view == VIEW_TMPFS)
 			view_tmpfs_refresh(&src, o.mount);
+		/* sysinfo(2)'s sharedram: memory.stat is beyond the BPF program's reach */
+		(void)view_publish_memstat(&src);
 		if (o.log_events) {
 			struct events_opts eo = { .follow = 0, .json = 1, .out = stderr, .stop = NULL };
 

@@ -40,6 +40,7 @@ static const struct pinned_object {
 	{ "kava_cpucur", offsetof(struct kava_state, cpucur_fd) },
 	{ "kava_timer", offsetof(struct kava_state, timer_fd) },
 	{ "kava_tasks", offsetof(struct kava_state, tasks_fd) },
+	{ "kava_memstat", offsetof(struct kava_state, memstat_fd) },
 	{ SEED_PIN, offsetof(struct kava_state, seed_prog_fd) },
 };
 #define NR_PINNED (sizeof(pinned_objects) / sizeof(pinned_objects[0]))
@@ -277,6 +278,7 @@ static struct sched_bpf *open_and_load(const struct bpf_object_open_opts *opts, 
 		return NULL;
 	}
 	skel->rodata->nr_cpus = ncpus;
+	skel->rodata->page_size = (__u32)sysconf(_SC_PAGESIZE);
 	if (!with_sysinfo)
 		bpf_program__set_autoload(skel->progs.kava_sysinfo_exit, false);
 	*err = sched_bpf__load(skel);

@@ -20,6 +20,7 @@ struct kava_state {
 	int cpucur_fd;
 	int timer_fd;
 	int tasks_fd;             /* task storage: looked up with a pidfd as key */
+	int memstat_fd;           /* kava_memstat: what the agent publishes for sysinfo(2) */
 	int seed_prog_fd;
 	unsigned int nr_cpus;     /* possible CPUs: length of per-CPU values */
 	int loaded_now;           /* this process loaded the programs */

@@ -13,6 +13,7 @@
 
 #include "cgroup/path.h"
 #include "sched/figures_read.h"
+#include "sched/registry.h"
 #include "view/render/render.h"
 #include "common/util.h"
 #include "metrics/collect.h"
@@ -539,4 +540,32 @@ int view_pressure_source(const struct view_source *src, enum view_file_id file,
 	if (w < 0)
 		w = snprintf(out, size, "%s", view_files[file].host_path);
 	return w < 0 || (size_t)w >= size ? -ENAMETOOLONG : 0;
+}
+
+/* registry_foreach() callback: one container's memory.stat shmem into kava_memstat. */
+static int publish_one(uint32_t slot, const struct kava_slot *s, void *arg)
+{
+	const struct view_source *src = arg;
+	struct kava_owner owner = { .slot = slot, .gen = s->gen };
+	struct kava_memstat ms = { .gen = s->gen };
+	struct container *c = malloc(sizeof(*c));
+	struct mem_limits m;
+
+	if (!c)
+		return 0;
+	if (locate(src, &owner, 0, c) == 0 && limits_read_mem(&c->paths, "", &m) == 0) {
+		ms.shmem_bytes = m.stat.shmem;
+		ms.published_ns = monotonic_ns();
+		/* a failed update leaves the previous figure: the next tick retries */
+		(void)bpf_map_update_elem(src->st->memstat_fd, &slot, &ms, BPF_ANY);
+	}
+	free(c);
+	return 0;
+}
+
+int view_publish_memstat(const struct view_source *src)
+{
+	if (src->st->memstat_fd < 0)
+		return -EBADF;
+	return registry_foreach((struct kava_state *)src->st, publish_one, (void *)src);
 }

@@ -88,4 +88,11 @@ int view_container_limits(const struct view_source *src, const struct kava_owner
 /* How many CPUs the container sees (cpu0..cpuN-1 directories). */
 int view_visible_cpus(const struct view_source *src, const struct kava_owner *owner, pid_t reader);
 
+/*
+ * Publish what the sysinfo(2) program cannot read itself (memory.stat's
+ * shmem, for sharedram) for every enabled container into kava_memstat.
+ * The agent calls it every tick; without an agent the last figure stays.
+ */
+int view_publish_memstat(const struct view_source *src);
+
 #endif

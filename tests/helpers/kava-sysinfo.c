@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sysinfo(2) as a program in a container sees it:
- *   kava-sysinfo                        print every field, one "name value" per line
+ *   kava-sysinfo                        print every field, one "name value" per line,
+ *                                       then "getloadavg L1 L5 L15" (glibc, %.2f)
  *   kava-sysinfo loop SECONDS TOTALRAM  call it in a loop; print "calls failed wrong max_ms"
  *                                       (wrong: totalram * mem_unit is not TOTALRAM;
  *                                       max_ms: the longest single call)
@@ -27,6 +28,7 @@ static double now_ms(void)
 static int print_all(void)
 {
 	struct sysinfo si;
+	double la[3];
 
 	if (sysinfo(&si) < 0) {
 		fprintf(stderr, "sysinfo: %s\n", strerror(errno));
@@ -37,6 +39,12 @@ static int print_all(void)
 	       "freehigh %lu\nmem_unit %u\n", si.uptime, si.loads[0], si.loads[1], si.loads[2],
 	       si.totalram, si.freeram, si.sharedram, si.bufferram, si.totalswap, si.freeswap,
 	       (unsigned int)si.procs, si.totalhigh, si.freehigh, si.mem_unit);
+	/* glibc's getloadavg() reads sysinfo(2) too (python's os.getloadavg()) */
+	if (getloadavg(la, 3) != 3) {
+		fprintf(stderr, "getloadavg failed\n");
+		return 1;
+	}
+	printf("getloadavg %.2f %.2f %.2f\n", la[0], la[1], la[2]);
 	return 0;
 }
 

@@ -13,7 +13,7 @@
 #   KAVA_VM_KERNELS   kernel series to boot      (default "6.12 6.1")
 #   KAVA_VM_REFRESH=1 look for newer kernel packages even if some are cached
 #   KAVA_VM_INTEGRATION  host integration scripts to run inside the VMs, by
-#                     name (default "accounting cli_errors cpu_quota"; "all" = every
+#                     name (default "accounting cli_errors cpu_quota view_uptime sysinfo"; "all" = every
 #                     tests/integration/*.sh, as make vmtest-full; "none")
 #   KAVA_VM_TIMEOUT   seconds one boot may take  (default 900; 1500 with "all")
 #   KAVA_VM_SCRIPT_TIMEOUT  seconds a tests/vm script may take (default 120)
@@ -32,7 +32,7 @@ BUILD=${BUILD:-build}
 KAVA_BUILD=${KAVA_BUILD:-$ROOT/$BUILD}
 CACHE=${KAVA_VM_CACHE:-$ROOT/tests/vm/cache}
 KERNELS=${KAVA_VM_KERNELS:-6.12 6.1}
-INTEGRATION=${KAVA_VM_INTEGRATION:-accounting cli_errors cpu_quota}
+INTEGRATION=${KAVA_VM_INTEGRATION:-accounting cli_errors cpu_quota view_uptime sysinfo}
 [ "$INTEGRATION" = none ] && INTEGRATION=
 if [ "$INTEGRATION" = all ]; then TIMEOUT=${KAVA_VM_TIMEOUT:-1500}; else TIMEOUT=${KAVA_VM_TIMEOUT:-900}; fi
 SCRIPT_TIMEOUT=${KAVA_VM_SCRIPT_TIMEOUT:-120}
@@ -178,7 +178,7 @@ build_common() {
         if [ -n "$p" ]; then copy_elf "$p" "$p"; else log "$b not found on the host, not in the VM"; fi
     done
     # glibc dlopen()s libgcc_s for pthread_cancel (libfuse's worker threads): ldd cannot see it
-    p=$(ldconfig -p 2>/dev/null | awk '$1 == "libgcc_s.so.1" && /x86-64/ {print $NF; exit}')
+    p=$(ldconfig -p 2>/dev/null | awk '$1 == "libgcc_s.so.1" && /x86-64/ && !p { print $NF; p = 1 }')   # no early exit: SIGPIPE under pipefail
     if [ -n "$p" ]; then copy_file "$p"; else log "libgcc_s.so.1 not found: a FUSE agent's shutdown may abort"; fi
     if [ -x "$KAVA_BUILD/kava" ]; then
         copy_elf "$KAVA_BUILD/kava" /opt/kava/build/kava
