@@ -83,7 +83,7 @@ inside() { sh -c "$JOIN"' && exec "$@"' sh "$@"; }
 counts() {
     inside sh -c '
         v=$1
-        on=$(cat "$v/sys/devices/system/cpu/online")
+        read -r on < "$v/sys/devices/system/cpu/online"   # read(2): busybox cat sendfile()s
         case $on in *-*) on=$((${on#*-} + 1)) ;; *) on=$((on + 1)) ;; esac
         ci=$(grep -c ^processor "$v/proc/cpuinfo")
         st=$(grep -c "^cpu[0-9]" "$v/proc/stat")
