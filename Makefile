@@ -25,14 +25,17 @@ PKGS      := libbpf fuse3 libsystemd json-c libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# CFLAGS, CPPFLAGS and LDFLAGS may come from the environment or the command
+# line (dpkg-buildflags: -O2 -g, hardening, -D_FORTIFY_SOURCE=2); kava's own
+# flags are appended with override so a command-line CFLAGS cannot drop them.
 CFLAGS    ?= -O2 -g
-CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD) \
              $(PKG_CFLAGS) -DFUSE_USE_VERSION=35
-LDLIBS    += $(PKG_LIBS) -lelf -lz -lm
+override LDLIBS += $(PKG_LIBS) -lelf -lz -lm
 ifeq ($(SANITIZE),1)
-CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS   += -fsanitize=address,undefined
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=address,undefined
 endif
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Iinclude -I. \
@@ -71,7 +74,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/obj/%.o: src/%.c | $(SKELS)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libkava.a: $(LIB_OBJS)
 	@rm -f $@
@@ -86,14 +89,14 @@ define unit_test_rule
 $(BUILD)/tests/$(basename $(notdir $(1))): $(1) $(BUILD)/libkava.a
 	@mkdir -p $$(@D)
 	$$(call msg,CC,$$@)
-	$$(Q)$$(CC) $$(CFLAGS) -MMD -MP $$(LDFLAGS) -o $$@ $$< $(BUILD)/libkava.a $$(LDLIBS) -lcmocka
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) -MMD -MP $$(LDFLAGS) -o $$@ $$< $(BUILD)/libkava.a $$(LDLIBS) -lcmocka
 endef
 $(foreach t,$(TEST_SRCS),$(eval $(call unit_test_rule,$(t))))
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< -lpthread
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
@@ -104,7 +107,8 @@ DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
                 libclang-rt-14-dev lxcfs procps python3 util-linux \
                 qemu-system-x86 busybox-static cpio kmod linux-perf jq \
                 clang-tidy cppcheck runc scdoc bash-completion sysstat libjson-c-dev crun \
-                python3-yaml libmicrohttpd-dev prometheus tmux curl
+                python3-yaml libmicrohttpd-dev prometheus tmux curl \
+                dpkg-dev debhelper lintian fakeroot
 
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root (apt-get)"; exit 1; fi
