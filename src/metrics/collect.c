@@ -2,6 +2,7 @@
 /* Gathering what the metrics show: kava's maps, the policy stats, the view's limits. */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "cgroup/files.h"
 #include "cgroup/path.h"
+#include "common/clock.h"
 #include "common/util.h"
 #include "common/version.h"
 #include "kava_policy.h"
@@ -21,6 +23,52 @@
 #include "sched/registry.h"
 
 #define MAX_PROGS 32
+
+/*
+ * A container's limits as the view computes them, kept LIMITS_TTL_NS per
+ * slot generation: reading them opens several cgroup files up the
+ * hierarchy, which at 1,000 containers was most of a scrape's cost.
+ */
+#define LIMITS_TTL_NS 5000000000ull
+
+struct limits_entry {
+	uint64_t cgroup_id;
+	uint32_t gen;
+	uint64_t read_ns;
+	struct view_limits lim;
+};
+
+static struct limits_entry limits_cache[KAVA_MAX_CONTAINERS];
+static pthread_mutex_t limits_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int cached_limits(const struct view_source *src, const struct kava_owner *owner,
+			 const struct kava_slot *s, pid_t reader, const char *online,
+			 struct view_limits *out)
+{
+	struct limits_entry *e = &limits_cache[owner->slot % KAVA_MAX_CONTAINERS];
+	uint64_t now = monotonic_ns();
+	int err = 0, hit;
+
+	pthread_mutex_lock(&limits_lock);
+	hit = reader == 0 && e->cgroup_id == s->cgroup_id && e->gen == owner->gen &&
+	      now - e->read_ns < LIMITS_TTL_NS;
+	if (hit)
+		*out = e->lim;
+	pthread_mutex_unlock(&limits_lock);
+	if (hit)
+		return 0;
+	/* a reader's own v1 cgroups may differ from the stand-in process's: not cached */
+	err = view_container_limits(src, owner, reader, online, out);
+	if (!err && reader == 0) {
+		pthread_mutex_lock(&limits_lock);
+		e->cgroup_id = s->cgroup_id;
+		e->gen = owner->gen;
+		e->read_ns = now;
+		e->lim = *out;
+		pthread_mutex_unlock(&limits_lock);
+	}
+	return err;
+}
 
 struct collect_ctx {
 	const struct view_source *src;
@@ -67,7 +115,7 @@ static int fill_container(struct collect_ctx *x, uint32_t slot, const struct kav
 	memset(&lim, 0, sizeof(lim));
 	err = figures_read(x->src->st, slot, f);
 	if (!err)
-		err = view_container_limits(x->src, &owner, x->reader, x->online, &lim);
+		err = cached_limits(x->src, &owner, s, x->reader, x->online, &lim);
 	if (err)
 		return err < 0 ? err : -EIO;
 	memset(m, 0, sizeof(*m));

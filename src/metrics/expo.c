@@ -42,11 +42,18 @@ static void family(struct kbuf *b, const char *name, const char *type, const cha
 static int series_start(struct kbuf *b, const char *name, const char *suffix, const char *path,
 			uint64_t id, const char *extra)
 {
-	kbuf_printf(b, "%s%s{", name, suffix);
+	kbuf_append(b, name, strlen(name));
+	kbuf_append(b, suffix, strlen(suffix));
+	kbuf_append(b, "{", 1);
 	if (path) {
+		char num[24];
+		int n = snprintf(num, sizeof(num), "%" PRIu64, id);
+
 		kbuf_append(b, "cgroup=\"", 8);
 		put_escaped(b, path);
-		kbuf_printf(b, "\",cgroup_id=\"%" PRIu64 "\"", id);
+		kbuf_append(b, "\",cgroup_id=\"", 13);
+		kbuf_append(b, num, n > 0 ? (size_t)n : 0);
+		kbuf_append(b, "\"", 1);
 	}
 	if (extra)
 		kbuf_printf(b, "%s%s", path ? "," : "", extra);
