@@ -115,7 +115,7 @@ mkdir -p "$TVIEW"
 "$KAVA" run --view tmpfs --mount "$TVIEW" --period 100 2>/dev/null & tagent=$!
 BG_PIDS+=($tagent)
 id=$("$KAVA" stat "$cg3" --json | jq -r .cgroup_id)
-wait_for 10 test -s "$TVIEW/$id/sys/devices/system/cpu/online"
+wait_for 60 test -s "$TVIEW/$id/sys/devices/system/cpu/online"   # the first render: slow in TCG VMs
 tonline=$(cat "$TVIEW/$id/sys/devices/system/cpu/online")
 note "tmpfs view online with 0.5 CPU on cg2: $tonline"
 check "the tmpfs view agrees" [ "$tonline" = 0 ]

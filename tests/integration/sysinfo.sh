@@ -31,7 +31,7 @@ mkdir -p "$TVIEW" "$SHM"
 BG_PIDS+=($agent)
 id=$("$KAVA" stat "$cg" --json | jq -r .cgroup_id)
 V=$TVIEW/$id/proc
-wait_for 10 test -s "$V/meminfo"
+wait_for 60 test -s "$V/meminfo"      # the first render: slow in TCG VMs
 JOIN=$(join_script "$cg")
 # the container: its cgroups and a private mount namespace with the view
 # over /proc (busybox free reads /proc/meminfo beside sysinfo(2))
