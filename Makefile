@@ -22,8 +22,15 @@ endif
 
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 PKGS      := libbpf fuse3 libsystemd json-c libmicrohttpd
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# A missing library or pkg-config stops here with the reason, not later with
+# a compiler error about a header (make deps, clean and vmlinux do not need them).
+ifneq ($(filter-out deps clean vmlinux,$(or $(MAKECMDGOALS),all)),)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+ifneq ($(.SHELLSTATUS),0)
+$(error pkg-config found no $(PKGS) (see above): run 'make deps' as root)
+endif
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+endif
 
 # CFLAGS, CPPFLAGS and LDFLAGS may come from the environment or the command
 # line (dpkg-buildflags: -O2 -g, hardening, -D_FORTIFY_SOURCE=2); kava's own
@@ -52,8 +59,8 @@ TEST_BINS  := $(addprefix $(BUILD)/tests/,$(basename $(notdir $(TEST_SRCS))))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRCS))
 
-.PHONY: all deps check check-unit check-integration bench vmtest fuzz install \
-        clean vmlinux lint demo
+.PHONY: all deps check check-host check-unit check-integration regen bench vmtest fuzz \
+        install clean vmlinux lint demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -110,29 +117,52 @@ DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
                 python3-yaml libmicrohttpd-dev prometheus tmux curl \
                 dpkg-dev debhelper lintian fakeroot
 
-deps:
-	@if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root (apt-get)"; exit 1; fi
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+# install_debs PACKAGES: recipe lines that apt-get install those of PACKAGES
+# not installed yet (dpkg-query prints nothing for an unknown package: it counts
+# as missing). Root only. make deps, and make vmsystem-deps (mk/vmsystem.mk).
+define install_debs
+	@if [ "$$(id -u)" != 0 ]; then echo "make $@: must run as root (apt-get)"; exit 1; fi
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "make deps: all packages present"; fi
-	@# lxcfs is only a benchmark reference: never let its service run by itself.
-	@systemctl disable --now lxcfs >/dev/null 2>&1 || true
-	@# prometheus only serves the metrics tests, which start their own server.
-	@systemctl disable --now prometheus >/dev/null 2>&1 || true
-	@if [ -x /etc/init.d/prometheus ]; then /etc/init.d/prometheus stop >/dev/null 2>&1; \
-	  update-rc.d prometheus disable >/dev/null 2>&1; fi; true
+	else echo "make $@: all packages present"; fi
+endef
+
+deps:
+	$(call install_debs,$(DEB_PACKAGES))
+	@# lxcfs is only a benchmark reference and prometheus serves only the
+	@# metrics tests (they start their own): neither may run as a service.
+	@# With systemd running: disabled and stopped; without: disabled, and
+	@# prometheus's init script stopped (--oknodo: not running is fine).
+	@if [ -d /run/systemd/system ]; then systemctl disable --now --quiet lxcfs prometheus; \
+	else systemctl disable --quiet lxcfs prometheus && \
+	  { [ ! -x /etc/init.d/prometheus ] || /etc/init.d/prometheus stop >/dev/null; }; fi
+
+# tests/run.sh: ONLY=unit, integration, host (both), extra ($(EXTRA_SUITES): the
+# VMs, mk/vmtest.mk) or all. make check is all of it, as CI runs it; make
+# check-host leaves out the VMs (minutes of qemu TCG).
+RUN_TESTS = BUILD=$(BUILD) bash tests/run.sh
 
 check: all $(TEST_BINS) $(HELPER_BINS)
-	@BUILD=$(BUILD) bash tests/run.sh
+	@$(RUN_TESTS)
+
+check-host: all $(TEST_BINS) $(HELPER_BINS)
+	@ONLY=host $(RUN_TESTS)
 
 check-unit: all $(TEST_BINS)
-	@BUILD=$(BUILD) ONLY=unit bash tests/run.sh
+	@ONLY=unit $(RUN_TESTS)
 
 check-integration: all $(HELPER_BINS)
-	@BUILD=$(BUILD) ONLY=integration bash tests/run.sh
+	@ONLY=integration $(RUN_TESTS)
+
+# Rewrite the golden files (tests/fixtures/render/*.golden) from the renderers
+# as they are, on purpose only: tests/run.sh refuses REGEN. Review the diff.
+GOLDEN_BINS = $(addprefix $(BUILD)/tests/,$(basename $(notdir $(shell grep -l unit_golden $(TEST_SRCS)))))
+regen: $(GOLDEN_BINS)
+	@for t in $(GOLDEN_BINS); do REGEN=1 CMOCKA_MESSAGE_OUTPUT=TAP $$t >/dev/null || exit 1; done
+	@git diff --stat -- tests/fixtures/render; git status --short -- tests/fixtures/render
 
 bench: all $(HELPER_BINS)
 	@BUILD=$(BUILD) bash tests/bench/run.sh
@@ -172,4 +202,4 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(wildcard mk/*.mk)
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(if $(wildcard $(BUILD)),$(shell find $(BUILD) -name '*.d'))

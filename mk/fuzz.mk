@@ -13,35 +13,38 @@ FUZZ_CC      ?= clang
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Isrc \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRCS    := src/policy/parse.c src/common/util.c
 FUZZ_CONF_SECONDS ?= 20
-FUZZ_CONF_SRCS := src/deploy/conf.c src/deploy/glob.c src/deploy/presets.c src/common/util.c
+# per target: the sources it links and the headers it depends on
+FUZZ_policy_SRCS := src/policy/parse.c src/common/util.c
+FUZZ_policy_DEPS := tests/common/fake_dev.h src/policy/parse.h include/kava_policy.h
+FUZZ_conf_SRCS   := src/deploy/conf.c src/deploy/glob.c src/deploy/presets.c src/common/util.c
+FUZZ_conf_DEPS   := src/deploy/conf.h src/deploy/glob.h
+FUZZERS          := policy conf
 
-fuzz-build: $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/fuzz_conf
+define fuzz_build_rule
+$(FUZZ_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_$(1)_SRCS) $(FUZZ_$(1)_DEPS)
+	@mkdir -p $$(@D)
+	$$(call msg,FUZZCC,$$@)
+	$$(Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$< $(FUZZ_$(1)_SRCS)
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_build_rule,$(f))))
 
-$(FUZZ_DIR)/fuzz_conf: tests/fuzz/fuzz_conf.c $(FUZZ_CONF_SRCS) src/deploy/conf.h src/deploy/glob.h
-	@mkdir -p $(@D)
-	$(call msg,FUZZCC,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CONF_SRCS)
+fuzz-build: $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZERS))
 
-$(FUZZ_DIR)/fuzz_policy: tests/fuzz/fuzz_policy.c tests/common/fake_dev.h $(FUZZ_SRCS) src/policy/parse.h include/kava_policy.h
-	@mkdir -p $(@D)
-	$(call msg,FUZZCC,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS)
+# fuzz_run TARGET,WHAT,SECONDS,CORPUS,LOG,OPTIONS AND SEED DIRS: one libFuzzer
+# run in $(FUZZ_DIR); a crash prints the log's tail and fails
+define fuzz_run
+	@mkdir -p $(FUZZ_DIR)/$(4)
+	@echo "fuzz: $(2) for $(3) s"
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_$(1) -max_total_time=$(3) -max_len=4096 -print_final_stats=1 \
+	    $(6) > $(5) 2>&1; rc=$$?; \
+	    grep -E '^(INFO: seed corpus|#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss)' $(5); \
+	    if [ $$rc -ne 0 ]; then tail -40 $(5); echo "fuzz: FAILED (log: $(FUZZ_DIR)/$(5))"; exit 1; fi; \
+	    echo "fuzz: no crash in $(3) s"
+endef
 
-fuzz: $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/fuzz_conf
-	@mkdir -p $(FUZZ_DIR)/corpus
-	@echo "fuzz: policy parser for $(FUZZ_SECONDS) s"
-	$(Q)cd $(FUZZ_DIR) && ./fuzz_policy -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	    -dict=$(CURDIR)/tests/fuzz/policy.dict -print_final_stats=1 \
-	    corpus $(CURDIR)/tests/fuzz/corpus $(CURDIR)/tests/policies > fuzz.log 2>&1; rc=$$?; \
-	    grep -E '^(INFO: seed corpus|#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss)' fuzz.log; \
-	    if [ $$rc -ne 0 ]; then tail -40 fuzz.log; echo "fuzz: FAILED (log: $(FUZZ_DIR)/fuzz.log)"; exit 1; fi; \
-	    echo "fuzz: no crash in $(FUZZ_SECONDS) s"
-	@mkdir -p $(FUZZ_DIR)/conf-corpus
-	@echo "fuzz: kava.conf parser for $(FUZZ_CONF_SECONDS) s"
-	$(Q)cd $(FUZZ_DIR) && ./fuzz_conf -max_total_time=$(FUZZ_CONF_SECONDS) -max_len=4096 \
-	    -print_final_stats=1 conf-corpus $(CURDIR)/tests/fuzz/conf-corpus > fuzz-conf.log 2>&1; rc=$$?; \
-	    grep -E '^(INFO: seed corpus|#[0-9]+ *DONE|stat::number_of_executed_units)' fuzz-conf.log; \
-	    if [ $$rc -ne 0 ]; then tail -40 fuzz-conf.log; echo "fuzz: FAILED (log: $(FUZZ_DIR)/fuzz-conf.log)"; exit 1; fi; \
-	    echo "fuzz: no crash in $(FUZZ_CONF_SECONDS) s"
+fuzz: fuzz-build
+	$(call fuzz_run,policy,policy parser,$(FUZZ_SECONDS),corpus,fuzz.log,\
+	    -dict=$(CURDIR)/tests/fuzz/policy.dict corpus $(CURDIR)/tests/fuzz/corpus $(CURDIR)/tests/policies)
+	$(call fuzz_run,conf,kava.conf parser,$(FUZZ_CONF_SECONDS),conf-corpus,fuzz-conf.log,\
+	    conf-corpus $(CURDIR)/tests/fuzz/conf-corpus)

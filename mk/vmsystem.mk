@@ -14,16 +14,14 @@ VMSYSTEM_DEB_PACKAGES := mmdebstrap qemu-system-x86 e2fsprogs util-linux
 .PHONY: vmsystem vmsystem-nobuild vmsystem-image vmsystem-shell vmsystem-clean vmsystem-deps
 
 # the TAP of the system VM through tests/run.sh ("N passed, N failed, N skipped")
+VMSYSTEM = KAVA_BUILD=$${KAVA_BUILD:-$(abspath $(BUILD))} ONLY=extra EXTRA_SUITES=tests/vm/system/run.sh $(RUN_TESTS)
 vmsystem: all $(HELPER_BINS)
-	@KAVA_BUILD=$${KAVA_BUILD:-$(abspath $(BUILD))} BUILD=$(BUILD) ONLY=extra \
-	  EXTRA_SUITES=tests/vm/system/run.sh bash tests/run.sh
+	@$(VMSYSTEM)
 
-# the same with whatever is built (or no kava at all: its checks skip)
+# the same with whatever is built
 vmsystem-nobuild:
-	@KAVA_BUILD=$${KAVA_BUILD:-$(abspath $(BUILD))} BUILD=$(BUILD) ONLY=extra \
-	  EXTRA_SUITES=tests/vm/system/run.sh bash tests/run.sh
+	@$(VMSYSTEM)
 
-# build (or find cached) the image only
 vmsystem-image:
 	@bash tests/vm/system/build-image.sh
 
@@ -35,10 +33,4 @@ vmsystem-clean:
 	rm -rf $(BUILD)/vm-system $${KAVA_VM_CACHE:-tests/vm/cache}/system
 
 vmsystem-deps:
-	@if [ "$$(id -u)" != 0 ]; then echo "make vmsystem-deps: must run as root (apt-get)"; exit 1; fi
-	@missing=$$(for p in $(VMSYSTEM_DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:" $$missing; \
-	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "make vmsystem-deps: all packages present"; fi
+	$(call install_debs,$(VMSYSTEM_DEB_PACKAGES))

@@ -18,17 +18,17 @@ EXTRA_SUITES += tests/vm/run.sh
 export EXTRA_SUITES
 endif
 
-# the kava binary, the helper programs and the unit tests the VM runs
-vmtest: all $(HELPER_BINS) $(TEST_BINS)
-	@BUILD=$(BUILD) ONLY=extra EXTRA_SUITES=tests/vm/run.sh bash tests/run.sh
+# the kava binary, the helper programs and the unit tests the VM runs;
+# vmtest-full also runs the host integration tests (tests/integration/*.sh) in
+# each VM; vmtest-nobuild runs with whatever is built (a VM boot check while
+# kava does not link)
+VMTEST = ONLY=extra EXTRA_SUITES=tests/vm/run.sh $(RUN_TESTS)
+vmtest-full: export KAVA_VM_INTEGRATION = all
+vmtest vmtest-full: all $(HELPER_BINS) $(TEST_BINS)
+	@$(VMTEST)
 
-# also the host integration tests (tests/integration/*.sh) inside each VM
-vmtest-full: all $(HELPER_BINS) $(TEST_BINS)
-	@BUILD=$(BUILD) ONLY=extra EXTRA_SUITES=tests/vm/run.sh KAVA_VM_INTEGRATION=all bash tests/run.sh
-
-# the same as vmtest with whatever is built (a VM boot check while kava does not link)
 vmtest-nobuild:
-	@BUILD=$(BUILD) ONLY=extra EXTRA_SUITES=tests/vm/run.sh bash tests/run.sh
+	@$(VMTEST)
 
 vmtest-clean:
 	rm -rf $(BUILD)/vm $${KAVA_VM_CACHE:-tests/vm/cache}

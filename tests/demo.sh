@@ -8,16 +8,30 @@ TASK=$PWD/${BUILD:-build}/helpers/kava-task
 SECS=${DEMO_SECONDS:-20}
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (sudo make demo)"; exit 1; }
 
+. tests/lib/cleanup.sh          # remove_cgroup, remove_mount_dir, is_mounted
+
 cg2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 cg=$cg2$(sed -n 's/^0:://p' /proc/self/cgroup); cg=${cg%/}/kava-demo-$$
+view=/run/kava-demo-view-$$
 pids=()
+# Leave nothing behind, however the demo ends: the workload (the D-state
+# sleeper's child too: remove_cgroup kills the whole cgroup), the agent, its
+# view mount and directory, the cgroup. Then say so if anything is still there.
 cleanup() {
-    kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true
-    rmdir "/run/kava-demo-view-$$" 2>/dev/null || true
-    "$KAVA" disable "$cg" >/dev/null 2>&1 || true
-    rmdir "$cg" 2>/dev/null || true
+    local rc=$? left=
+    set +e
+    kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null
+    "$KAVA" disable "$cg" >/dev/null 2>&1
+    remove_cgroup "$cg"
+    remove_mount_dir "$view"
+    [ ! -d "$cg" ] || left="$left cgroup $cg"
+    ! is_mounted "$view" || left="$left mount $view"
+    [ ! -e "$view" ] || left="$left directory $view"
+    if [ -n "$left" ]; then echo "demo: could not remove:$left" >&2; exit 1; fi
+    exit $rc
 }
 trap cleanup EXIT
+trap 'exit 130' INT; trap 'exit 143' TERM     # bash runs no EXIT trap when a signal kills it
 
 mkdir "$cg"
 echo "+ kava enable $cg"
@@ -29,7 +43,6 @@ for w in "spin $((SECS + 3))" "spin $((SECS + 3))" "dsleep $((SECS + 3))"; do
     pids+=($!)
 done
 # the container's view: a FUSE agent on a private mount, read from inside the cgroup
-view=/run/kava-demo-view-$$
 "$KAVA" run --mount "$view" 2>/dev/null & pids+=($!)
 for _ in $(seq 50); do [ -e "$view/proc/meminfo" ] && break; sleep 0.1; done
 inside() { sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$@"; }
@@ -56,8 +69,9 @@ echo "+ kava stat $cg"
 "$KAVA" stat "$cg"
 echo
 id=$("$KAVA" stat "$cg" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["cgroup_id"])')
-echo "+ bpftool map dump pinned /sys/fs/bpf/kava/kava_slots (the entry of cgroup id $id)"
-bpftool map dump pinned /sys/fs/bpf/kava/kava_slots | python3 -c '
+pins=${KAVA_PIN_DIR:-/sys/fs/bpf/kava}
+echo "+ bpftool map dump pinned $pins/kava_slots (the entry of cgroup id $id)"
+bpftool map dump pinned "$pins/kava_slots" | python3 -c '
 import json, sys
 for e in json.load(sys.stdin):
     if e["value"]["cgroup_id"] == int(sys.argv[1]):

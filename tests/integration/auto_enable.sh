@@ -40,7 +40,7 @@ OWN=$(own_cgroup)
 REL=${OWN#"$CG2"}; REL=${REL#/}; REL=${REL:+$REL/}     # our cgroup, relative to the mount
 P="kava-test-$$"
 enabled() { "$KAVA" list | awk '{ print $2 }' | grep -qx "$1"; }
-not_enabled() { ! enabled "$1"; }
+not_enabled() { not_listed "$1"; }     # kava list succeeded and does not show it
 agent=
 stop_agent() { [ -n "$agent" ] && kill -TERM "$agent" 2>/dev/null && wait "$agent" 2>/dev/null; agent=; }
 finish() {

@@ -36,7 +36,12 @@ expect_error "no BTF" "^kava: enable: this kernel has no BTF" \
 expect_error "program refused by the kernel" \
     "^kava: enable: the kernel refused BPF program 'kava_[a-z_]+': Operation not permitted \(EPERM\)$" \
     setpriv --bounding-set=-sys_admin,-perfmon -- "$KAVA" enable "$cg"
-check "a refused load leaves nothing pinned" [ ! -e ${KAVA_PIN_DIR:-/sys/fs/bpf/kava}/kava_config ]
+# no pinned object (policy/ is not the accounting programs' and stays until
+# `kava policy clear`; empty directories are not objects)
+pins=${KAVA_PIN_DIR:-/sys/fs/bpf/kava}
+left=$(find "$pins" -path "$pins/policy" -prune -o ! -type d -print 2>/dev/null)
+note "pinned after the refused load: ${left:-nothing}"
+check "a refused load leaves nothing pinned" [ -z "$left" ]
 
 expect_error "PATH not a cgroup" "not a cgroup v2 directory" "$KAVA" enable /tmp
 expect_error "PATH with .." "not a valid cgroup path" "$KAVA" enable "$cg/../.."
@@ -47,7 +52,8 @@ gone=$(new_cgroup gone)
 id=$("$KAVA" list | awk -v p="$gone" '$2 == p { print $1 }')
 rmdir "$gone"
 expect_error "cgroup vanished" "no such cgroup \(it does not exist or was removed\)" "$KAVA" stat "$gone"
-check "a vanished cgroup is pruned from the table" sh -c "! '$KAVA' list | grep -q '^$id '"
+note "the vanished cgroup had id '$id' in kava list"
+check "a vanished cgroup is pruned from the table" not_listed_id "$id"
 
 expect_error "stat of a cgroup not enabled" "is not enabled" "$KAVA" stat "$cg"
 expect_error "disable of a cgroup not enabled" "is not enabled" "$KAVA" disable "$cg"
@@ -60,13 +66,13 @@ out=$("$KAVA" enable "$several/a" "$several/b" "$several/a" 2>&1); rc=$?
 note "enable a b a: rc=$rc: $(tr '\n' '|' <<<"$out")"
 check_all "enable several at once" '[ $rc = 0 ] && [ "$(grep -c "^enabled $several/[ab]\$" <<<"$out")" = 2 ] && grep -q "^$several/a is already enabled\$" <<<"$out"'
 expect_error "a bad PATH among several" "no such cgroup" "$KAVA" enable "$several/c" "$several/nope"
-check "a failed enable of several enables none" sh -c "! '$KAVA' list | grep -q ' $several/c\$'"
+check_all "a failed enable of several enables none" 'not_listed "$several/c" && listed "$several/a"'
 expect_error "disable: a PATH not enabled among several" "$several/c is not enabled" \
     "$KAVA" disable "$several/a" "$several/c"
-check "a failed disable of several disables none" sh -c "'$KAVA' list | grep -q ' $several/a\$'"
+check_all "a failed disable of several disables none" 'listed "$several/a" && listed "$several/b"'
 out=$("$KAVA" disable "$several/a" "$several/b" "$several/a" 2>&1); rc=$?
 note "disable a b a: rc=$rc: $(tr '\n' '|' <<<"$out")"
-check_all "disable several at once" '[ $rc = 0 ] && [ "$(grep -c "^disabled $several/[ab]\$" <<<"$out")" = 2 ] && ! "$KAVA" list | grep -q " $several/"'
+check_all "disable several at once" '[ $rc = 0 ] && [ "$(grep -c "^disabled $several/[ab]\$" <<<"$out")" = 2 ] && not_listed "$several/a" && not_listed "$several/b"'
 rmdir "$several/a" "$several/b" "$several/c"
 
 # The table holds 1024 containers; an enable past that fails clearly and
@@ -87,8 +93,18 @@ check_all "1024 containers fit" '[ "$last_rc" = 0 ] && [ "$("$KAVA" list | wc -l
 for i in $(seq 1024); do rmdir "$base/c$i"; done
 rmdir "$base/extra"
 
+# every command of `kava --help` (the command table in src/main.c, so a new
+# command is covered without editing this list) answers --help with its usage
+cmds=$("$KAVA" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }')
+note "commands in kava --help: $(echo $cmds)"
 helps=0
-for c in run enable disable list stat unload version; do
+[ -n "$cmds" ] || { note "kava --help lists no command"; helps=1; }
+if [ -r src/main.c ]; then      # the host tree (the VM has no sources): the table itself
+    table=$(awk '/commands\[\] = \{/ { on = 1; next } on && /^\};/ { on = 0 } on' src/main.c |
+            sed -n 's/^[[:space:]]*{ *"\([a-z]*\)".*/\1/p')
+    [ "$(echo $table)" = "$(echo $cmds)" ] || { note "src/main.c's table: $(echo $table)"; helps=1; }
+fi
+for c in $cmds; do
     out=$("$KAVA" "$c" --help) && grep -q "^usage: kava $c" <<<"$out" || { note "no help for $c"; helps=1; }
 done
 check "help for every command" [ $helps = 0 ]

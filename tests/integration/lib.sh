@@ -1,35 +1,22 @@
 # shellcheck shell=bash
-# Shared helpers for kava's integration tests: TAP output, cgroups created
-# beneath the test's own cgroup (removed on exit), and kava's JSON figures.
+# Shared helpers for kava's integration tests: cgroups created beneath the
+# test's own cgroup, view directories /run/kava-test-$$-*, all removed on exit,
+# and kava's JSON figures. TAP output and the generic checks (ok, nok, skip,
+# check, check_all, skip_all, is_eperm, holds, wait_for) come from
+# tests/lib/tap.sh, shared with the VM scripts.
+_KAVA_TESTS_LIB=$(dirname "${BASH_SOURCE[0]}")/../lib
+. "$_KAVA_TESTS_LIB/tap.sh"
+. "$_KAVA_TESTS_LIB/cleanup.sh"
 
 KAVA=${KAVA:-$PWD/build/kava}
 KAVA_BUILD=${KAVA_BUILD:-$PWD/build}
 TASK=$KAVA_BUILD/helpers/kava-task
-TAP_N=0
-BG_PIDS=()
-
-ok()   { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
-nok()  { TAP_N=$((TAP_N + 1)); echo "not ok $TAP_N - $*"; }
-skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
-note() { echo "# $*"; }
-check() {                      # check NAME COMMAND...: ok when the command succeeds
-    local name=$1; shift
-    if "$@"; then ok "$name"; else nok "$name"; fi
-}
-# check_all NAME 'CONDITION': ok when the shell condition holds. The condition
-# is one quoted string evaluated in this shell, so `[ a ] && [ b ]` tests both
-# (with plain check, the && would apply to check's own status instead).
-check_all() {
-    if eval "$2"; then ok "$1"; else nok "$1"; fi
-}
-
-# Skip every test of a file at once: skip_all "reason" name1 name2 ...
-skip_all() {
-    local why=$1; shift
-    local t
-    for t in "$@"; do skip "$t" "$why"; done
-    exit 0
-}
+BG_PIDS=()      # background tasks of the test (tests may wait for them all)
+AGENT_PIDS=()   # agents and helpers the test stops itself; stopped on exit if it did not
+# mktemp's files and directories go to one directory of this test, removed on exit
+TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/kava-test-$$-tmp.XXXXXX") || exit 1
+export TMPDIR
+_KAVA_TEST_TMP=$TMPDIR
 
 need_root() {                  # need_root name...: skip them all unless root with BTF
     if [ "$(id -u)" != 0 ]; then skip_all "needs root" "$@"; fi
@@ -38,6 +25,16 @@ need_root() {                  # need_root name...: skip them all unless root wi
     if [ -z "$CG2" ]; then skip_all "no cgroup2 mount" "$@"; fi
     own_cgroup >/dev/null
     OWN_CG=$(own_cgroup)
+}
+
+# need_view "TOOL..." NAME...: skip them all unless every TOOL is installed and
+# /dev/fuse exists (the view tests: FUSE, and the programs run inside a container)
+need_view() {
+    local tools=$1 tool; shift
+    for tool in $tools; do
+        command -v "$tool" >/dev/null || skip_all "$tool not installed" "$@"
+    done
+    [ -e /dev/fuse ] || skip_all "no /dev/fuse" "$@"
 }
 
 # The test process's own cgroup2 directory (as it was when the test began):
@@ -67,24 +64,9 @@ run_in() {
     BG_PIDS+=($!)
 }
 
-# remove_cgroup PATH: kill whatever still runs in it (cgroup.kill), then rmdir
-remove_cgroup() {
-    local cg=$1 n
-    if [ -e "$cg/cgroup.kill" ]; then
-        echo 1 > "$cg/cgroup.kill" 2>/dev/null
-    elif [ -f "$cg/cgroup.procs" ]; then
-        xargs -r kill -9 < "$cg/cgroup.procs" 2>/dev/null
-    fi
-    for n in $(seq 50); do
-        [ -z "$(cat "$cg/cgroup.procs" 2>/dev/null)" ] && break
-        sleep 0.1
-    done
-    rmdir "$cg" 2>/dev/null || echo "# could not remove $cg" >&2
-}
-
 cleanup() {
-    local p cg
-    for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    local p cg d
+    for p in "${AGENT_PIDS[@]}" "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
     # deepest first, so children go before their parents
     while read -r cg; do
@@ -98,27 +80,33 @@ cleanup() {
         echo $$ > "$OWN_CG/cgroup.procs" 2>/dev/null
         rmdir "$OWN_CG/kava-test-$$-self" 2>/dev/null
     fi
+    # view mount points: /run/kava-test-$$-NAME, mounted or not
+    for d in /run/kava-test-$$-*; do
+        remove_mount_dir "$d"
+    done
+    rm -rf "$_KAVA_TEST_TMP"
 }
 trap cleanup EXIT
+trap 'exit 130' INT; trap 'exit 143' TERM     # bash runs no EXIT trap when a signal kills it
 
 # jfield CGROUP FILTER: a jq filter over `kava stat --json` (raw output)
 jfield() {
     "$KAVA" stat "$1" --json | jq -r "$2"
 }
 
-# holds EXPR: succeed when the awk expression is true (floating point checks)
-holds() { awk "BEGIN { exit !($1) }" </dev/null; }
-
-# wait_for SECONDS COMMAND...: poll until the command succeeds
-wait_for() {
-    local t=$1; shift
-    local end=$((SECONDS + t))
-    while [ $SECONDS -lt $end ]; do
-        "$@" && return 0
-        sleep 0.2
-    done
-    "$@"
+# listed PATH / not_listed PATH: `kava list` succeeded and shows PATH / does
+# not show it; listed_id / not_listed_id ID: the same by cgroup id. A failed
+# `kava list` fails both, with a note: a negative check must not pass because
+# the command itself failed.
+_list_has() {                   # _list_has FIELD VALUE: 0 listed, 1 not listed, 2 list failed
+    local out
+    out=$("$KAVA" list 2>&1) || { note "kava list failed: $out"; return 2; }
+    awk -v f="$1" -v v="$2" '$f == v { found = 1 } END { exit !found }' <<<"$out"
 }
+listed()        { _list_has 2 "$1"; }
+not_listed()    { _list_has 2 "$1"; [ $? = 1 ]; }
+listed_id()     { [ -n "$1" ] && _list_has 1 "$1"; }
+not_listed_id() { [ -n "$1" ] || return 1; _list_has 1 "$1"; [ $? = 1 ]; }
 
 # ---- containers with limits: cgroup v2 (enabled in kava) plus, on hybrid
 # hosts, v1 memory/cpuset/cpu cgroups beneath the test's own v1 cgroups.
@@ -183,10 +171,11 @@ join_script() {
     echo "$s"
 }
 
-remove_v1_cgroups() {
+remove_v1_cgroups() {           # every kava-test-$$-* v1 cgroup, children first
     local c d
     is_hybrid || return 0
     for c in $V1_CONTROLLERS; do
-        for d in "$(v1_dir $c)"/kava-test-$$-*; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+        while read -r d; do rmdir "$d" 2>/dev/null; done < <(find "$(v1_dir $c)" -depth -mindepth 1 \
+            -maxdepth 3 -type d -path "*/kava-test-$$-*" 2>/dev/null)
     done
 }

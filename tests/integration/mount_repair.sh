@@ -18,10 +18,7 @@ NAMES=("a dead agent leaves the container reading ENOTCONN"
        "a target that cannot be mounted fails the command"
        "the failure names the target")
 need_root "${NAMES[@]}"
-for tool in unshare nsenter; do
-    command -v $tool >/dev/null || skip_all "$tool not installed" "${NAMES[@]}"
-done
-[ -e /dev/fuse ] || skip_all "no /dev/fuse" "${NAMES[@]}"
+need_view "unshare nsenter" "${NAMES[@]}"
 
 VIEW=/run/kava-test-$$-repair
 MEM=$((256 * 1024 * 1024))

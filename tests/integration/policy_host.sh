@@ -27,17 +27,15 @@ policy_cleanup() {
 TMP=$(mktemp -d)
 trap 'policy_cleanup; cleanup; rm -rf "$TMP"' EXIT
 
-# in_cg CGROUP CMD...: run CMD inside CGROUP, in the foreground
-in_cg() {
-    local cg=$1; shift
-    sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$@"
+. tests/lib/policy.sh              # in_cg, reads, writes, policy, apply
+# has_no_policy CGROUP: `kava policy show` fails because CGROUP has no
+# policy (not because the command failed for another reason)
+has_no_policy() {
+    local err
+    err=$("$KAVA" policy show "$1" 2>&1 >/dev/null) && return 1
+    grep -Eq "^kava: policy show: ($1 has no policy|no policy is loaded)" <<<"$err" ||
+        { note "policy show $1: $err"; return 1; }
 }
-# reads CGROUP DEV: read one byte of DEV inside CGROUP; prints the error
-reads() { in_cg "$1" head -c1 "$2" 2>&1 >/dev/null; }
-writes() { in_cg "$1" sh -c 'echo x > "$0"' "$2" 2>&1; }
-is_eperm() { grep -q "Operation not permitted" <<<"$1"; }
-policy() { local f=$TMP/$1.policy; shift; printf '%s\n' "$@" > "$f"; echo "$f"; }
-apply() { "$KAVA" policy apply "$@" >/dev/null; }
 
 LSM=0
 "$KAVA" doctor > "$TMP/doctor" 2>&1
@@ -67,7 +65,7 @@ err=$("$KAVA" policy apply "$cg" "$f" 2>&1 >/dev/null); rc=$?
 note "$err"
 if [ $rc -ne 0 ] && [ "$(wc -l <<<"$err")" = 1 ] &&
    grep -q "^kava: policy apply: $f:3:1: unknown key 'devices.alow'" <<<"$err" &&
-   ! "$KAVA" policy show "$cg" >/dev/null 2>&1 && [ -z "$(reads "$cg" /dev/zero)" ]; then
+   has_no_policy "$cg" && [ -z "$(reads "$cg" /dev/zero)" ]; then
     ok "parse error: one line naming file:line:col, nothing applied"
 else
     nok "parse error: one line naming file:line:col, nothing applied"
@@ -179,8 +177,8 @@ check "policy outlives every kava process" is_eperm "$out"
 cgid=$("$KAVA" policy show "$cg" --json | sed -n 's/.*"cgroup_id":\([0-9]*\).*/\1/p')
 "$KAVA" policy clear "$cg"
 out=$(reads "$cg" /dev/zero)
-if [ -z "$out" ] && [ ! -e "${KAVA_PIN_DIR:-/sys/fs/bpf/kava}/policy/links/cg-$cgid" ] &&
-   ! "$KAVA" policy show "$cg" >/dev/null 2>&1; then
+if [ -z "$out" ] && [ -n "$cgid" ] && [ ! -e "${KAVA_PIN_DIR:-/sys/fs/bpf/kava}/policy/links/cg-$cgid" ] &&
+   has_no_policy "$cg"; then
     ok "clear: device allowed again, link removed"
 else
     nok "clear: device allowed again, link removed"
@@ -191,9 +189,12 @@ fi
 gone=$(new_cgroup gone) || exit 1
 apply "$gone" "$f"
 gid=$("$KAVA" policy show "$gone" --json | sed -n 's/.*"cgroup_id":\([0-9]*\).*/\1/p')
+listed_before=0
+"$KAVA" policy show | grep -q "^$gone " && listed_before=1     # the list shows it while it exists
 rmdir "$gone"
-"$KAVA" policy show > "$TMP/list"
-if [ -n "$gid" ] && [ ! -e "${KAVA_PIN_DIR:-/sys/fs/bpf/kava}/policy/links/cg-$gid" ] && ! grep -q "$gone" "$TMP/list"; then
+"$KAVA" policy show > "$TMP/list"; list_rc=$?
+note "policy show (all): rc $list_rc, $(wc -l < "$TMP/list") policies"
+if [ "$listed_before" = 1 ] && [ "$list_rc" = 0 ] && [ -n "$gid" ] && [ ! -e "${KAVA_PIN_DIR:-/sys/fs/bpf/kava}/policy/links/cg-$gid" ] && ! grep -Eq "$gone|removed cgroup $gid\)" "$TMP/list"; then
     ok "policy of a removed cgroup is pruned (link released)"
 else
     nok "policy of a removed cgroup is pruned (link released)"

@@ -17,10 +17,7 @@ NAMES=("the agent stores its FUSE connection with the service manager"
        "stopping the service for good releases the view"
        "the next agent mounts the view afresh")
 need_root "${NAMES[@]}"
-for tool in python3 unshare nsenter lscpu; do
-    command -v $tool >/dev/null || skip_all "$tool not installed" "${NAMES[@]}"
-done
-[ -e /dev/fuse ] || skip_all "no /dev/fuse" "${NAMES[@]}"
+need_view "python3 unshare nsenter lscpu" "${NAMES[@]}"
 
 VIEW=/run/kava-test-$$-restart
 MEM=$((512 * 1024 * 1024))

@@ -20,6 +20,7 @@ fi
 VIEW=/run/kava-test-$$-stress
 log=$(mktemp)
 ASAN_OPTIONS=detect_leaks=1 "$ASAN_BUILD/kava" run --mount "$VIEW" 2>"$log" & agent=$!
+AGENT_PIDS+=($agent)
 wait_for 20 test -e "$VIEW/proc/meminfo"
 
 cgs=()

@@ -5,7 +5,9 @@
 # tests/vm/*/*.sh, plus the accounting suite's host integration scripts
 # (tests/integration/accounting.sh, cli_errors.sh) as a CO-RE reach check, and
 # prints the TAP lines the VM reports, labelled per kernel:
-#     ok 3 - [6.12] core/00-boot: bpf is an active LSM
+#     ok 3 - [6.12] policy/10-devices: enforce: denied device is EPERM
+# Checks of the VM itself (core/00-boot.sh: BPF LSM active, bpffs mounted...;
+# the boot finishing) end in "# ENV": tests/run.sh tallies them apart.
 # One boot per kernel. tests/run.sh counts the lines (make vmtest, make check).
 #
 # Environment (all optional):
@@ -200,6 +202,7 @@ build_common() {
     done
     cp tests/vm/init "$ROOTFS/init"
     cp tests/vm/runner.sh tests/vm/lib.sh "$ROOTFS/opt/kava/tests/vm/"
+    cp -r tests/lib "$ROOTFS/opt/kava/tests/"       # the TAP library every script sources
     [ -d tests/fixtures ] && cp -r tests/fixtures "$ROOTFS/opt/kava/tests/"
     [ -d tests/integration ] && cp -r tests/integration "$ROOTFS/opt/kava/tests/"
     chmod 0755 "$ROOTFS/init"
@@ -276,7 +279,7 @@ boot() {                # boot SERIES
         esac
     done <"$console"
     if [ -n "$done_rc" ]; then
-        tap ok "[$series] boot and suite finished in ${secs}s ($pkg)"
+        tap ok "[$series] boot and suite finished in ${secs}s ($pkg) # ENV"
     elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
         tap "not ok" "[$series] VM timed out after ${TIMEOUT}s ($pkg)"
     else

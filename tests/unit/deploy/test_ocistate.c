@@ -1,13 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The OCI state an OCI hook reads on stdin, and config.json's root.path. */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "deploy/ocistate.h"
 
 static struct oci_state st;

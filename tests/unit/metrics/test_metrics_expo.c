@@ -1,14 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The Prometheus exposition (pure): families, histograms, labels, isolation; kava/runq text. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "metrics/expo.h"
 #include "metrics/http.h"
 #include "metrics/runq.h"

@@ -5,14 +5,7 @@
  * string, psi_trigger_create()'s "some|full STALL WINDOW", its limits, and
  * whole 2 s windows for writers without CAP_SYS_RESOURCE.
  */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "view/psi_trigger.h"
 
 /* as psi.rst's example writes it: with the terminating NUL */

@@ -4,12 +4,7 @@
  * afresh, later offsets continue the text; the first read of open()'s text
  * uses it while it is fresh; slices and EOF; the size reported.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
+#include "../../common/unit.h"
 #include "view/readrule.h"
 
 #define MS 1000000ull

@@ -10,21 +10,11 @@
 KAVA=${KAVA:-/usr/local/bin/kava}
 KAVA_BUILD=${KAVA_BUILD:-/mnt/kava/build}
 KAVA_SYS=${KAVA_SYS:-/mnt/kava}
-TAP_N=0
+# TAP output and the checks (ok, nok, skip, note, check, check_all, skip_all,
+# is_eperm, kava_has...): tests/lib/tap.sh, the library of every kava shell
+# test, which run.sh copies to $KAVA_SYS/lib/
+. "$KAVA_SYS/lib/tap.sh"
 
-ok()   { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
-nok()  { TAP_N=$((TAP_N + 1)); echo "not ok $TAP_N - $*"; }
-skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
-note() { echo "# $*"; }
-check() {               # check NAME COMMAND...: ok when the command succeeds
-    local _name=$1; shift
-    if "$@"; then ok "$_name"; else nok "$_name"; fi
-}
-skip_all() {            # skip_all REASON NAME...: skip every listed test, exit 0
-    local _why=$1 _t; shift
-    for _t in "$@"; do skip "$_t" "$_why"; done
-    exit 0
-}
 # wait_until SECONDS COMMAND...: retry the command every 0.5 s until it
 # succeeds (0) or the time is up (1). For things that come up asynchronously.
 wait_until() {
@@ -47,8 +37,3 @@ logged() {
 }
 # cgroup_of PID: the process's cgroup v2 path, as the host sees it
 cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup" 2>/dev/null; }
-# kava_has CMD: the kava binary exists and knows the subcommand
-kava_has() {
-    [ -x "$KAVA" ] || return 1
-    "$KAVA" "$@" --help >/dev/null 2>&1
-}

@@ -94,8 +94,9 @@ fi
 # ------------------------------------------------------------ the scenario disk
 STAGE=$WORK/stage
 rm -rf "$STAGE" "$WORK/results" "$WORK/data.img"
-mkdir -p "$STAGE"/{system/guest,scenarios,build,deploy,results}
+mkdir -p "$STAGE"/{system/guest,lib,scenarios,build,deploy,results}
 cp "$HERE/lib.sh" "$STAGE/system/"
+cp "$ROOT/tests/lib/tap.sh" "$STAGE/lib/"          # the TAP library system/lib.sh sources
 cp "$HERE/guest/runner.sh" "$STAGE/system/guest/"
 nscen=0
 for s in "$SCENARIOS"/*.sh; do
