@@ -9,7 +9,7 @@ struct kava_command {
 	int (*run)(int argc, char **argv);   /* argv[0] is the subcommand name */
 };
 
-/* Subcommands, each in its own src/cmd_*.c. Return the process exit status. */
+/* Subcommands, each in its own file of src/cli/. Return the process exit status. */
 int cmd_run(int argc, char **argv);
 int cmd_enable(int argc, char **argv);
 int cmd_disable(int argc, char **argv);
@@ -24,10 +24,11 @@ int cmd_events(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_oci_hook(int argc, char **argv);
 
-/* kava doctor's sysinfo(2) line, given the seccomp sockets to look for. */
-void doctor_sysinfo(const char *const *sockets, int n);
-
-/* True when argv holds -h or --help (checked before any other parsing). */
-int cli_wants_help(int argc, char **argv);
+/*
+ * For a command with no options but --help: 1 when help was asked for, 0
+ * to go on (positionals at argv[optind..]), -1 after reporting a bad
+ * option (exit 2).
+ */
+int cli_no_options(const char *cmd, int argc, char **argv);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <getopt.h>
 
 #include "cgroup/path.h"
 #include "cli/cli.h"
@@ -47,12 +48,37 @@ int cmd_resolve_cgroup(const char *cmd, const char *path, char *abs, size_t size
 	return err;
 }
 
-int cli_wants_help(int argc, char **argv)
+int cli_no_options(const char *cmd, int argc, char **argv)
 {
-	int i;
+	static const struct option help_only[] = {
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	int opt = cli_getopt(cmd, argc, argv, "h", help_only);
 
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return 1;
-	return 0;
+	if (opt == 'h')
+		return 1;
+	return opt == -1 ? 0 : -1;
+}
+
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts)
+{
+	char spec[64];
+	int opt;
+
+	/* a leading ':' tells a missing argument (':') from an unknown option ('?') */
+	snprintf(spec, sizeof(spec), ":%s", shortopts);
+	opterr = 0;
+	opt = getopt_long(argc, argv, spec, longopts, NULL);
+	if (opt == '?') {
+		if (optopt)
+			cmd_error(cmd, "unknown option '-%c' (see 'kava %s --help')", optopt, cmd);
+		else
+			cmd_error(cmd, "unknown option '%s' (see 'kava %s --help')",
+				  argv[optind - 1], cmd);
+	} else if (opt == ':') {
+		cmd_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
+		opt = '?';
+	}
+	return opt;
 }

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <getopt.h>
 #include "sched/state.h"
 
 /* Print "kava: CMD: message" on stderr. */
@@ -16,6 +17,15 @@ void cmd_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
  * callee that failed without filling it is still reported, by errno.
  */
 void cmd_error_why(const char *cmd, int err, const char *why);
+
+/*
+ * getopt_long() for a subcommand, the one way kava parses options: returns
+ * the next option's value, -1 after the last (positionals then start at
+ * optind), or '?' after saying in one line what was wrong (an unknown
+ * option, a missing argument): the caller exits 2.
+ */
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
 
 int cmd_open_state(const char *cmd, struct kava_state *st, enum kava_open_mode mode);
 

@@ -81,7 +81,10 @@ int cmd_enable(int argc, char **argv)
 	int rc = 1, i, err = 0;
 	uint32_t slot;
 
-	if (cli_wants_help(argc, argv)) {
+	switch (cli_no_options("enable", argc, argv)) {
+	case -1:
+		return 2;
+	case 1:
 		printf("usage: kava enable PATH...\n\n"
 		       "Count each cgroup's tasks, and those of every descendant cgroup,\n"
 		       "as one container: load averages, CPU time, tasks. Loads kava's\n"
@@ -89,11 +92,11 @@ int cmd_enable(int argc, char **argv)
 		       "PATH cannot be enabled, none is.\n\n%s", path_help);
 		return 0;
 	}
-	if (argc < 2) {
+	if (optind >= argc) {
 		cmd_error("enable", "expected a cgroup PATH (see 'kava enable --help')");
 		return 2;
 	}
-	if (cgroup_args_resolve("enable", argc, argv, &a) < 0)
+	if (cgroup_args_resolve("enable", argc - optind + 1, argv + optind - 1, &a) < 0)
 		goto cleanup;
 	if (cmd_open_state("enable", &st, KAVA_OPEN_OR_LOAD) < 0)
 		goto cleanup;
@@ -136,17 +139,20 @@ int cmd_disable(int argc, char **argv)
 	int rc = 1, i, err = 0;
 	uint32_t slot;
 
-	if (cli_wants_help(argc, argv)) {
+	switch (cli_no_options("disable", argc, argv)) {
+	case -1:
+		return 2;
+	case 1:
 		printf("usage: kava disable PATH...\n\n"
 		       "Stop counting each cgroup; its figures are discarded. All or\n"
 		       "nothing: if one PATH is not enabled, none is disabled.\n\n%s", path_help);
 		return 0;
 	}
-	if (argc < 2) {
+	if (optind >= argc) {
 		cmd_error("disable", "expected a cgroup PATH (see 'kava disable --help')");
 		return 2;
 	}
-	if (cgroup_args_resolve("disable", argc, argv, &a) < 0)
+	if (cgroup_args_resolve("disable", argc - optind + 1, argv + optind - 1, &a) < 0)
 		goto cleanup;
 	if (cmd_open_state("disable", &st, KAVA_OPEN_EXISTING) < 0)
 		goto cleanup;
@@ -199,12 +205,15 @@ int cmd_list(int argc, char **argv)
 	struct kava_state st;
 	int err;
 
-	if (cli_wants_help(argc, argv)) {
+	switch (cli_no_options("list", argc, argv)) {
+	case -1:
+		return 2;
+	case 1:
 		printf("usage: kava list\n\nPrint the enabled cgroups: cgroup id and path.\n"
 		       "Enabled cgroups that were removed are disabled first.\n");
 		return 0;
 	}
-	if (argc != 1) {
+	if (optind != argc) {
 		cmd_error("list", "takes no arguments");
 		return 2;
 	}
@@ -233,7 +242,10 @@ int cmd_unload(int argc, char **argv)
 {
 	char why[512] = "";
 
-	if (cli_wants_help(argc, argv)) {
+	switch (cli_no_options("unload", argc, argv)) {
+	case -1:
+		return 2;
+	case 1:
 		printf("usage: kava unload\n\nDetach kava's scheduler programs and remove everything pinned\n"
 		       "under %s: every container is disabled and its history lost.\n",
 		       kava_pin_dir());

@@ -96,11 +96,21 @@ int cmd_stat(int argc, char **argv)
 	struct kava_figures *f = NULL;
 	struct kava_state st;
 	const char *path = NULL;
-	int json = 0, i, err, ret = 1;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int json = 0, opt, err, ret = 1;
 	uint32_t slot;
 	uint64_t id;
 
-	if (cli_wants_help(argc, argv)) {
+	while ((opt = cli_getopt("stat", argc, argv, "h", opts)) != -1) {
+		if (opt == 'j') {
+			json = 1;
+			continue;
+		}
+		if (opt != 'h')
+			return 2;
 		printf("usage: kava stat PATH [--json]\n\n"
 		       "Show an enabled container's figures as kava's BPF programs keep them:\n"
 		       "load averages (the /proc/loadavg line), runnable/blocked/iowait tasks,\n"
@@ -109,15 +119,11 @@ int cmd_stat(int argc, char **argv)
 		       "is raw fixed point (divide by 2^11).\n");
 		return 0;
 	}
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (!path && argv[i][0] != '-')
-			path = argv[i];
-		else {
-			cmd_error("stat", "unexpected argument '%s' (see 'kava stat --help')", argv[i]);
-			return 2;
-		}
+	if (optind < argc)
+		path = argv[optind];
+	if (optind + 1 < argc) {
+		cmd_error("stat", "unexpected argument '%s' (see 'kava stat --help')", argv[optind + 1]);
+		return 2;
 	}
 	if (!path) {
 		cmd_error("stat", "expected a cgroup PATH (see 'kava stat --help')");

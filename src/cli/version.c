@@ -8,7 +8,10 @@
 
 int cmd_version(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
+	switch (cli_no_options("version", argc, argv)) {
+	case -1:
+		return 2;
+	case 1:
 		printf("usage: kava version\n\nPrint kava's version and its BPF ABI version.\n");
 		return 0;
 	}
