@@ -59,7 +59,7 @@ TEST_BINS  := $(addprefix $(BUILD)/tests/,$(basename $(notdir $(TEST_SRCS))))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRCS))
 
-.PHONY: all deps check check-host check-unit check-integration regen bench vmtest fuzz \
+.PHONY: all deps check check-host check-unit check-integration regen bench soak vmtest fuzz \
         install clean vmlinux lint demo
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -166,6 +166,10 @@ regen: $(GOLDEN_BINS)
 
 bench: all $(HELPER_BINS)
 	@BUILD=$(BUILD) bash tests/bench/run.sh
+
+# the soak of issue 11 alone (make bench runs it too); SOAK_* knobs in tests/bench/soak.bench
+soak: all $(HELPER_BINS)
+	@BUILD=$(BUILD) ONLY=soak bash tests/bench/run.sh
 
 demo: all $(HELPER_BINS)
 	@BUILD=$(BUILD) bash tests/demo.sh

@@ -241,6 +241,7 @@ static void on_rmdir(struct auto_engine *e, uint64_t id, const char *path)
 			e->nleft--;
 			break;
 		}
+	registry_forget_cgroup(e->st, id);
 	if (registry_disable(e->st, id) == 0) {
 		fprintf(stderr, "kava: auto: disabled %s%s (removed)\n", e->mount, path);
 		if (e->nleft)

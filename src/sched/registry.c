@@ -122,21 +122,93 @@ static int find_free_slot(struct kava_state *st, uint32_t *slot, struct kava_slo
 	return -ENOSPC;
 }
 
+#define SWEEP_CHUNK 1024
+
+/* Delete the cgroup-cache entries of keys[0..n) whose owner is (slot, gen). */
+static void drop_owned(struct kava_state *st, const uint64_t *keys,
+		       const struct kava_cgcache_entry *vals, uint32_t n, uint32_t slot, uint32_t gen)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (vals[i].owner.slot == slot && vals[i].owner.gen == gen)
+			bpf_map_delete_elem(st->cgcache_fd, &keys[i]);	/* gone already: fine */
+}
+
+/*
+ * After a disable, the cgroup -> container cache still holds an entry for
+ * the container's cgroup and for each descendant seen: stale by epoch (never
+ * trusted again), but kept until the LRU evicts them, and a fleet that
+ * creates and removes containers all day would fill the cache with the dead.
+ * Drop every entry that names the slot's old generation. Batched reads
+ * (htab_map_lookup_batch(), 5.6+) where the kernel has them, else one key at
+ * a time.
+ */
+static void sweep_cgcache(struct kava_state *st, uint32_t slot, uint32_t gen)
+{
+	uint64_t *keys = calloc(SWEEP_CHUNK, sizeof(*keys)), in = 0, out = 0, key, next;
+	struct kava_cgcache_entry *vals = calloc(SWEEP_CHUNK, sizeof(*vals));
+	int first = 1, err;
+	uint32_t n;
+
+	if (!keys || !vals)
+		goto out;
+	for (;;) {
+		n = SWEEP_CHUNK;
+		err = bpf_map_lookup_batch(st->cgcache_fd, first ? NULL : &in, &out, keys, vals, &n,
+					   NULL) < 0 ? -errno : 0;
+		if (err && err != -ENOENT)
+			break;
+		drop_owned(st, keys, vals, n, slot, gen);
+		if (err == -ENOENT)
+			goto out;	/* the whole map was read */
+		in = out;
+		first = 0;
+	}
+	if (!first)
+		goto out;	/* failed half-way: what is left, the LRU evicts */
+	/* no batch operations: collect a chunk of owned keys, delete, go on */
+	err = bpf_map_get_next_key(st->cgcache_fd, NULL, &key);
+	while (!err) {
+		n = 0;
+		do {
+			if (bpf_map_lookup_elem(st->cgcache_fd, &key, &vals[n]) == 0)
+				keys[n++] = key;
+			err = bpf_map_get_next_key(st->cgcache_fd, &key, &next);
+			key = next;
+		} while (!err && n < SWEEP_CHUNK);
+		drop_owned(st, keys, vals, n, slot, gen);
+	}
+out:
+	free(keys);
+	free(vals);
+}
+
+void registry_forget_cgroup(struct kava_state *st, uint64_t cgroup_id)
+{
+	bpf_map_delete_elem(st->cgcache_fd, &cgroup_id);	/* never seen: nothing to do */
+}
+
 /*
  * Take a published slot back: the enabled entry, then the slot (a new
- * generation orphans per-task records), then the count. The steps of
- * registry_disable(), also used to undo an enable that failed half-way.
+ * generation orphans per-task records), then the count, then the cache
+ * entries that named it. The steps of registry_disable(), also used to undo
+ * an enable that failed half-way.
  */
 static int unpublish(struct kava_state *st, uint64_t cgroup_id, uint32_t slot,
 		     struct kava_slot *s, int counted)
 {
+	uint32_t old_gen = s->gen;
+	int err;
+
 	if (bpf_map_delete_elem(st->enabled_fd, &cgroup_id) < 0 && errno != ENOENT)
 		return -errno;
 	s->cgroup_id = 0;
 	s->gen++;
 	if (bpf_map_update_elem(st->slots_fd, &slot, s, BPF_ANY) < 0)
 		return -errno;
-	return counted ? update_config(st, -1) : 0;
+	err = counted ? update_config(st, -1) : 0;
+	/* after the epoch moved on: an entry written from here on names no dead slot */
+	sweep_cgcache(st, slot, old_gen);
+	return err;
 }
 
 int registry_enable(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot)

@@ -17,6 +17,12 @@ int registry_enable(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot);
 /* Disable a cgroup: -ENOENT if it is not enabled. */
 int registry_disable(struct kava_state *st, uint64_t cgroup_id);
 
+/*
+ * A cgroup was removed: drop its cgroup -> container cache entry (the
+ * cgroup_rmdir event; entries of disabled containers go at disable).
+ */
+void registry_forget_cgroup(struct kava_state *st, uint64_t cgroup_id);
+
 /* The slot of an enabled cgroup, or -ENOENT. */
 int registry_lookup(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot,
 		    struct kava_slot *out);

@@ -30,8 +30,11 @@ static int make_maps(void **state)
 				     KAVA_MAX_CONTAINERS, NULL);
 	st.cpustats_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "t_cpustats", 4,
 					sizeof(struct kava_cpustats), KAVA_MAX_CONTAINERS, NULL);
+	st.cgcache_fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "t_cgcache", 8,
+				       sizeof(struct kava_cgcache_entry), KAVA_CGCACHE_SIZE, NULL);
 	st.seed_prog_fd = -1;          /* no iterator: seeding fails with EBADF */
 	if (st.config_fd < 0 || st.enabled_fd < 0 || st.slots_fd < 0 || st.cpustats_fd < 0 ||
+	    st.cgcache_fd < 0 ||
 	    bpf_map_update_elem(st.config_fd, &zero, &cfg, BPF_ANY) < 0)
 		return -1;
 	*state = &st;
@@ -46,6 +49,7 @@ static int close_maps(void **state)
 	close(st->enabled_fd);
 	close(st->slots_fd);
 	close(st->cpustats_fd);
+	close(st->cgcache_fd);
 	return 0;
 }
 
@@ -70,10 +74,62 @@ static void failed_seed_leaves_nothing_enabled(void **state)
 	assert_int_equal(cfg.nr_enabled, 0);
 }
 
+static void cache_put(struct kava_state *st, uint64_t id, uint32_t slot, uint32_t gen)
+{
+	struct kava_cgcache_entry e = { .owner = { .slot = slot, .gen = gen }, .epoch = 1 };
+
+	assert_int_equal(bpf_map_update_elem(st->cgcache_fd, &id, &e, BPF_ANY), 0);
+}
+
+static int cached(struct kava_state *st, uint64_t id)
+{
+	struct kava_cgcache_entry e;
+
+	return bpf_map_lookup_elem(st->cgcache_fd, &id, &e) == 0;
+}
+
+/*
+ * Taking a slot back drops every cgroup-cache entry naming it (the
+ * container's cgroup and its descendants), more than one batch of them,
+ * and nothing else; a removed cgroup's own entry goes on its rmdir.
+ */
+static void unpublish_sweeps_the_cgroup_cache(void **state)
+{
+	struct kava_state *st = *state;
+	struct kava_slot s;
+	uint32_t slot = 0, i, owned = 0, other = 0;
+	uint64_t id;
+
+	/* the enable below takes slot 0 at generation (its gen + 1), then undoes itself */
+	assert_int_equal(bpf_map_lookup_elem(st->slots_fd, &slot, &s), 0);
+	for (id = 1; id <= 3000; id++)
+		cache_put(st, id, id % 3 == 0 ? 0 : id % 3 == 1 ? 1 : KAVA_NO_SLOT,
+			  id % 3 == 0 ? s.gen + 1 : s.gen);
+	cache_put(st, 5000, 0, s.gen);	/* slot 0, an older generation: not this one */
+	assert_true(registry_enable(st, 4242, &slot) < 0);
+	assert_int_equal(slot, 0);
+	for (id = 1; id <= 3000; id++) {
+		if (id % 3 == 0)
+			owned += cached(st, id);
+		else
+			other += cached(st, id);
+	}
+	assert_int_equal(owned, 0);
+	assert_int_equal(other, 2000);
+	assert_true(cached(st, 5000));
+	registry_forget_cgroup(st, 5000);
+	assert_false(cached(st, 5000));
+	registry_forget_cgroup(st, 5000);	/* twice: nothing to do */
+	for (i = 1; i <= 2; i++)
+		assert_true(cached(st, i));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(failed_seed_leaves_nothing_enabled, make_maps,
+						close_maps),
+		cmocka_unit_test_setup_teardown(unpublish_sweeps_the_cgroup_cache, make_maps,
 						close_maps),
 	};
 
