@@ -448,27 +448,36 @@ int view_topology_content(const struct view_source *src, const struct kava_owner
 	return err;
 }
 
-int view_visible_cpus(const struct view_source *src, const struct kava_owner *owner, pid_t reader)
+int view_visible_set(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
+		     struct cpuset *visible)
 {
-	struct cpuset visible;
 	struct container *c;
 	int n = 0;
 
+	memset(visible, 0, sizeof(*visible));
 	if (owner->slot != KAVA_NO_SLOT && (c = malloc(sizeof(*c))) != NULL) {
-		if (locate(src, owner, reader, c) == 0 && visible_cpus(c, &visible) == 0)
-			n = cpuset_count(&visible);
+		if (locate(src, owner, reader, c) == 0 && visible_cpus(c, visible) == 0)
+			n = cpuset_count(visible);
 		free(c);
 	}
 	if (n <= 0) {
 		char *text = NULL;
 
 		/* the host: its possible CPUs, as the real directory lists them */
+		memset(visible, 0, sizeof(*visible));
 		if (read_file("/sys/devices/system/cpu/possible", &text, NULL) == 0 &&
-		    cpuset_parse(text, &visible) == 0)
-			n = cpuset_count(&visible);
+		    cpuset_parse(text, visible) == 0)
+			n = cpuset_count(visible);
 		free(text);
 	}
 	return n > 0 ? n : 1;
+}
+
+int view_visible_cpus(const struct view_source *src, const struct kava_owner *owner, pid_t reader)
+{
+	struct cpuset visible;
+
+	return view_visible_set(src, owner, reader, &visible);
 }
 
 /* Inputs of a container's sysinfo(2): the figures its loadavg, meminfo, swaps and uptime show. */

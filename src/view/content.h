@@ -13,6 +13,7 @@
 #include "sched/state.h"
 #include "cgroup/limits.h"
 #include "kava.h"
+#include "cgroup/cpuset.h"
 #include "view/files.h"
 
 #include <pthread.h>
@@ -84,6 +85,13 @@ struct view_limits {
  */
 int view_container_limits(const struct view_source *src, const struct kava_owner *owner,
 			  pid_t reader, const char *host_online, struct view_limits *out);
+
+/*
+ * The CPUs the container sees (its cpuset, narrowed by its quota as
+ * cpuset_visible() does), or the host's possible CPUs; returns how many.
+ */
+int view_visible_set(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
+		     struct cpuset *visible);
 
 /* How many CPUs the container sees (cpu0..cpuN-1 directories). */
 int view_visible_cpus(const struct view_source *src, const struct kava_owner *owner, pid_t reader);

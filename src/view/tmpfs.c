@@ -78,31 +78,6 @@ static int write_in_place(const char *path, const char *text, size_t len)
 	return err;
 }
 
-/* Any pid of the container: its v1 cgroups give limits on hybrid hosts. */
-static pid_t some_pid_of(const struct view_source *src, uint64_t cgroup_id)
-{
-	char path[PATH_MAX];
-	pid_t pid = 0;
-	FILE *f;
-	int fd;
-
-	if (cgroup_path_of_id(src->cgroup2_mount, cgroup_id, path, sizeof(path)) < 0)
-		return 0;
-	strncat(path, "/cgroup.procs", sizeof(path) - strlen(path) - 1);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return 0;
-	}
-	if (fscanf(f, "%d", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	return pid;
-}
-
 static int remove_tree(int parent, const char *name);
 
 static int write_topology(const char *cdir, int cpu, int ncpus)
@@ -179,15 +154,44 @@ static int sync_cpu_dirs(const char *cdir, int ncpus)
 	return 0;
 }
 
-static int render_container(const struct view_source *src, const char *dir, uint32_t slot,
-			    const struct kava_slot *s)
-{
-	struct kava_owner owner = { .slot = slot, .gen = s->gen };
-	char cdir[PATH_MAX], path[PATH_MAX];
-	pid_t reader = some_pid_of(src, s->cgroup_id);
-	int i, err = 0;
+/*
+ * What the last periods wrote for each slot, so a period writes only what
+ * changed: 1,000 containers x 15 files every second is most of the agent's
+ * work otherwise. Only the refresh loop (the agent's main thread) uses it.
+ */
+struct written {
+	uint64_t cgroup_id;        /* the container these records are about ... */
+	uint32_t gen;              /* ... in this slot generation */
+	int dirs_made;             /* its directories exist */
+	int cpu_files;             /* cpuinfo, cpu/{online,possible,present}, topology are of: */
+	struct cpuset visible;     /*   this CPU set */
+	uint64_t cpuinfo_hash;     /*   and this host /proc/cpuinfo */
+	uint64_t hash[VF_COUNT];   /* each file's last text (FNV-1a) and length, when written */
+	size_t len[VF_COUNT];
+	uint8_t have[VF_COUNT];
+};
+static struct written *written;	/* KAVA_MAX_CONTAINERS of them, allocated at first use */
 
-	view_tmpfs_container_dir(dir, s->cgroup_id, cdir, sizeof(cdir));
+static uint64_t fnv1a(const char *text, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)text[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Made from the visible CPUs alone (cpuinfo: and the host's /proc/cpuinfo). */
+static int cpu_derived(enum view_file_id id)
+{
+	return id == VF_CPUINFO || id == VF_CPU_ONLINE || id == VF_CPU_POSSIBLE ||
+	       id == VF_CPU_PRESENT;
+}
+
+static int make_container_dirs(const char *cdir)
+{
+	int i, err;
+
 	if (mkdir(cdir, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	for (i = 0; view_dirs[i]; i++) {
@@ -197,33 +201,87 @@ static int render_container(const struct view_source *src, const char *dir, uint
 		if (err < 0)
 			return err;
 	}
+	return 0;
+}
+
+/*
+ * One container's files: every file rendered each period except those made
+ * from its visible CPUs, which wait for that set (or the host's cpuinfo) to
+ * change; a file whose text is what was written last is not written again.
+ * No reader is passed: the content layer finds a process of the container
+ * itself when a hybrid host's v1 layout needs one.
+ */
+static int render_container(const struct view_source *src, const char *dir, uint32_t slot,
+			    const struct kava_slot *s, uint64_t cpuinfo_hash)
+{
+	struct kava_owner owner = { .slot = slot, .gen = s->gen };
+	struct written *w = &written[slot % KAVA_MAX_CONTAINERS];
+	char cdir[PATH_MAX], path[PATH_MAX];
+	struct cpuset visible;
+	int i, n, err = 0, cpu_same;
+
+	if (w->cgroup_id != s->cgroup_id || w->gen != s->gen) {
+		memset(w, 0, sizeof(*w));
+		w->cgroup_id = s->cgroup_id;
+		w->gen = s->gen;
+	}
+	view_tmpfs_container_dir(dir, s->cgroup_id, cdir, sizeof(cdir));
+	if (!w->dirs_made) {
+		err = make_container_dirs(cdir);
+		if (err < 0)
+			return err;
+		w->dirs_made = 1;
+	}
+	n = view_visible_set(src, &owner, 0, &visible);
+	cpu_same = w->cpu_files && !memcmp(&visible, &w->visible, sizeof(visible)) &&
+		   w->cpuinfo_hash == cpuinfo_hash;
 	for (i = 0; i < VF_COUNT; i++) {
 		char *text = NULL;
 		size_t len = 0;
+		uint64_t h;
 
-		err = view_content(src, view_files[i].id, &owner, reader, &text, &len);
+		if (cpu_same && cpu_derived(view_files[i].id))
+			continue;
+		err = view_content(src, view_files[i].id, &owner, 0, &text, &len);
 		if (err == -ENOENT && access(cdir, F_OK) == 0) {
 			/* limits unreadable (no cgroup files for it): the host's file */
 			struct kava_owner host = { .slot = KAVA_NO_SLOT };
 
-			err = view_content(src, view_files[i].id, &host, reader, &text, &len);
+			err = view_content(src, view_files[i].id, &host, 0, &text, &len);
 		}
 		if (err < 0)
 			return err;
+		h = fnv1a(text, len);
+		if (w->have[i] && w->hash[i] == h && w->len[i] == len) {
+			free(text);
+			continue;
+		}
 		if (snprintf(path, sizeof(path), "%s/%s", cdir, view_files[i].path) >= (int)sizeof(path))
 			err = -ENAMETOOLONG;
 		else
 			err = write_in_place(path, text, len);
 		free(text);
+		w->have[i] = !err;
+		w->hash[i] = h;
+		w->len[i] = len;
 		if (err < 0)
 			return err;
 	}
-	return sync_cpu_dirs(cdir, view_visible_cpus(src, &owner, reader));
+	if (cpu_same)
+		return 0;
+	err = sync_cpu_dirs(cdir, n);
+	if (!err) {
+		w->cpu_files = 1;
+		w->visible = visible;
+		w->cpuinfo_hash = cpuinfo_hash;
+	}
+	return err;
 }
 
 struct refresh_ctx {
 	const struct view_source *src;
 	const char *dir;
+	uint64_t cpuinfo_hash;
 	uint64_t live[KAVA_MAX_CONTAINERS];
 	unsigned int nlive;
 };
@@ -233,7 +291,7 @@ static int refresh_one(uint32_t slot, const struct kava_slot *s, void *arg)
 	struct refresh_ctx *c = arg;
 
 	c->live[c->nlive++] = s->cgroup_id;
-	render_container(c->src, c->dir, slot, s);
+	render_container(c->src, c->dir, slot, s, c->cpuinfo_hash);
 	return 0;
 }
 
@@ -269,8 +327,20 @@ int view_tmpfs_refresh(const struct view_source *src, const char *dir)
 
 	if (!c)
 		return -ENOMEM;
+	if (!written && !(written = calloc(KAVA_MAX_CONTAINERS, sizeof(*written)))) {
+		free(c);
+		return -ENOMEM;
+	}
 	c->src = src;
 	c->dir = dir;
+	{	/* read once per period, not once per container */
+		char *text = NULL;
+		size_t len = 0;
+
+		if (read_file("/proc/cpuinfo", &text, &len) == 0)
+			c->cpuinfo_hash = fnv1a(text, len);
+		free(text);
+	}
 	err = registry_foreach((struct kava_state *)src->st, refresh_one, c);
 	d = opendir(dir);
 	if (d) {
