@@ -13,9 +13,16 @@ VMSYSTEM_DEB_PACKAGES := mmdebstrap qemu-system-x86 e2fsprogs util-linux
 
 .PHONY: vmsystem vmsystem-nobuild vmsystem-image vmsystem-shell vmsystem-clean vmsystem-deps
 
-# the TAP of the system VM through tests/run.sh ("N passed, N failed, N skipped")
+# the TAP of the system VM through tests/run.sh ("N passed, N failed, N skipped").
+# When the scenario 20-deb is selected, the Debian package is built first
+# (mk/build-deb.sh, into $(BUILD)/deb/, which run.sh puts on the scenario
+# disk); without dpkg-buildpackage that scenario skips.
 VMSYSTEM = KAVA_BUILD=$${KAVA_BUILD:-$(abspath $(BUILD))} ONLY=extra EXTRA_SUITES=tests/vm/system/run.sh $(RUN_TESTS)
 vmsystem: all $(HELPER_BINS)
+	@case 20-deb in $${KAVA_VMSYSTEM_ONLY:-*}) \
+	    echo "vmsystem: building the Debian package for 20-deb (mk/build-deb.sh)"; \
+	    bash mk/build-deb.sh $(BUILD)/deb >/dev/null; rc=$$?; \
+	    [ $$rc = 0 ] || [ $$rc = 77 ] || exit $$rc ;; esac
 	@$(VMSYSTEM)
 
 # the same with whatever is built

@@ -23,6 +23,9 @@
 #   KAVA_VMSYSTEM_SCENARIOS      directory of scenario scripts (default
 #                                tests/vm/system/scenarios); every *.sh runs, in glob order
 #   KAVA_VMSYSTEM_ONLY           only scenarios whose name (00-boot) matches this glob
+#   KAVA_VMSYSTEM_DEBS           Debian packages for the scenarios that install them
+#                                (20-deb), copied to /mnt/kava/debs/ (default: the
+#                                kava_*.deb that `make deb` left in $KAVA_BUILD/deb/)
 #   KAVA_VMSYSTEM_TIMEOUT        seconds the whole boot may take (default 1200)
 #   KAVA_VMSYSTEM_SCRIPT_TIMEOUT seconds one scenario may take (default 600)
 #   KAVA_VMSYSTEM_MEM, _SMP      VM size (default 2048 MiB, 2 CPUs)
@@ -94,7 +97,7 @@ fi
 # ------------------------------------------------------------ the scenario disk
 STAGE=$WORK/stage
 rm -rf "$STAGE" "$WORK/results" "$WORK/data.img"
-mkdir -p "$STAGE"/{system/guest,lib,scenarios,build,deploy,results}
+mkdir -p "$STAGE"/{system/guest,lib,scenarios,build,deploy,results,debs}
 cp "$HERE/lib.sh" "$STAGE/system/"
 cp "$ROOT/tests/lib/tap.sh" "$STAGE/lib/"          # the TAP library system/lib.sh sources
 cp "$HERE/guest/runner.sh" "$STAGE/system/guest/"
@@ -112,6 +115,15 @@ else
     log "no kava binary at $KAVA_BUILD/kava: the kava checks skip"
 fi
 [ -d "$ROOT/deploy" ] && cp -r "$ROOT/deploy/." "$STAGE/deploy/"
+ndeb=0
+for d in ${KAVA_VMSYSTEM_DEBS:-"$KAVA_BUILD"/deb/kava_*.deb}; do
+    [ -f "$d" ] || continue
+    cp "$d" "$STAGE/debs/"
+    ndeb=$((ndeb + 1))
+done
+if [ "$ndeb" -gt 0 ]; then
+    log "Debian packages on the scenario disk: $(ls "$STAGE/debs" | tr '\n' ' ')"
+fi
 {
     echo "KAVA_VMSYSTEM_SCRIPT_TIMEOUT=$SCRIPT_TIMEOUT"
     printf 'KAVA_VMSYSTEM_ONLY=%q\n' "${KAVA_VMSYSTEM_ONLY:-}"
