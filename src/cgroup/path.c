@@ -207,3 +207,15 @@ out:
 	close(mfd);
 	return err;
 }
+
+pid_t cgroup_first_pid(const char *dir)
+{
+	char path[PATH_MAX + 16], *text = NULL;
+	long pid = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if (read_file(path, &text, NULL) == 0)
+		pid = strtol(text, NULL, 10);
+	free(text);
+	return pid > 0 ? (pid_t)pid : 0;
+}

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * The cgroup2 mount point as /proc/self/mountinfo lists it: /sys/fs/cgroup on
@@ -44,5 +45,8 @@ int cgroup_id_of_path(const char *abs, uint64_t *id);
  * cgroup2 mount). -ESTALE when the cgroup no longer exists.
  */
 int cgroup_path_of_id(const char *mount, uint64_t id, char *out, size_t size);
+
+/* The first process listed in a cgroup directory's cgroup.procs, or 0. */
+pid_t cgroup_first_pid(const char *dir);
 
 #endif

@@ -40,11 +40,10 @@ static void mount_usage(const char *cmd)
 /* TARGET -> a pid: digits are a pid, anything else a cgroup (its first process). */
 static pid_t target_pid(const char *cmd, const char *target)
 {
-	char abs[PATH_MAX], path[PATH_MAX + 16], *end;
+	char abs[PATH_MAX], *end;
 	uint64_t id;
 	long v = strtol(target, &end, 10);
-	FILE *f;
-	int pid = 0;
+	pid_t pid;
 
 	if (*target && !*end) {
 		if (v <= 0 || kill((pid_t)v, 0) < 0) {
@@ -55,15 +54,11 @@ static pid_t target_pid(const char *cmd, const char *target)
 	}
 	if (cmd_resolve_cgroup(cmd, target, abs, sizeof(abs), &id) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/cgroup.procs", abs);
-	f = fopen(path, "re");
-	if (!f || fscanf(f, "%d", &pid) != 1) {
-		if (f)
-			fclose(f);
+	pid = cgroup_first_pid(abs);
+	if (!pid) {
 		cmd_error(cmd, "%s has no process to find its mount namespace by", abs);
 		return -1;
 	}
-	fclose(f);
 	return pid;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup/path.h"
 #include "deploy/attach.h"
 #include "deploy/automount.h"
 #include "view/tmpfs.h"
@@ -100,18 +101,10 @@ static pid_t some_pid(const char *dir, int depth)
 {
 	char path[PATH_MAX + 32];
 	struct dirent *d;
-	pid_t pid = 0;
+	pid_t pid;
 	DIR *dh;
-	FILE *f;
-	int v;
 
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	f = fopen(path, "re");
-	if (f) {
-		if (fscanf(f, "%d", &v) == 1)
-			pid = v;
-		fclose(f);
-	}
+	pid = cgroup_first_pid(dir);
 	if (pid || depth >= 4)
 		return pid;
 	dh = opendir(dir);

@@ -125,19 +125,6 @@ static int locate_slot(const struct view_source *src, const struct kava_owner *o
 	return 0;
 }
 
-/* The first process listed in a cgroup directory's cgroup.procs, or 0. */
-static pid_t first_pid_in(const char *dir)
-{
-	char path[PATH_MAX + 16], *text = NULL;
-	long pid = 0;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	if (read_file(path, &text, NULL) == 0)
-		pid = strtol(text, NULL, 10);
-	free(text);
-	return pid > 0 ? (pid_t)pid : 0;
-}
-
 /*
  * The slot and the cgroup directories its limits are read from. `reader` 0:
  * no reader (metrics, kava top), a process of the container stands in.
@@ -153,7 +140,7 @@ static int locate(const struct view_source *src, const struct kava_owner *owner,
 	if (err < 0)
 		return -ENOENT;	/* removed: the caller falls back to the host's view */
 	if (!v1_complete && reader == 0)
-		reader = first_pid_in(c->paths.v2);
+		reader = cgroup_first_pid(c->paths.v2);
 	if (!v1_complete && reader > 0) {
 		/* hybrid host with another v1 layout: ask the reader's own cgroups */
 		struct container_paths mine = c->paths;

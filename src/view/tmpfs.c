@@ -43,21 +43,14 @@ void view_tmpfs_container_dir(const char *dir, uint64_t cgroup_id, char *out, si
 	snprintf(out, size, "%s/%" PRIu64, dir, cgroup_id);
 }
 
+/* base/rel and any missing directory on the way (make_dirs()). */
 static int mkdirs(const char *base, const char *rel)
 {
-	char path[PATH_MAX], *p;
+	char path[PATH_MAX];
 
 	if (snprintf(path, sizeof(path), "%s/%s", base, rel) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	for (p = path + strlen(base) + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return make_dirs(path, 0755);
 }
 
 /* Overwrite a file in place: same inode, new bytes, then the new length. */
