@@ -106,8 +106,13 @@ static int open_existing(struct kava_state *st, char *why, size_t why_size)
 		if (*fd < 0) {
 			int err = -errno;
 
-			snprintf(why, why_size, "cannot open pinned %s/%s: %s", kava_pin_dir(),
-				 pinned_objects[i].rel, strerror(-err));
+			if (err == -ENOENT)	/* loaded (seed pinned), yet this is missing */
+				snprintf(why, why_size, "the state pinned in %s lacks %s: it is from "
+					 "another kava version; 'kava unload' removes it",
+					 kava_pin_dir(), pinned_objects[i].rel);
+			else
+				snprintf(why, why_size, "cannot open pinned %s/%s: %s", kava_pin_dir(),
+					 pinned_objects[i].rel, strerror(-err));
 			kava_state_close(st);
 			return err;
 		}
