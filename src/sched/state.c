@@ -430,6 +430,7 @@ int kava_state_unload(char *why, size_t why_size)
 	rmdir(path);
 	pin_path(path, sizeof(path), "progs");
 	rmdir(path);
+	rmdir(kava_pin_dir());	/* unless policies still live there (policy/) */
 	if (err < 0)
 		snprintf(why, why_size, "cannot remove pinned state in %s: %s", kava_pin_dir(),
 			 strerror(-err));

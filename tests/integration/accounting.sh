@@ -130,7 +130,8 @@ before=$(kernel_counts "$cg")
 seeded=$(jfield "$cg" '"\(.nr_running)/\(.nr_uninterruptible)/\(.nr_threads)"')
 after=$(kernel_counts "$cg")
 note "running/uninterruptible/threads: kernel $before before enable, $after after; kava $seeded (want 2/1/5)"
-check_all "pre-existing tasks count" '[ "$seeded" = 2/1/5 ] && [ "$before" = 2/1/5 ] && [ "$after" = 2/1/5 ]'
+# (after: a note only; a first load under TCG can outlast the 8 s tasks)
+check_all "pre-existing tasks count" '[ "$seeded" = 2/1/5 ] && [ "$before" = 2/1/5 ]'
 wait "${BG_PIDS[@]}" 2>/dev/null; BG_PIDS=()   # every task ends by itself
 check_drained "seeded counters return to 0" "$cg"
 
