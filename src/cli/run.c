@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -90,6 +91,23 @@ static int start_auto(struct auto_engine **engine, struct kava_state *st,
 	return 0;
 }
 
+/*
+ * A container's budgets set by the first auto rule that decides for its
+ * cgroup path (conf_match()), over the global ones.
+ */
+static void budget_override(void *arg, const char *path, unsigned int *files, unsigned int *rate)
+{
+	const struct kava_conf *conf = arg;
+	int i = conf_match(conf, path);
+
+	if (i < 0)
+		return;
+	if (conf->rules[i].view_files)
+		*files = conf->rules[i].view_files;
+	if (conf->rules[i].view_rate)
+		*rate = conf->rules[i].view_rate;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct view_source src = { 0 };
@@ -97,6 +115,7 @@ int cmd_run(int argc, char **argv)
 	struct auto_engine *engine = NULL;
 	struct seccomp_server *sc = NULL;
 	struct metrics_http *http = NULL;
+	struct budget_conf budget = { 0 };
 	struct kava_state st;
 	struct run_opts o;
 	uint64_t next_prune = 0;
@@ -109,6 +128,14 @@ int cmd_run(int argc, char **argv)
 		return ret < 0 ? 0 : ret;
 	}
 	ret = 1;
+	/*
+	 * Two malloc arenas, not glibc's 8 per CPU: the FUSE workers' snapshots
+	 * then share arenas that the budget's malloc_trim() gives back after a
+	 * burst of opens, instead of each thread keeping its own.
+	 */
+	if (mallopt(M_ARENA_MAX, 2) != 1)
+		fprintf(stderr, "kava: run: note: cannot limit malloc arenas; memory freed after "
+			"bursts may stay with the agent\n");
 	if (cgroup2_mount(src.cgroup2_mount, sizeof(src.cgroup2_mount)) < 0) {
 		cmd_error("run", "no cgroup2 filesystem is mounted");
 		goto free_opts;
@@ -133,7 +160,12 @@ int cmd_run(int argc, char **argv)
 	fprintf(stderr, "kava: run: %s state in %s (cgroup2 at %s)\n",
 		st.loaded_now ? "loaded and pinned" : "reusing pinned", kava_pin_dir(),
 		src.cgroup2_mount);
-	if (o.view == VIEW_FUSE && view_fuse_start(&src, o.mount, &fuse, why, sizeof(why)) < 0) {
+	budget.files = o.view_files;
+	budget.rate = o.view_rate;
+	budget.override = o.conf->nr_rules ? budget_override : NULL;
+	budget.override_arg = o.conf;
+	if (o.view == VIEW_FUSE &&
+	    view_fuse_start(&src, o.mount, &budget, &fuse, why, sizeof(why)) < 0) {
 		cmd_error("run", "%s", why);
 		goto close_state;
 	}

@@ -14,6 +14,7 @@
 #include "cli/run_opts.h"
 #include "metrics/http.h"
 #include "sched/state.h"
+#include "view/budget.h"
 
 void run_usage(void)
 {
@@ -22,6 +23,7 @@ void run_usage(void)
 	printf("usage: kava run [--view fuse|tmpfs|none] [--mount DIR] [--period MS] [--clean]\n"
 	       "                [--auto PATTERN]... [--auto-preset NAME[,NAME]]... [--auto-mount]\n"
 	       "                [--config FILE | --no-config] [--log-events]\n"
+	       "                [--view-files N] [--view-rate N]\n"
 	       "                [--seccomp-listener PATH] [--seccomp-lxc PATH]\n"
 	       "                [--metrics ADDR:PORT|unix:PATH]\n\n"
 	       "Run the kava agent in the foreground until SIGTERM or SIGINT.\n"
@@ -35,18 +37,26 @@ void run_usage(void)
 	       "                 every --period ms (default 1000); files stay after kava stops\n"
 	       "  --view none    accounting only\n"
 	       "  --mount DIR    where the view lives (default /var/lib/kava)\n"
+	       "  --view-files N the FUSE view's memory budget: each container holds at most\n"
+	       "                 N open view files (default %d) and N x %d KiB of their text;\n"
+	       "                 an open() beyond it fails with ENFILE\n"
+	       "  --view-rate N  the FUSE view's CPU budget: each container's requests per\n"
+	       "                 second per CPU of its CPU limit (default %d; no limit counts\n"
+	       "                 as one CPU); requests beyond it wait, never fail\n"
 	       "  --auto PATTERN enable cgroups whose path (relative to the cgroup2 mount)\n"
 	       "                 matches, when created and at start: '*' and '?' within a\n"
 	       "                 component, '**' across components, '!PATTERN' excludes;\n"
-	       "                 'PATTERN policy=FILE' also applies a policy. May repeat.\n"
+	       "                 'PATTERN policy=FILE' also applies a policy, and\n"
+	       "                 view-files=N, view-rate=N set its budgets. May repeat.\n"
 	       "  --auto-preset NAME  the patterns of a container runtime:\n",
-	       kava_pin_dir());
+	       kava_pin_dir(), BUDGET_FILES_DEFAULT, BUDGET_FILE_BYTES / 1024, BUDGET_RATE_DEFAULT);
 	for (p = conf_presets; p->name; p++)
 		printf("                   %-11s %s\n", p->name, p->summary);
 	printf("  --auto-mount   attach the view in each automatically enabled container as soon\n"
 	       "                 as it runs in its own root: no runtime configuration needed\n"
 	       "  --config FILE  settings file (default %s, read if it exists):\n"
-	       "                 auto, auto-mount, view, mount, period, log-events\n"
+	       "                 auto, auto-mount, view, mount, period, log-events,\n"
+	       "                 view-files, view-rate\n"
 	       "  --no-config    read no settings file\n"
 	       "  --log-events   write policy events to the log (stderr) as JSON lines; the\n"
 	       "                 agent then consumes them ('kava events' sees none meanwhile)\n"
@@ -68,6 +78,7 @@ void run_usage(void)
 struct cli_seen {
 	const char *view, *mount, *config;
 	long period;
+	unsigned int view_files, view_rate;
 	int log_events, auto_mount, no_config;
 	char **autos;          /* "--auto" values and "preset:" + --auto-preset values */
 	int nautos;
@@ -102,6 +113,8 @@ static int parse_argv(int argc, char **argv, struct run_opts *o, struct cli_seen
 		{ "seccomp-listener", required_argument, NULL, 's' },
 		{ "seccomp-lxc", required_argument, NULL, 'l' },
 		{ "metrics", required_argument, NULL, 'X' },
+		{ "view-files", required_argument, NULL, 'F' },
+		{ "view-rate", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -121,6 +134,20 @@ static int parse_argv(int argc, char **argv, struct run_opts *o, struct cli_seen
 		case 's': o->seccomp.oci_path = optarg; break;
 		case 'l': o->seccomp.lxc_path = optarg; break;
 		case 'X': o->metrics = optarg; break;
+		case 'F':
+			if (conf_number(optarg, strlen(optarg), BUDGET_FILES_MAX, &c->view_files) < 0) {
+				cmd_error("run", "--view-files takes a number from 1 to %d",
+					  BUDGET_FILES_MAX);
+				return 2;
+			}
+			break;
+		case 'R':
+			if (conf_number(optarg, strlen(optarg), BUDGET_RATE_MAX, &c->view_rate) < 0) {
+				cmd_error("run", "--view-rate takes a number from 1 to %d",
+					  BUDGET_RATE_MAX);
+				return 2;
+			}
+			break;
 		case 'p':
 			c->period = strtol(optarg, &end, 10);
 			if (*end || c->period < 10 || c->period > 3600000) {
@@ -174,6 +201,8 @@ static int merge(struct run_opts *o, const struct cli_seen *c)
 		 c->mount ? c->mount : o->conf->mount[0] ? o->conf->mount : "/var/lib/kava");
 	o->period_ms = c->period ? (unsigned int)c->period
 				 : o->conf->period_ms ? o->conf->period_ms : 1000;
+	o->view_files = c->view_files ? c->view_files : o->conf->view_files;
+	o->view_rate = c->view_rate ? c->view_rate : o->conf->view_rate;
 	o->log_events = c->log_events || o->conf->log_events == CONF_YES;
 	o->auto_mount = c->auto_mount || o->conf->auto_mount == CONF_YES;
 	for (i = 0; i < c->nautos; i++) {

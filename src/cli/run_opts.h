@@ -17,6 +17,8 @@ struct run_opts {
 	enum view_mode view;
 	char mount[CONF_PATH_MAX];
 	unsigned int period_ms;
+	unsigned int view_files;              /* FUSE view budgets (view/budget.h) */
+	unsigned int view_rate;
 	int auto_mount;
 	struct kava_conf *conf;               /* the auto rules (heap) */
 	struct policy **policies;             /* per rule, NULL where none (heap) */

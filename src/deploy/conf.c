@@ -31,9 +31,31 @@ static int copy_span(char *out, size_t size, const char *s, size_t n)
 	return 0;
 }
 
-static int add_rule(struct kava_conf *c, const char *pattern, size_t plen, const char *policy,
-		    size_t polen, const char *origin, char *why, size_t why_size)
+/* What may follow a rule's pattern. */
+struct rule_opts {
+	const char *policy;        /* NULL: none */
+	size_t polen;
+	unsigned int view_files, view_rate;   /* 0: unset */
+};
+
+int conf_number(const char *v, size_t n, unsigned long max, unsigned int *out)
 {
+	unsigned long x = 0;
+	size_t i;
+
+	for (i = 0; i < n && v[i] >= '0' && v[i] <= '9' && x <= max; i++)
+		x = x * 10 + (unsigned long)(v[i] - '0');
+	if (!n || i != n || x < 1 || x > max)
+		return -1;
+	*out = (unsigned int)x;
+	return 0;
+}
+
+static int add_rule(struct kava_conf *c, const char *pattern, size_t plen,
+		    const struct rule_opts *o, const char *origin, char *why, size_t why_size)
+{
+	const char *policy = o ? o->policy : NULL;
+	size_t polen = o ? o->polen : 0;
 	struct auto_rule *r;
 	const char *bad;
 
@@ -61,9 +83,13 @@ static int add_rule(struct kava_conf *c, const char *pattern, size_t plen, const
 		snprintf(why, why_size, "bad pattern '%.200s': %s", r->pattern, bad);
 		return -EINVAL;
 	}
-	if (policy && r->exclude) {
-		snprintf(why, why_size, "an exclusion ('!%.200s') takes no policy", r->pattern);
+	if (o && (policy || o->view_files || o->view_rate) && r->exclude) {
+		snprintf(why, why_size, "an exclusion ('!%.200s') takes no options", r->pattern);
 		return -EINVAL;
+	}
+	if (o) {
+		r->view_files = o->view_files;
+		r->view_rate = o->view_rate;
 	}
 	if (policy && (copy_span(r->policy, sizeof(r->policy), policy, polen) < 0 || !polen)) {
 		snprintf(why, why_size, "policy=FILE needs a file name shorter than %d bytes",
@@ -110,8 +136,8 @@ static int add_presets(struct kava_conf *c, const char *list, size_t len, char *
 		}
 		snprintf(origin, sizeof(origin), "preset %s", p->name);
 		for (i = 0; p->patterns[i]; i++) {
-			err = add_rule(c, p->patterns[i], strlen(p->patterns[i]), NULL, 0, origin,
-				       why, why_size);
+			err = add_rule(c, p->patterns[i], strlen(p->patterns[i]), NULL, origin, why,
+				       why_size);
 			if (err)
 				return err;
 		}
@@ -120,40 +146,77 @@ static int add_presets(struct kava_conf *c, const char *list, size_t len, char *
 	return 0;
 }
 
+/* One "NAME=VALUE" option after a pattern, [tok, e). */
+static int parse_rule_opt(const char *tok, const char *e, struct rule_opts *o, char *why,
+			  size_t why_size)
+{
+	size_t n = (size_t)(e - tok);
+	const char *eq = memchr(tok, '=', n);
+	size_t klen = eq ? (size_t)(eq - tok) : n, vlen = eq ? (size_t)(e - eq - 1) : 0;
+	unsigned int *num = NULL;
+	unsigned long max = 0;
+
+#define OPT(k) (eq && klen == sizeof(k) - 1 && !memcmp(tok, k, klen))
+	if (OPT("policy")) {
+		if (o->policy) {
+			snprintf(why, why_size, "policy= given twice");
+			return -EINVAL;
+		}
+		o->policy = eq + 1;
+		o->polen = vlen;
+		return 0;
+	}
+	if (OPT("view-files")) {
+		num = &o->view_files;
+		max = CONF_VIEW_FILES_MAX;
+	} else if (OPT("view-rate")) {
+		num = &o->view_rate;
+		max = CONF_VIEW_RATE_MAX;
+	}
+#undef OPT
+	if (!num) {
+		snprintf(why, why_size, "unexpected '%.*s' after the pattern (policy=FILE, "
+			 "view-files=N, view-rate=N)", (int)(n > 64 ? 64 : n), tok);
+		return -EINVAL;
+	}
+	if (*num || conf_number(eq + 1, vlen, max, num) < 0) {
+		snprintf(why, why_size, "%.*s= takes a number from 1 to %lu, once", (int)klen, tok,
+			 max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The value of one auto rule: [s, s+len), already trimmed. */
 static int parse_auto(struct kava_conf *c, const char *s, size_t len, const char *origin,
 		      char *why, size_t why_size)
 {
-	const char *end = s + len, *tok = s, *policy = NULL;
-	size_t plen, polen = 0;
+	const char *end = s + len, *tok = s;
+	struct rule_opts o = { 0 };
+	size_t plen;
+	int any = 0;
 
 	while (tok < end && !is_space(*tok))
 		tok++;
 	plen = (size_t)(tok - s);
-	while (tok < end && is_space(*tok))
-		tok++;
-	if (tok < end) {
-		const char *e = tok;
+	for (;;) {
+		const char *e;
 
+		while (tok < end && is_space(*tok))
+			tok++;
+		if (tok >= end)
+			break;
+		e = tok;
 		while (e < end && !is_space(*e))
 			e++;
-		if ((size_t)(e - tok) < 7 || memcmp(tok, "policy=", 7)) {
-			snprintf(why, why_size, "unexpected '%.*s' after the pattern (only policy=FILE)",
-				 (int)((size_t)(e - tok) > 64 ? 64 : (size_t)(e - tok)), tok);
+		if (parse_rule_opt(tok, e, &o, why, why_size) < 0)
 			return -EINVAL;
-		}
-		policy = tok + 7;
-		polen = (size_t)(e - policy);
-		while (e < end && is_space(*e))
-			e++;
-		if (e < end) {
-			snprintf(why, why_size, "unexpected text after policy=FILE");
-			return -EINVAL;
-		}
+		any = 1;
+		tok = e;
 	}
 	if (plen >= 7 && !memcmp(s, "preset:", 7)) {
-		if (policy) {
-			snprintf(why, why_size, "a preset takes no policy: name its patterns one by one");
+		if (any) {
+			snprintf(why, why_size, "a preset takes no options: name its patterns one by one");
 			return -EINVAL;
 		}
 		return add_presets(c, s + 7, plen - 7, why, why_size);
@@ -162,7 +225,7 @@ static int parse_auto(struct kava_conf *c, const char *s, size_t len, const char
 		snprintf(why, why_size, "auto needs a PATTERN");
 		return -EINVAL;
 	}
-	return add_rule(c, s, plen, policy, polen, origin, why, why_size);
+	return add_rule(c, s, plen, &o, origin, why, why_size);
 }
 
 int conf_add_auto(struct kava_conf *c, const char *value, const char *origin, char *why,
@@ -220,6 +283,16 @@ static int parse_setting(struct kava_conf *c, const char *key, size_t klen, cons
 		}
 		return 0;
 	}
+	if (KEY("view-files") || KEY("view-rate")) {
+		int files = KEY("view-files");
+		unsigned long max = files ? CONF_VIEW_FILES_MAX : CONF_VIEW_RATE_MAX;
+
+		if (conf_number(v, vlen, max, files ? &c->view_files : &c->view_rate) < 0) {
+			snprintf(why, why_size, "%.*s takes a number from 1 to %lu", (int)klen, key, max);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (KEY("period")) {
 		unsigned long ms = 0;
 		size_t i;
@@ -235,7 +308,7 @@ static int parse_setting(struct kava_conf *c, const char *key, size_t klen, cons
 	}
 #undef KEY
 	snprintf(why, why_size, "unknown key '%.*s' (auto, auto-mount, view, mount, period, "
-		 "log-events)", (int)(klen > 64 ? 64 : klen), key);
+		 "log-events, view-files, view-rate)", (int)(klen > 64 ? 64 : klen), key);
 	return -EINVAL;
 }
 

@@ -7,9 +7,11 @@
  * Format: one "key = value" per line; '#' starts a comment (to the end of
  * the line); blank lines are ignored; keys are case-sensitive.
  *
- *   auto = PATTERN [policy=FILE]    enable cgroups whose path matches PATTERN
- *                                   (see glob.h), applying FILE's policy; may
- *                                   repeat. "!PATTERN" excludes: a cgroup that
+ *   auto = PATTERN [policy=FILE] [view-files=N] [view-rate=N]
+ *                                   enable cgroups whose path matches PATTERN
+ *                                   (see glob.h), applying FILE's policy and
+ *                                   these view budgets; may repeat.
+ *                                   "!PATTERN" excludes: a cgroup that
  *                                   matches any exclusion is never enabled.
  *   auto = preset:NAME[,NAME...]    the patterns of a runtime (conf_presets)
  *   auto-mount = yes | no           attach the view in each matched container
@@ -17,6 +19,9 @@
  *   mount = DIR                     where the view lives (absolute path)
  *   period = MS                     tmpfs refresh period, 10..3600000
  *   log-events = yes | no
+ *   view-files = N                  FUSE view: open files per container (1..1048576)
+ *   view-rate = N                   FUSE view: requests/s per CPU of a container's
+ *                                   limit (1..10000000); see view/budget.h
  *
  * Every error is "FILE:LINE: reason" in one line.
  */
@@ -29,11 +34,15 @@
 #define CONF_PATTERN_MAX   512
 #define CONF_PATH_MAX      1024
 #define CONF_MAX_TEXT      (1 << 20)   /* a bigger file is refused */
+#define CONF_VIEW_FILES_MAX 1048576    /* view-files (BUDGET_FILES_MAX) */
+#define CONF_VIEW_RATE_MAX  10000000   /* view-rate (BUDGET_RATE_MAX) */
 
 struct auto_rule {
 	char pattern[CONF_PATTERN_MAX];
 	char policy[CONF_PATH_MAX];        /* "" when none */
 	int exclude;                       /* "!PATTERN" */
+	unsigned int view_files;           /* view-files=N; 0 unset */
+	unsigned int view_rate;            /* view-rate=N; 0 unset */
 	char origin[64];                   /* "preset docker", "kava.conf:3", "--auto" */
 };
 
@@ -48,6 +57,8 @@ struct kava_conf {
 	char view[8];                      /* "" unset, else fuse | tmpfs | none */
 	char mount[CONF_PATH_MAX];         /* "" unset */
 	unsigned int period_ms;            /* 0 unset */
+	unsigned int view_files;           /* 0 unset */
+	unsigned int view_rate;            /* 0 unset */
 };
 
 struct conf_preset {
@@ -73,7 +84,7 @@ int conf_parse(const char *text, size_t len, const char *file, struct kava_conf 
 int conf_parse_file(const char *path, struct kava_conf *c, char *why, size_t why_size);
 
 /*
- * Add one rule as `auto = VALUE` would ("PATTERN [policy=FILE]", "!PATTERN"
+ * Add one rule as `auto = VALUE` would ("PATTERN [OPTION=VALUE]...", "!PATTERN"
  * or "preset:NAME[,NAME]"); `origin` is recorded on the rule. -EINVAL with
  * the reason (no file:line) in `why`.
  */
@@ -85,5 +96,11 @@ int conf_add_auto(struct kava_conf *c, const char *value, const char *origin, ch
  * matches, unless an excluding rule matches. Returns its index, or -1.
  */
 int conf_match(const struct kava_conf *c, const char *path);
+
+/*
+ * A number setting "1..max" in [v, v+n): 0 and the value, or -1. Shared by
+ * kava.conf and kava run's options.
+ */
+int conf_number(const char *v, size_t n, unsigned long max, unsigned int *out);
 
 #endif

@@ -21,6 +21,7 @@
 #include "policy/policy.h"
 #include "sched/figures_read.h"
 #include "sched/registry.h"
+#include "view/budget.h"
 
 #define MAX_PROGS 32
 
@@ -103,6 +104,26 @@ static uint64_t host_mem_total(void)
 	return (uint64_t)kb * 1024;
 }
 
+/* The container's FUSE view budget, when the view serves it and it made a request. */
+static void fill_budget(const struct view_source *src, const struct kava_owner *owner,
+			struct metrics_container *m)
+{
+	struct budget_stats bs;
+
+	if (!src->budgets || budget_stats_of(src->budgets, budget_index(owner), &bs) < 0)
+		return;
+	m->budget_known = 1;
+	m->view_files = bs.files_open;
+	m->view_bytes = bs.bytes_held;
+	m->view_files_limit = bs.files_max;
+	m->view_rate_limit = bs.rate;
+	m->view_requests = bs.requests;
+	m->view_delayed_rate = bs.delayed_rate;
+	m->view_delayed_busy = bs.delayed_busy;
+	m->view_delay_ns = bs.delay_ns;
+	m->view_refused = bs.refused;
+}
+
 static int fill_container(struct collect_ctx *x, uint32_t slot, const struct kava_slot *s,
 			  struct metrics_container *m)
 {
@@ -136,6 +157,7 @@ static int fill_container(struct collect_ctx *x, uint32_t slot, const struct kav
 		m->mem_limit = x->host_mem;	/* as the view's MemTotal */
 	m->mem_usage = lim.mem_usage;
 	m->mem_usage_known = lim.mem_known;
+	fill_budget(x->src, &owner, m);
 	for (c = 0; c < f->nr_cpus; c++)
 		used += f->cpu[c].user_ns || f->cpu[c].system_ns;
 	m->cpus = used ? calloc(used, sizeof(*m->cpus)) : NULL;

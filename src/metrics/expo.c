@@ -121,7 +121,8 @@ static void put_load(struct kbuf *b, uint64_t avenrun)
 }
 
 enum cfield { F_RUNNING, F_UNINT, F_IOWAIT, F_THREADS, F_SWITCHES, F_FORKS, F_VISIBLE,
-	      F_MEMLIMIT, F_MEMUSAGE };
+	      F_MEMLIMIT, F_MEMUSAGE, F_VFILES, F_VBYTES, F_VFILESMAX, F_VRATE, F_VREQ, F_VDELAY,
+	      F_VREFUSED };
 
 static const struct {
 	enum cfield f;
@@ -144,6 +145,20 @@ static const struct {
 	  "Memory limit of the container (the view's MemTotal): tightest of it and its ancestors." },
 	{ F_MEMUSAGE, "kava_container_memory_usage_bytes", "gauge",
 	  "Memory the container's cgroup uses (memory.current)." },
+	{ F_VFILES, "kava_container_view_open_files", "gauge",
+	  "FUSE view files and directories the container holds open (its memory budget)." },
+	{ F_VBYTES, "kava_container_view_open_bytes", "gauge",
+	  "Agent memory the container's open view files hold (snapshot text and overhead)." },
+	{ F_VFILESMAX, "kava_container_view_open_files_limit", "gauge",
+	  "The container's budget of open view files (view-files); opens beyond fail with ENFILE." },
+	{ F_VRATE, "kava_container_view_request_rate_limit", "gauge",
+	  "FUSE requests per second the container is served at most (view-rate x its CPU limit)." },
+	{ F_VREQ, "kava_container_view_requests_total", "counter",
+	  "FUSE view requests of the container that passed its budget." },
+	{ F_VDELAY, "kava_container_view_request_delay_seconds_total", "counter",
+	  "Time the container's parked FUSE requests waited for their turn." },
+	{ F_VREFUSED, "kava_container_view_opens_refused_total", "counter",
+	  "Opens of view files refused (ENFILE) because the container's memory budget was full." },
 };
 
 /* The value of a simple family for one container; 0 when it has none to show. */
@@ -169,6 +184,24 @@ static int simple_value(const struct metrics_container *c, enum cfield f, char *
 		return c->mem_limit > 0 && snprintf(v, size, "%" PRIu64, c->mem_limit) > 0;
 	case F_MEMUSAGE:
 		return c->mem_usage_known && snprintf(v, size, "%" PRIu64, c->mem_usage) > 0;
+	case F_VFILES:
+		return c->budget_known && snprintf(v, size, "%" PRIu64, c->view_files) > 0;
+	case F_VBYTES:
+		return c->budget_known && snprintf(v, size, "%" PRIu64, c->view_bytes) > 0;
+	case F_VFILESMAX:
+		return c->budget_known && snprintf(v, size, "%" PRIu64, c->view_files_limit) > 0;
+	case F_VRATE:
+		return c->budget_known && c->view_rate_limit > 0 &&
+		       snprintf(v, size, "%.0f", c->view_rate_limit) > 0;
+	case F_VREQ:
+		return c->budget_known && snprintf(v, size, "%" PRIu64, c->view_requests) > 0;
+	case F_VDELAY:
+		if (!c->budget_known)
+			return 0;
+		ns_to_s(c->view_delay_ns, v, size);
+		return 1;
+	case F_VREFUSED:
+		return c->budget_known && snprintf(v, size, "%" PRIu64, c->view_refused) > 0;
 	}
 	return 0;
 }
@@ -216,6 +249,19 @@ static void containers(struct kbuf *b, const struct metrics_container *c, size_t
 			open_series(b, simple[k].name, c[i].path, c[i].cgroup_id);
 			kbuf_printf(b, "} %s\n", v);
 		}
+	}
+	family(b, "kava_container_view_requests_delayed_total", "counter",
+	       "FUSE view requests of the container that waited (parked, never failed): "
+	       "reason rate (its request rate) or busy (behind its own requests in flight).");
+	for (i = 0; i < n; i++) {
+		if (!c[i].budget_known)
+			continue;
+		open_series(b, "kava_container_view_requests_delayed_total", c[i].path,
+			    c[i].cgroup_id);
+		kbuf_printf(b, ",reason=\"rate\"} %" PRIu64 "\n", c[i].view_delayed_rate);
+		open_series(b, "kava_container_view_requests_delayed_total", c[i].path,
+			    c[i].cgroup_id);
+		kbuf_printf(b, ",reason=\"busy\"} %" PRIu64 "\n", c[i].view_delayed_busy);
 	}
 	family(b, "kava_container_runqueue_wait_seconds", "histogram",
 	       "Run-queue wait before each run of the container's tasks (sched_info.run_delay), "

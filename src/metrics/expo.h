@@ -35,6 +35,11 @@ struct metrics_container {
 	uint64_t mem_limit;             /* bytes, the view's MemTotal; 0: unknown */
 	uint64_t mem_usage;             /* bytes */
 	int mem_usage_known;            /* 0: no memory accounting for it (no series) */
+	/* its budget in the FUSE view (view/budget.h); none when no FUSE view served it */
+	int budget_known;
+	uint64_t view_files, view_bytes, view_files_limit;
+	double view_rate_limit;         /* requests/s */
+	uint64_t view_requests, view_delayed_rate, view_delayed_busy, view_delay_ns, view_refused;
 };
 
 /* Decision counters of one policied cgroup (and hook, when known). */

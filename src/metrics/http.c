@@ -16,7 +16,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "common/clock.h"
 
 #include "metrics/collect.h"
 #include "metrics/http.h"
@@ -24,6 +27,15 @@
 #define MAX_CONNECTIONS 16
 #define CONNECTION_TIMEOUT_S 10
 #define CONNECTION_MEMORY 16384        /* request line and headers must fit */
+/*
+ * The endpoint's CPU budget: renders at least this far apart, and apart by
+ * RENDER_SHARE times the last render's CPU time (at most about 1/RENDER_SHARE
+ * of a CPU however often it is scraped); a scrape that comes sooner waits,
+ * then gets fresh figures. Never longer than MAX_WAIT_NS.
+ */
+#define MIN_GAP_NS 100000000ull
+#define RENDER_SHARE 10
+#define MAX_WAIT_NS 1000000000ull
 
 struct metrics_http {
 	struct MHD_Daemon *d;
@@ -31,6 +43,7 @@ struct metrics_http {
 	int fd;
 	char unix_path[108];
 	double last_scrape_cpu_s;      /* only the daemon's thread touches it */
+	uint64_t next_render_ns;       /* the budget: no render before (monotonic) */
 };
 
 static const char index_page[] =
@@ -179,8 +192,22 @@ static enum MHD_Result serve_metrics(struct metrics_http *h, struct MHD_Connecti
 	size_t len = 0;
 	int err;
 
+	uint64_t now = monotonic_ns(), gap;
+	struct timespec ts;
+
+	if (now < h->next_render_ns) {
+		gap = h->next_render_ns - now;
+		if (gap > MAX_WAIT_NS)
+			gap = MAX_WAIT_NS;
+		ts.tv_sec = (time_t)(gap / 1000000000ull);
+		ts.tv_nsec = (long)(gap % 1000000000ull);
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
 	err = metrics_text(h->src, &host, 0, h->last_scrape_cpu_s, &text, &len);
 	h->last_scrape_cpu_s = thread_cpu_s() - t0;
+	gap = (uint64_t)(h->last_scrape_cpu_s * 1e9) * RENDER_SHARE;
+	h->next_render_ns = monotonic_ns() + (gap > MIN_GAP_NS ? gap : MIN_GAP_NS);
 	if (err < 0)
 		return text_reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read kava's figures\n");
 	return reply(conn, MHD_HTTP_OK, METRICS_CT, text, len, MHD_RESPMEM_MUST_FREE);

@@ -467,6 +467,44 @@ int view_visible_cpus(const struct view_source *src, const struct kava_owner *ow
 	return view_visible_set(src, owner, reader, &visible);
 }
 
+int view_container_cpu(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
+		       char *path, size_t size, double *cpus)
+{
+	struct cpu_limits cl;
+	struct container *c;
+	char *online = NULL;
+	const char *rel;
+	int err, n;
+
+	*cpus = 0;
+	if (owner->slot == KAVA_NO_SLOT)
+		return -EINVAL;
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	err = locate(src, owner, reader, c);
+	if (!err)
+		err = read_file("/sys/devices/system/cpu/online", &online, NULL);
+	if (!err)
+		err = limits_read_cpu(&c->paths, online, &cl);
+	if (!err) {
+		rel = c->paths.v2 + strlen(src->cgroup2_mount);
+		snprintf(path, size, "%s", *rel == '/' ? rel + 1 : rel);
+		if (cl.quota_us > 0 && cl.period_us) {
+			/* the quota, but never more CPUs than its cpuset holds */
+			n = cpuset_count(&cl.effective);
+			*cpus = (double)cl.quota_us / (double)cl.period_us;
+			if (n > 0 && *cpus > n)
+				*cpus = n;
+		}
+	}
+	free(online);
+	if (err == -ENOENT)
+		forget_paths(src, owner->slot);
+	free(c);
+	return err;
+}
+
 /* Inputs of a container's sysinfo(2): the figures its loadavg, meminfo, swaps and uptime show. */
 static int container_sysinfo_inputs(const struct view_source *src, const struct container *c,
 				    struct sysinfo_inputs *in)

@@ -35,6 +35,7 @@ struct view_source {
 	long user_hz;
 	pthread_mutex_t lock;      /* guards cache */
 	struct view_paths_entry *cache;   /* VIEW_PATH_CACHE entries, by slot */
+	struct budgets *budgets;   /* the FUSE view's per-container budgets, while it serves */
 };
 
 /* Fill the parts of a source that never change while kava runs. */
@@ -85,6 +86,13 @@ struct view_limits {
  */
 int view_container_limits(const struct view_source *src, const struct kava_owner *owner,
 			  pid_t reader, const char *host_online, struct view_limits *out);
+/*
+ * For budgets: the container's cgroup v2 path relative to the cgroup2 mount
+ * and its CPU limit in CPUs (the tightest quota/period on its path, at most
+ * its cpuset's CPUs; 0 when no level has a quota). -ENOENT when it went away.
+ */
+int view_container_cpu(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
+		       char *path, size_t size, double *cpus);
 
 /*
  * The CPUs the container sees (its cpuset, narrowed by its quota as

@@ -37,11 +37,18 @@ struct view_source *vf_source(fuse_req_t req)
 	return ((struct view_fuse *)fuse_req_userdata(req))->src;
 }
 
-/* The container of the process making the request (view_reader_resolve()). */
+/*
+ * The container of the process making the request (view_reader_resolve()),
+ * or the one it was admitted for (fuse_gate.c): not resolved twice.
+ */
 int vf_reader_owner(fuse_req_t req, struct kava_owner *owner)
 {
 	struct view_source *src = vf_source(req);
 
+	if (vf_admitted) {
+		*owner = *vf_admitted;
+		return 0;
+	}
 	return view_reader_resolve(src->st, src->cgroup2_mount, fuse_req_ctx(req)->pid, owner);
 }
 
@@ -68,15 +75,15 @@ struct handle_table *vf_handles(fuse_req_t req)
 
 static const struct fuse_lowlevel_ops view_ops = {
 	.init = view_init,
-	.lookup = vf_lookup,
-	.getattr = vf_getattr,
-	.opendir = vf_opendir,
-	.readdir = vf_readdir,
+	.lookup = vf_gated_lookup,
+	.getattr = vf_gated_getattr,
+	.opendir = vf_gated_opendir,
+	.readdir = vf_gated_readdir,
 	.releasedir = vf_releasedir,
-	.open = vf_open,
-	.read = vf_read,
+	.open = vf_gated_open,
+	.read = vf_gated_read,
 	.release = vf_release,
-	.write = vf_write,
+	.write = vf_gated_write,
 	.poll = vf_poll,
 	.setattr = vf_deny_setattr,
 	.mknod = vf_deny_mknod,
@@ -135,8 +142,14 @@ static int stored_connection(const char *mountpoint)
 	return fd;
 }
 
-int view_fuse_start(struct view_source *src, const char *mountpoint, struct view_fuse **out,
-		    char *why, size_t why_size)
+int view_fuse_budget_stats(struct view_fuse *vf, uint32_t idx, struct budget_stats *out)
+{
+	return vf ? budget_stats_of(vf->budgets, idx, out) : -ENOENT;
+}
+
+int view_fuse_start(struct view_source *src, const char *mountpoint,
+		    const struct budget_conf *budget, struct view_fuse **out, char *why,
+		    size_t why_size)
 {
 	/*
 	 * Not "ro": a read-only mount refuses O_RDWR opens before we see them,
@@ -146,6 +159,7 @@ int view_fuse_start(struct view_source *src, const char *mountpoint, struct view
 	char *argv[] = { "kava", "-o", "allow_other,default_permissions,fsname=kava,subtype=kava",
 			 NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	struct budget_conf bc = { 0 };
 	struct view_fuse *vf;
 	char devfd[32];
 	int err, stored = -1;
@@ -177,6 +191,16 @@ int view_fuse_start(struct view_source *src, const char *mountpoint, struct view
 		snprintf(why, why_size, "cannot start the PSI trigger thread: %s", strerror(-err));
 		goto fail;
 	}
+	if (budget)
+		bc = *budget;
+	bc.describe = vf_budget_describe;
+	bc.describe_arg = vf;
+	err = budgets_new(&vf->budgets, &bc);
+	if (err < 0) {
+		snprintf(why, why_size, "cannot start the budget thread: %s", strerror(-err));
+		goto fail;
+	}
+	src->budgets = vf->budgets;	/* for the metrics */
 	snprintf(vf->mountpoint, sizeof(vf->mountpoint), "%s", mountpoint);
 	stored = stored_connection(mountpoint);
 	if (stored < 0) {
@@ -231,6 +255,8 @@ fail:
 	if (vf->se)
 		fuse_session_destroy(vf->se);
 	fuse_opt_free_args(&args);
+	src->budgets = NULL;
+	budgets_free(vf->budgets);
 	vf_psi_stop(vf);
 	handles_destroy(&vf->handles);
 	free(vf->longest);
@@ -267,6 +293,8 @@ int view_fuse_stop(struct view_fuse *vf)
 	deadline.tv_sec += 1;
 	if (pthread_timedjoin_np(vf->thread, NULL, &deadline) != 0)
 		return 1;
+	vf->src->budgets = NULL;	/* the metrics endpoint stopped first (cmd_run) */
+	budgets_free(vf->budgets);	/* what is still parked gets EINTR */
 	vf_psi_stop(vf);
 	fuse_session_destroy(vf->se);
 	handles_destroy(&vf->handles);

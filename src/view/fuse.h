@@ -3,16 +3,23 @@
 #ifndef KAVA_VIEW_FUSE_H
 #define KAVA_VIEW_FUSE_H
 
+#include "view/budget.h"
 #include "view/content.h"
 
 struct view_fuse;
 
 /*
  * Mount the view at `mountpoint` (created if missing; a dead mount left by
- * a crashed agent is detached first) and serve it from a thread.
+ * a crashed agent is detached first) and serve it from a thread, within
+ * the per-container budgets of `budget` (NULL: the defaults; its describe
+ * hook is the view's own).
  */
-int view_fuse_start(struct view_source *src, const char *mountpoint, struct view_fuse **out,
-		    char *why, size_t why_size);
+int view_fuse_start(struct view_source *src, const char *mountpoint,
+		    const struct budget_conf *budget, struct view_fuse **out, char *why,
+		    size_t why_size);
+
+/* A container's budget figures (budget_index() of its owner); -ENOENT if it made no request. */
+int view_fuse_budget_stats(struct view_fuse *vf, uint32_t idx, struct budget_stats *out);
 
 /*
  * Stop serving (and unmount, unless systemd keeps the connection for the

@@ -159,6 +159,8 @@ struct listing {
 	size_t len, cap;
 	size_t *ends;       /* where entry i ends (and i + 1 starts) */
 	size_t count, ends_cap;
+	uint32_t bidx;      /* the budget it is charged to */
+	size_t charged;     /* 0: none */
 };
 
 static void listing_free(struct listing *l)
@@ -276,22 +278,40 @@ static int make_listing(fuse_req_t req, fuse_ino_t ino, struct listing **out)
 	return 0;
 }
 
+/* Free a listing and give its bytes back to its container's budget. */
+static void listing_release(fuse_req_t req, struct listing *l)
+{
+	if (l && l->charged)
+		budget_uncharge(vf_of(req)->budgets, l->bidx, l->charged);
+	listing_free(l);
+}
+
 void vf_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct listing *l = NULL;
+	struct kava_owner owner;
 	int err = make_listing(req, ino, &l);
 
+	if (!err) {
+		/* a listing is held like an open file's text: the same budget */
+		size_t bytes = l->cap + l->ends_cap * sizeof(*l->ends) + BUDGET_FILE_OVERHEAD;
+
+		l->bidx = vf_reader_budget(req, &owner);
+		err = budget_charge(vf_of(req)->budgets, l->bidx, bytes);
+		if (!err)
+			l->charged = bytes;
+	}
 	if (!err) {
 		fi->fh = handles_put(vf_handles(req), l);
 		err = fi->fh ? 0 : -ENOMEM;
 	}
-	if (err < 0) {
-		listing_free(l);
+	if (err) {
+		listing_release(req, l);
 		fuse_reply_err(req, -err);
 		return;
 	}
 	if (fuse_reply_open(req, fi) != 0)	/* the opener was interrupted: no releasedir will come */
-		listing_free(handles_take(vf_handles(req), fi->fh));
+		listing_release(req, handles_take(vf_handles(req), fi->fh));
 }
 
 void vf_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -327,6 +347,6 @@ void vf_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 void vf_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
-	listing_free(handles_take(vf_handles(req), fi->fh));	/* NULL for an earlier agent's */
+	listing_release(req, handles_take(vf_handles(req), fi->fh));	/* NULL for an earlier agent's */
 	fuse_reply_err(req, 0);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "view/budget.h"
 #include "view/fuse.h"
 #include "view/handles.h"
 
@@ -39,6 +40,7 @@ struct view_fuse {
 	pthread_t psi_thread;
 	int psi_running;
 	uint32_t trig_serial;
+	struct budgets *budgets;       /* per-container budgets (budget.h, fuse_gate.c) */
 	char mountpoint[4096];
 };
 
@@ -49,6 +51,8 @@ struct open_file {
 	size_t len;
 	int open_text_unread;      /* text is open()'s, not yet read from offset 0 */
 	uint64_t rendered_ns;
+	struct kava_owner owner;   /* the opener's container: its budget holds the text */
+	size_t charged;            /* bytes charged to it (budget_charge()); 0: none */
 	/* a pressure file: its PSI trigger, under view_fuse.trig_lock */
 	int pressure;              /* proc/pressure/{cpu,memory,io} */
 	int trig_fd;               /* the kernel file the trigger is registered on; -1: none */
@@ -93,6 +97,26 @@ void vf_deny_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_in
 void vf_deny_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname);
 void vf_deny_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 			struct fuse_file_info *fi);
+/*
+ * Budgets (fuse_gate.c): the handlers above that do work for a reader are
+ * entered through vf_gated_*, which pass the reader's container's budget.
+ * While a handler runs for an admitted request, vf_admitted is its owner.
+ */
+extern _Thread_local const struct kava_owner *vf_admitted;
+uint32_t vf_reader_budget(fuse_req_t req, struct kava_owner *owner);
+void vf_gated_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void vf_gated_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vf_gated_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vf_gated_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		      struct fuse_file_info *fi);
+void vf_gated_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vf_gated_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		   struct fuse_file_info *fi);
+void vf_gated_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		    struct fuse_file_info *fi);
+int vf_budget_describe(void *arg, const struct kava_owner *owner, pid_t reader,
+		       struct budget_desc *out);
+
 int vf_psi_start(struct view_fuse *vf);
 void vf_psi_stop(struct view_fuse *vf);
 

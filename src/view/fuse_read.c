@@ -161,14 +161,24 @@ static void release_handle(fuse_req_t req, uint64_t fh)
 	pthread_mutex_lock(&vfu->trig_lock);
 	of = handles_take(&vfu->handles, fh);
 	pthread_mutex_unlock(&vfu->trig_lock);
+	if (of && of->charged)
+		budget_uncharge(vfu->budgets, budget_index(&of->owner), of->charged);
 	open_file_free(of);
 }
 
+/*
+ * Open: render the file's text for the reader (readrule.h) and hold it,
+ * within the reader's container's memory budget (budget.h): beyond it,
+ * ENFILE, as when a system's file table is full: the process's own
+ * descriptor limit (EMFILE) is not what ran out.
+ */
 void vf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	const struct view_file *vf = vf_file_of(ino);
+	struct view_fuse *vfu = vf_of(req);
 	uint64_t t0 = monotonic_ns();
 	struct open_file *of;
+	uint32_t bidx;
 	int err;
 
 	/* written to: only the pressure files, which take PSI triggers */
@@ -184,14 +194,20 @@ void vf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	of->trig_fd = -1;
 	of->pressure = vf && vf_is_pressure(vf->id);
+	bidx = vf_reader_budget(req, &of->owner);
 	err = render_ino(req, ino, &of->text, &of->len);
 	of->open_text_unread = 1;
 	of->rendered_ns = now_ns();
+	if (!err)
+		err = budget_charge(vfu->budgets, bidx, of->len + BUDGET_FILE_OVERHEAD);
 	if (!err) {
+		of->charged = of->len + BUDGET_FILE_OVERHEAD;
 		fi->fh = handles_put(vf_handles(req), of);
 		err = fi->fh ? 0 : -ENOMEM;
 	}
 	if (err < 0) {
+		if (of->charged)
+			budget_uncharge(vfu->budgets, bidx, of->charged);
 		open_file_free(of);
 		fuse_reply_err(req, -err);
 		return;
@@ -256,6 +272,11 @@ void vf_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		if (!err) {
 			free(of->text);
 			of->text = text;
+			if (of->charged) {
+				budget_recharge(vf_of(req)->budgets, budget_index(&of->owner),
+						of->charged, len + BUDGET_FILE_OVERHEAD);
+				of->charged = len + BUDGET_FILE_OVERHEAD;
+			}
 			of->len = len;
 			of->rendered_ns = now_ns();
 		}

@@ -100,6 +100,26 @@ static void presets(void **state)
 	assert_true(conf_match(conf, "machine.slice/systemd-nspawn@deb.service") >= 0);
 }
 
+static void view_budgets(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("view-files = 100\n"
+			       "view-rate = 2000\n"
+			       "auto = a/* view-rate=50 policy=/p view-files=8\n"
+			       "auto = b/*   view-files=1\n"
+			       "auto = c/*\n"), 0);
+	assert_int_equal(conf->view_files, 100);
+	assert_int_equal(conf->view_rate, 2000);
+	assert_int_equal(conf->rules[0].view_files, 8);
+	assert_int_equal(conf->rules[0].view_rate, 50);
+	assert_string_equal(conf->rules[0].policy, "/p");
+	assert_int_equal(conf->rules[1].view_files, 1);
+	assert_int_equal(conf->rules[1].view_rate, 0);
+	assert_int_equal(conf->rules[2].view_files, 0);
+	assert_int_equal(conf_add_auto(conf, "d/* view-files=3", "--auto", why, sizeof(why)), 0);
+	assert_int_equal(conf->rules[3].view_files, 3);
+}
+
 static void expect_error(const char *text, const char *want)
 {
 	conf_init(conf);
@@ -119,11 +139,20 @@ static void errors_name_file_and_line(void **state)
 	expect_error("auto = a/b** \n", "'**' must be a whole path component");
 	expect_error("auto = a x\n", "kava.conf:1: unexpected 'x' after the pattern");
 	expect_error("auto = a policy=\n", "policy=FILE needs a file name");
-	expect_error("auto = a policy=/p extra\n", "unexpected text after policy=FILE");
-	expect_error("auto = !a policy=/p\n", "an exclusion ('!a') takes no policy");
+	expect_error("auto = a policy=/p extra\n", "unexpected 'extra' after the pattern");
+	expect_error("auto = a policy=/p policy=/q\n", "policy= given twice");
+	expect_error("auto = !a policy=/p\n", "an exclusion ('!a') takes no options");
+	expect_error("auto = !a view-files=5\n", "an exclusion ('!a') takes no options");
+	expect_error("auto = a view-files=0\n", "view-files= takes a number from 1 to 1048576");
+	expect_error("auto = a view-files=1048577\n", "view-files= takes a number");
+	expect_error("auto = a view-rate=\n", "view-rate= takes a number from 1 to 10000000");
+	expect_error("auto = a view-rate=5 view-rate=6\n", "view-rate= takes a number");
+	expect_error("view-files = -1\n", "kava.conf:1: view-files takes a number from 1 to");
+	expect_error("view-rate = 99999999999999999999\n", "view-rate takes a number");
 	expect_error("auto = preset:dockr\n", "unknown preset 'dockr'");
 	expect_error("auto = preset:\n", "preset: needs a name");
-	expect_error("auto = preset:docker policy=/p\n", "a preset takes no policy");
+	expect_error("auto = preset:docker policy=/p\n", "a preset takes no options");
+	expect_error("auto = preset:docker view-rate=5\n", "a preset takes no options");
 	expect_error("auto-mount = maybe\n", "kava.conf:1: auto-mount takes yes or no");
 	expect_error("view = fus\n", "view takes fuse, tmpfs or none");
 	expect_error("mount = relative\n", "mount takes an absolute directory");
@@ -173,6 +202,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(a_full_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(view_budgets, setup, teardown),
 		cmocka_unit_test_setup_teardown(matching_and_exclusions, setup, teardown),
 		cmocka_unit_test_setup_teardown(presets, setup, teardown),
 		cmocka_unit_test_setup_teardown(errors_name_file_and_line, setup, teardown),
