@@ -101,7 +101,7 @@ helps=0
 [ -n "$cmds" ] || { note "kava --help lists no command"; helps=1; }
 if [ -r src/main.c ]; then      # the host tree (the VM has no sources): the table itself
     table=$(awk '/commands\[\] = \{/ { on = 1; next } on && /^\};/ { on = 0 } on' src/main.c |
-            sed -n 's/^[[:space:]]*{ *"\([a-z]*\)".*/\1/p')
+            sed -n 's/^[[:space:]]*{ *"\([a-z-]*\)".*/\1/p')
     [ "$(echo $table)" = "$(echo $cmds)" ] || { note "src/main.c's table: $(echo $table)"; helps=1; }
 fi
 for c in $cmds; do
