@@ -12,7 +12,7 @@ NAMES=("make install puts every file in place"
        "systemd-analyze accepts the unit")
 command -v jq >/dev/null || skip_all "jq not installed" "${NAMES[@]}"
 D=$(mktemp -d)
-trap 'rm -rf "$D"' EXIT
+trap 'rm -rf "$D"; cleanup' EXIT
 make -s install DESTDIR="$D" PREFIX=/usr BUILD="$KAVA_BUILD" >"$D.log" 2>&1 || { sed 's/^/# /' "$D.log"; }
 rm -f "$D.log"
 files="usr/bin/kava usr/lib/systemd/system/kava.service usr/share/lxc/config/common.conf.d/00-kava.conf

@@ -22,7 +22,7 @@ command -v dh >/dev/null 2>&1 ||
     skip_all "debhelper not installed (make deps installs it)" "${NAMES[@]}"
 
 D=$(mktemp -d)
-trap 'rm -rf "$D"' EXIT
+# D lives in lib.sh's per-test TMPDIR, which its exit trap removes (a trap here would replace that one)
 OUT=$D/out
 bash mk/build-deb.sh "$OUT" >"$D/build.out" 2>&1
 rc=$?
