@@ -206,4 +206,5 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(wildcard mk/*.mk)
--include $(if $(wildcard $(BUILD)),$(shell find $(BUILD) -name '*.d'))
+# (-type f: build/vm-system holds make-install trees with hooks.d and conf.d directories)
+-include $(if $(wildcard $(BUILD)),$(shell find $(BUILD) -name '*.d' -type f))

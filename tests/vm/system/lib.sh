@@ -37,3 +37,80 @@ logged() {
 }
 # cgroup_of PID: the process's cgroup v2 path, as the host sees it
 cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup" 2>/dev/null; }
+
+# ---------------------------------------------------------------- kava, LXC, podman
+# (shared by 10-install, 30-auto, 40-restart, 50-lockdown)
+
+# kava_serving: kava.service is active and /var/lib/kava is its FUSE mount
+kava_serving() {
+    systemctl is-active -q kava && findmnt -n -t fuse,fuse.kava /var/lib/kava >/dev/null 2>&1
+}
+# kava_start_conf TEXT: write /etc/kava/kava.conf (none if TEXT is empty),
+# enable kava.service and (re)start it; 0 when it is active again and serving.
+# The time `systemctl restart` took is in KAVA_START_SECONDS.
+kava_start_conf() {
+    local _t0 _t1
+    mkdir -p /etc/kava
+    if [ -n "$1" ]; then printf '%s\n' "$1" >/etc/kava/kava.conf; else rm -f /etc/kava/kava.conf; fi
+    systemctl enable -q kava 2>/dev/null
+    _t0=$(date +%s.%N)
+    timeout 120 systemctl restart kava || return 1
+    _t1=$(date +%s.%N)
+    export KAVA_START_SECONDS; KAVA_START_SECONDS=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.1f", b - a }')
+    wait_until 30 kava_serving
+}
+# kava_main_pid: kava.service's main pid (0 when not running)
+kava_main_pid() { systemctl show -p MainPID --value kava 2>/dev/null; }
+
+# lxc_busybox NAME: an LXC busybox container (template busybox, offline) with
+# the limits the scenarios read back: memory.max 256M, cpu.max 50000 100000
+# (half a CPU), cpuset 0, and no network ("lxc.net =" clears default.conf's
+# veth on lxcbr0: kava needs none, and fewer moving parts under TCG).
+# Created and started; 0 once it runs.
+lxc_busybox() {
+    local _n=$1
+    logged "lxc-create-$_n" timeout 180 lxc-create -t busybox -n "$_n" || return 1
+    cat >>"/var/lib/lxc/$_n/config" <<EOC
+lxc.cgroup2.memory.max = 256M
+lxc.cgroup2.cpu.max = 50000 100000
+lxc.cgroup2.cpuset.cpus = 0
+lxc.net =
+EOC
+    logged "lxc-start-$_n" timeout 180 lxc-start -n "$_n" &&
+        timeout 60 lxc-wait -n "$_n" -s RUNNING -t 60 >/dev/null
+}
+lxc_gone() { lxc-stop -n "$1" -k >/dev/null 2>&1; lxc-destroy -n "$1" >/dev/null 2>&1; }
+lxc_pid() { lxc-info -n "$1" -p -H 2>/dev/null; }
+
+# busybox_rootfs DIR: a root file system of busybox-static with every applet
+# as a link (one process: 400 ln forks take minutes under TCG)
+busybox_rootfs() {
+    local _bb
+    _bb=$(command -v busybox) || return 1
+    mkdir -p "$1"/{bin,dev,etc,proc,sys,tmp,run,root} || return 1
+    cp "$_bb" "$1/bin/busybox" || return 1
+    "$_bb" --list | python3 -c '
+import os, sys
+d = sys.argv[1]
+for a in sys.stdin.read().split():
+    if a != "busybox" and not os.path.lexists(os.path.join(d, a)):
+        os.symlink("busybox", os.path.join(d, a))
+' "$1/bin" || return 1
+    echo 'root:x:0:0:root:/root:/bin/sh' >"$1/etc/passwd"
+    echo 'root:x:0:' >"$1/etc/group"
+}
+# podman_busybox_image IMG: import busybox_rootfs as a podman image (no registry)
+podman_busybox_image() {
+    local _d
+    podman image exists "$1" 2>/dev/null && return 0
+    _d=$(mktemp -d) || return 1
+    busybox_rootfs "$_d/rootfs" && tar -C "$_d/rootfs" -cf "$_d/rootfs.tar" . &&
+        logged podman-import timeout 180 podman import --change 'CMD ["/bin/sh"]' "$_d/rootfs.tar" "$1"
+    local _rc=$?
+    rm -rf "$_d"
+    return $_rc
+}
+
+# section NAME FILE: the lines after "== NAME" up to the next "== " line
+# (the scenarios run one script per container and split its output)
+section() { awk -v s="== $1" '$0 == s { on = 1; next } /^== / { on = 0 } on' "$2"; }

@@ -7,7 +7,11 @@
 # the VM) that carries the kava build, its unit files, and the scenario
 # scripts. kava-scenario.service in the image runs them once the system is up,
 # prints TAP on the serial console (and into results/ on that disk) and powers
-# off. This prints the results labelled [system]:
+# off. A scenario that needs kernel arguments says so in a line
+#     # vmsystem-cmdline: lockdown=integrity
+# and runs in a boot of its own with them (one boot per distinct line; the
+# scenarios without one share the first boot). This prints the results
+# labelled [system] (or [system ARGS]):
 #     ok 3 - [system] 00-boot: cgroup2 is mounted at /sys/fs/cgroup
 # followed by "1..N"; exit 1 when something failed. No qemu, no mmdebstrap
 # (for a first build), or packages that cannot be had: one "# SKIP" line.
@@ -29,7 +33,7 @@
 #   KAVA_VMSYSTEM_TIMEOUT        seconds the whole boot may take (default 1200)
 #   KAVA_VMSYSTEM_SCRIPT_TIMEOUT seconds one scenario may take (default 600)
 #   KAVA_VMSYSTEM_MEM, _SMP      VM size (default 2048 MiB, 2 CPUs)
-#   KAVA_VMSYSTEM_APPEND         more kernel command line
+#   KAVA_VMSYSTEM_APPEND         more kernel command line (every boot)
 #   KAVA_VMSYSTEM_WORK           per-run files (default build/vm-system): console.log,
 #                                results/ (scenario logs, journal, dmesg), data.img
 #   KAVA_VM_CACHE                image cache root (default tests/vm/cache), and the
@@ -94,28 +98,81 @@ else
     log "image (cached): $IMAGE, $(cat "$IMAGE/kernel")"
 fi
 
-# ------------------------------------------------------------ the scenario disk
-STAGE=$WORK/stage
-rm -rf "$STAGE" "$WORK/results" "$WORK/data.img"
+# ------------------------------------------------------------ kava, installed
+# `make install DESTDIR=...` of this build: the runner copies the tree into
+# the VM's / (binary, unit, LXC include, OCI hooks.d file, kava.conf.example,
+# manual page, completion), as `make install` on the host would.
+DESTDIR_TREE=$WORK/destdir
+rm -rf "$DESTDIR_TREE" "$WORK"/results* "$WORK"/stage* "$WORK"/data*.img "$WORK"/console*.log
+if [ -f "$KAVA_BUILD/kava" ]; then
+    bdir=$(realpath --relative-to="$ROOT" "$KAVA_BUILD")
+    case $bdir in ../*|..) bdir=$KAVA_BUILD ;; esac
+    if ! make --no-print-directory -C "$ROOT" BUILD="$bdir" DESTDIR="$DESTDIR_TREE" install \
+            >"$WORK/install.log" 2>&1; then
+        tail -n 10 "$WORK/install.log" | sed 's/^/# [system] make install: /'
+        tap "not ok" "[system] make install DESTDIR=$DESTDIR_TREE (log: $WORK/install.log)"
+        rm -rf "$DESTDIR_TREE"
+    fi
+else
+    log "no kava binary at $KAVA_BUILD/kava: the kava checks skip"
+fi
+
+# ------------------------------------------------------------ boots
+# A scenario asks for kernel arguments with a line
+#     # vmsystem-cmdline: lockdown=integrity
+# Scenarios are grouped by it: one boot per distinct value, the plain boot
+# (no such line) first, then the others in glob order of their first scenario.
+declare -A GROUP_FILES=()
+GROUPS_ORDER=()
+nscen=0
+for s in "$SCENARIOS"/*.sh; do
+    [ -f "$s" ] || continue
+    name=$(basename "$s" .sh)
+    if [ -n "${KAVA_VMSYSTEM_ONLY:-}" ]; then
+        # shellcheck disable=SC2254  # a glob on purpose
+        case $name in $KAVA_VMSYSTEM_ONLY) ;; *) continue ;; esac
+    fi
+    args=$(sed -n 's/^# vmsystem-cmdline:[[:space:]]*//p' "$s" | head -1 | tr -s ' \t' ' ' | sed 's/ *$//')
+    # (keys carry a prefix: bash refuses an empty subscript)
+    [ -n "${GROUP_FILES[k$args]+set}" ] || GROUPS_ORDER+=("$args")
+    GROUP_FILES[k$args]+="$s"$'\n'
+    nscen=$((nscen + 1))
+done
+[ "$nscen" -gt 0 ] || [ "$SHELL_MODE" = 1 ] || die_skip "no scenario scripts in $SCENARIOS${KAVA_VMSYSTEM_ONLY:+ matching $KAVA_VMSYSTEM_ONLY}"
+# the plain boot first
+ordered=()
+for g in "${GROUPS_ORDER[@]}"; do [ -z "$g" ] && ordered+=("$g"); done
+for g in "${GROUPS_ORDER[@]}"; do [ -n "$g" ] && ordered+=("$g"); done
+[ "$SHELL_MODE" = 1 ] && [ ${#ordered[@]} -eq 0 ] && ordered=("")
+
+# boot_group ARGS: make the scenario disk of one group, boot with ARGS on the
+# kernel command line, report its TAP. Per boot: console[-SLUG].log,
+# results[-SLUG]/.
+boot_group() {
+local gargs=$1 slug="" label="[system]"
+if [ -n "$gargs" ]; then
+    slug=-$(tr -c 'A-Za-z0-9=._\n-' '_' <<<"$gargs" | tr '=' '-')
+    label="[system $gargs]"
+fi
+local STAGE=$WORK/stage$slug RESULTS=$WORK/results$slug DATA=$WORK/data$slug.img
+rm -rf "$STAGE" "$RESULTS" "$DATA"
 mkdir -p "$STAGE"/{system/guest,lib,scenarios,build,deploy,results,debs}
 cp "$HERE/lib.sh" "$STAGE/system/"
 cp "$ROOT/tests/lib/tap.sh" "$STAGE/lib/"          # the TAP library system/lib.sh sources
 cp "$HERE/guest/runner.sh" "$STAGE/system/guest/"
-nscen=0
-for s in "$SCENARIOS"/*.sh; do
-    [ -f "$s" ] || continue
+local s n=0
+while IFS= read -r s; do
+    [ -n "$s" ] || continue
     cp "$s" "$STAGE/scenarios/"
-    nscen=$((nscen + 1))
-done
-[ "$nscen" -gt 0 ] || [ "$SHELL_MODE" = 1 ] || die_skip "no scenario scripts in $SCENARIOS"
+    n=$((n + 1))
+done <<<"${GROUP_FILES[k$gargs]:-}"
 if [ -f "$KAVA_BUILD/kava" ]; then
     cp "$KAVA_BUILD/kava" "$STAGE/build/kava"
     [ -d "$KAVA_BUILD/helpers" ] && cp -r "$KAVA_BUILD/helpers" "$STAGE/build/"
-else
-    log "no kava binary at $KAVA_BUILD/kava: the kava checks skip"
 fi
+[ -d "$DESTDIR_TREE" ] && cp -a "$DESTDIR_TREE" "$STAGE/install"
 [ -d "$ROOT/deploy" ] && cp -r "$ROOT/deploy/." "$STAGE/deploy/"
-ndeb=0
+local d ndeb=0
 for d in ${KAVA_VMSYSTEM_DEBS:-"$KAVA_BUILD"/deb/kava_*.deb}; do
     [ -f "$d" ] || continue
     cp "$d" "$STAGE/debs/"
@@ -126,31 +183,34 @@ if [ "$ndeb" -gt 0 ]; then
 fi
 {
     echo "KAVA_VMSYSTEM_SCRIPT_TIMEOUT=$SCRIPT_TIMEOUT"
-    printf 'KAVA_VMSYSTEM_ONLY=%q\n' "${KAVA_VMSYSTEM_ONLY:-}"
+    printf 'KAVA_VMSYSTEM_ONLY=%q\n' ""
+    printf 'KAVA_VMSYSTEM_CMDLINE=%q\n' "$gargs"
 } >"$STAGE/conf"
+local mb
 mb=$(du -sm "$STAGE" | cut -f1)
-mkfs.ext4 -q -F -L KAVASYS -E root_owner=0:0 -d "$STAGE" "$WORK/data.img" "$((mb * 2 + 256))M" >/dev/null 2>&1 ||
-    { tap "not ok" "[system] mkfs.ext4 -d of the scenario disk failed"; echo "1..$N"; exit 1; }
+if ! mkfs.ext4 -q -F -L KAVASYS -E root_owner=0:0 -d "$STAGE" "$DATA" "$((mb * 2 + 256))M" >/dev/null 2>&1; then
+    tap "not ok" "$label mkfs.ext4 -d of the scenario disk failed"
+    return
+fi
 
-# ------------------------------------------------------------ boot
-CMDLINE="root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 panic=-1 quiet ${KAVA_VMSYSTEM_APPEND:-}"
-QARGS=(-accel "${KAVA_VMSYSTEM_ACCEL:-tcg}" -m "$MEM" -smp "$SMP"
+local CMDLINE="root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 panic=-1 quiet ${KAVA_VMSYSTEM_APPEND:-} $gargs"
+local QARGS=(-accel "${KAVA_VMSYSTEM_ACCEL:-tcg}" -m "$MEM" -smp "$SMP"
        -nographic -nodefaults -no-user-config -no-reboot
        -kernel "$IMAGE/vmlinuz" -initrd "$IMAGE/initrd.img"
        -drive "file=$IMAGE/rootfs.img,format=raw,if=virtio,snapshot=on"
-       -drive "file=$WORK/data.img,format=raw,if=virtio"
+       -drive "file=$DATA,format=raw,if=virtio"
        -device virtio-rng-pci)
 if [ "$SHELL_MODE" = 1 ]; then
     exec "$QEMU" "${QARGS[@]}" -serial mon:stdio -append "$CMDLINE"
 fi
 
-console=$WORK/console.log
-log "booting $(cat "$IMAGE/kernel") with $nscen scenario(s) from $SCENARIOS"
+local console=$WORK/console$slug.log
+log "booting $(cat "$IMAGE/kernel")${gargs:+ with $gargs} and $n scenario(s) from $SCENARIOS"
+local t0 t1 qpid rc t_first="" t_done="" killed=""
 t0=$(now)
 timeout -k 10 "$TIMEOUT" "$QEMU" "${QARGS[@]}" -serial stdio -monitor none \
     -append "$CMDLINE kava.scenario=1" </dev/null >"$console" 2>&1 &
 qpid=$!
-t_first="" t_done="" killed=""
 while kill -0 "$qpid" 2>/dev/null; do
     sleep 1
     if [ -z "$t_first" ] && grep -aq 'KAVA-NOTE boot: ' "$console"; then t_first=$(now); fi
@@ -170,13 +230,17 @@ t1=$(now)
 [ -n "${VERBOSE:-}" ] && sed 's/\r$//; s/^/# console: /' "$console"
 
 # results/ from the scenario disk (scenario logs, journal, dmesg), if written
-debugfs -R "rdump /results $WORK" "$WORK/data.img" >/dev/null 2>&1 || true
-SRC=$console
-if [ -s "$WORK/results/results.tap" ] && grep -q '^KAVA-DONE ' "$WORK/results/results.tap"; then
-    SRC=$WORK/results/results.tap
+local rtmp=$WORK/.rdump$slug
+rm -rf "$rtmp"; mkdir -p "$rtmp"
+debugfs -R "rdump /results $rtmp" "$DATA" >/dev/null 2>&1 || true
+[ -d "$rtmp/results" ] && mv "$rtmp/results" "$RESULTS"
+rm -rf "$rtmp"
+local SRC=$console
+if [ -s "$RESULTS/results.tap" ] && grep -q '^KAVA-DONE ' "$RESULTS/results.tap"; then
+    SRC=$RESULTS/results.tap
 fi
 
-seen=0 done_rc="" sent=""
+local seen=0 done_rc="" sent="" line status
 while IFS= read -r line; do
     line=${line%$'\r'}
     case $line in *KAVA-*) line="KAVA-${line#*KAVA-}" ;; esac   # a line the BIOS or systemd did not end
@@ -190,37 +254,46 @@ while IFS= read -r line; do
             esac
             seen=$((seen + 1))
             line=$(sed -E 's/^[0-9]+ *(- *)?//' <<<"$line")
-            tap "$status" "[system] $line" ;;
-        KAVA-NOTE\ *) log "${line#KAVA-NOTE }" ;;
-        KAVA-LOG\ *)  log "| ${line#KAVA-LOG }" ;;
+            tap "$status" "$label $line" ;;
+        KAVA-NOTE\ *) echo "# $label ${line#KAVA-NOTE }" ;;
+        KAVA-LOG\ *)  echo "# $label | ${line#KAVA-LOG }" ;;
         KAVA-DONE\ *) done_rc=${line#KAVA-DONE }; sent=${done_rc#* }; done_rc=${done_rc%% *} ;;
     esac
 done < <(tr -d '\000' <"$SRC")
 
+local total
 total=$(secs "$t0" "$t1")
 if [ -n "$done_rc" ]; then
-    tap ok "[system] boot and scenarios finished in ${total}s"
+    tap ok "$label boot and scenarios finished in ${total}s"
 elif [ -n "$killed" ]; then
-    tap "not ok" "[system] VM $killed"
+    tap "not ok" "$label VM $killed"
 elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-    tap "not ok" "[system] VM timed out after ${TIMEOUT}s"
+    tap "not ok" "$label VM timed out after ${TIMEOUT}s"
 else
-    tap "not ok" "[system] VM stopped before the scenarios finished (qemu exit $rc, ${total}s)"
+    tap "not ok" "$label VM stopped before the scenarios finished (qemu exit $rc, ${total}s)"
 fi
 if [ -z "$done_rc" ]; then
-    tail -n 40 "$console" | sed 's/\r$//; s/^/# [system] console tail: /'
+    tail -n 40 "$console" | sed "s/\r\$//; s/^/# $label console tail: /"
 fi
-oops='Kernel panic|BUG: |Oops: |WARNING: CPU|Call Trace:'
+local oops='Kernel panic|BUG: |Oops: |WARNING: CPU|Call Trace:'
 if grep -av 'KAVA-' "$console" | grep -qaE "$oops"; then
-    grep -av 'KAVA-' "$console" | grep -aE -A3 "$oops" | head -n 20 | sed 's/\r$//; s/^/# [system] console: /'
-    tap "not ok" "[system] kernel panic/BUG/Oops on the console (see $console)"
+    grep -av 'KAVA-' "$console" | grep -aE -A3 "$oops" | head -n 20 | sed "s/\r\$//; s/^/# $label console: /"
+    tap "not ok" "$label kernel panic/BUG/Oops on the console (see $console)"
 fi
-[ "$seen" -gt 0 ] || [ -z "$done_rc" ] || tap "not ok" "[system] the VM reported no TAP lines"
+[ "$seen" -gt 0 ] || [ -z "$done_rc" ] || tap "not ok" "$label the VM reported no TAP lines"
 if [ -n "$done_rc" ] && [ "$sent" != "$seen" ]; then
-    tap "not ok" "[system] the VM sent $sent TAP lines, $SRC shows $seen"
+    tap "not ok" "$label the VM sent $sent TAP lines, $SRC shows $seen"
 fi
-[ -n "$t_first" ] && log "timing: qemu start to kava-scenario.service ${t_first:+$(secs "$t0" "$t_first")}s," \
-    "to scenarios done ${t_done:+$(secs "$t0" "$t_done")}s, total ${total}s (console: $console, logs: $WORK/results/)"
+[ -n "$t_first" ] && echo "# $label timing: qemu start to kava-scenario.service ${t_first:+$(secs "$t0" "$t_first")}s," \
+    "to scenarios done ${t_done:+$(secs "$t0" "$t_done")}s, total ${total}s (console: $console, logs: $RESULTS/)"
+return 0
+}
+
+t_all=$(now)
+for g in "${ordered[@]}"; do
+    boot_group "$g"
+done
+[ ${#ordered[@]} -le 1 ] || log "timing: ${#ordered[@]} boots in $(secs "$t_all" "$(now)")s"
 echo "1..$N"
 exit "$FAILED"
 }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs inside the system VM (from the per-run disk, mounted on /mnt/kava, by
-# /usr/local/libexec/kava-scenario-boot): installs kava from /mnt/kava/build,
+# /usr/local/libexec/kava-scenario-boot): installs kava (make install tree),
 # runs every /mnt/kava/scenarios/*.sh in glob order, each in its own session
 # with a time limit, and renumbers their TAP lines into one stream, printed
 # on the serial console and appended to /mnt/kava/results/results.tap:
@@ -13,6 +13,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.
 D=/mnt/kava
 KAVA_VMSYSTEM_SCRIPT_TIMEOUT=600
 KAVA_VMSYSTEM_ONLY=
+KAVA_VMSYSTEM_CMDLINE=
 [ -f "$D/conf" ] && . "$D/conf"
 R=$D/results
 mkdir -p "$R"
@@ -23,18 +24,31 @@ uptime_s() { cut -d' ' -f1 /proc/uptime; }
 emit "KAVA-NOTE runner: kernel $(uname -r), scenarios start at $(uptime_s)s"
 emit "KAVA-NOTE runner: $(systemd-analyze time 2>/dev/null | head -1)"
 
-# kava as `make install` puts it, plus its unit files (installed, not enabled)
+# kava as `make install` puts it: the host's `make install DESTDIR=` tree
+# (install/ on the disk) copied into / (existing directories keep their
+# owners and modes). Installed, not enabled or started: that is
+# 10-install's job. The list of files is kept in results/installed-files.
 export KAVA_SYS=$D KAVA_BUILD=$D/build KAVA_VM=1 KAVA_VM_SYSTEM=1 KAVA=/usr/local/bin/kava
-if [ -f "$D/build/kava" ]; then
+if [ -d "$D/install" ]; then
+    (cd "$D/install" && find . ! -type d | sed 's|^\.||' | sort) >"$R/installed-files"
+    if tar -C "$D/install" -cf - . | tar -C / -xf - --no-overwrite-dir; then
+        systemctl daemon-reload
+        emit "KAVA-NOTE runner: installed $(wc -l <"$R/installed-files") files of make install DESTDIR=: $(tr '\n' ' ' <"$R/installed-files")"
+    else
+        emit "KAVA-NOTE runner: copying the make install tree into / failed"
+    fi
+elif [ -f "$D/build/kava" ]; then
+    # no install tree (make install failed on the host): the binary and units
     install -D -m 0755 "$D/build/kava" /usr/local/bin/kava
     for u in "$D"/deploy/*.service; do
         [ -f "$u" ] && install -m 0644 "$u" /etc/systemd/system/
     done
     systemctl daemon-reload
-    emit "KAVA-NOTE runner: installed /usr/local/bin/kava and $(ls "$D"/deploy/*.service 2>/dev/null | wc -l) unit file(s)"
+    emit "KAVA-NOTE runner: no make install tree: installed /usr/local/bin/kava and $(ls "$D"/deploy/*.service 2>/dev/null | wc -l) unit file(s)"
 else
     emit "KAVA-NOTE runner: no kava binary on the scenario disk (KAVA_BUILD had none)"
 fi
+[ -z "${KAVA_VMSYSTEM_CMDLINE:-}" ] || emit "KAVA-NOTE runner: this boot's extra kernel arguments: $KAVA_VMSYSTEM_CMDLINE ($(cat /proc/cmdline))"
 
 n=0 fails=0
 for s in "$D"/scenarios/*.sh; do
