@@ -19,6 +19,7 @@
 #include "metrics/collect.h"
 #include "metrics/viewstats.h"
 #include "view/content.h"
+#include "view/cpu_history.h"
 #include "view/sysinfo.h"
 
 int view_source_init(struct view_source *src, const struct kava_state *st)
@@ -39,8 +40,14 @@ int view_source_init(struct view_source *src, const struct kava_state *st)
 	v1_mounts_from_mountinfo(text, &src->v1);
 	free(text);
 	src->cache = calloc(VIEW_PATH_CACHE, sizeof(*src->cache));
-	if (!src->cache)
+	src->history = calloc(1, sizeof(*src->history));
+	if (!src->cache || !src->history || cpu_history_init(src->history) < 0) {
+		free(src->cache);
+		free(src->history);
+		src->cache = NULL;
+		src->history = NULL;
 		return -ENOMEM;
+	}
 	return -pthread_mutex_init(&src->lock, NULL);
 }
 
@@ -51,6 +58,9 @@ void view_source_free(struct view_source *src)
 	pthread_mutex_destroy(&src->lock);
 	free(src->cache);
 	src->cache = NULL;
+	cpu_history_free(src->history);
+	free(src->history);
+	src->history = NULL;
 }
 
 static int v1_all_found(const struct view_source *src, const struct container_paths *p)
@@ -248,16 +258,25 @@ static int stat_inputs(const struct view_source *src, const struct container *c,
 static int content_stat_or_uptime(const struct view_source *src, const struct container *c,
 				  enum view_file_id file, char **out, size_t *len)
 {
+	struct stat_inputs in = { 0 };
 	struct kava_figures *fig;
-	struct stat_inputs in;
+	struct cpu_ticks *lines;
 	struct cpuset visible;
 	char *host;
-	int err;
+	int err, n;
 
 	err = stat_inputs(src, c, &in, &visible, &fig, &host);
 	if (err < 0)
 		return err;
-	err = file == VF_STAT ? render_stat(&in, out, len) : render_uptime(&in, out, len);
+	/* never below what this container was shown last (cpu_history.c) */
+	err = cpu_history_lines(src->history, c->slot_index, c->slot.cgroup_id, c->slot.gen, &in,
+				&lines, &n);
+	if (!err) {
+		in.lines = lines;
+		in.n_lines = n;
+		err = file == VF_STAT ? render_stat(&in, out, len) : render_uptime(&in, out, len);
+		free(lines);
+	}
 	free(fig);
 	free(host);
 	return err;

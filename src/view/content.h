@@ -36,6 +36,7 @@ struct view_source {
 	pthread_mutex_t lock;      /* guards cache */
 	struct view_paths_entry *cache;   /* VIEW_PATH_CACHE entries, by slot */
 	struct budgets *budgets;   /* the FUSE view's per-container budgets, while it serves */
+	struct cpu_history *history;   /* /proc/stat lines shown last, per container */
 };
 
 /* Fill the parts of a source that never change while kava runs. */

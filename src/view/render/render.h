@@ -32,6 +32,11 @@ void meminfo_summary(const char *host, const struct mem_limits *m, struct meminf
 /* /proc/cpuinfo: the host blocks of the visible CPUs, renumbered from 0, topology made consistent. */
 int render_cpuinfo(const char *host, const struct cpuset *visible, char **out, size_t *len);
 
+/* One cpuN line of /proc/stat, in USER_HZ ticks (nice, iowait... are 0). */
+struct cpu_ticks {
+	uint64_t user, system, idle;
+};
+
 /* What /proc/stat and /proc/uptime are made from: both measure the same span. */
 struct stat_inputs {
 	const char *host;              /* host /proc/stat (render_uptime() needs none) */
@@ -39,19 +44,25 @@ struct stat_inputs {
 	const struct kava_figures *fig;
 	uint64_t uptime_ns;            /* the container's uptime: now - fig->start_boot_ns */
 	long user_hz;                  /* sysconf(_SC_CLK_TCK) */
+	/* the cpuN lines this container's readers were shown last (NULL: none) */
+	const struct cpu_ticks *last;
+	int last_n;
+	/* the cpuN lines to print, from stat_cpu_lines() (NULL: the renderers make them) */
+	const struct cpu_ticks *lines;
+	int n_lines;
 };
 
-/* /proc/stat: cpu and cpuN lines from kava's per-CPU times, idle = uptime - busy. */
+/*
+ * The cpuN lines for `in`, one per visible CPU (*n of them; *lines is
+ * calloc'ed, max(*n, 1) entries, the caller frees it): busy from kava's
+ * figures, idle = uptime - busy. With in->last of as many lines, no counter
+ * of a line goes below what it was: tools that diff /proc/stat (top,
+ * vmstat, mpstat) take a counter that went back for a reset.
+ */
+int stat_cpu_lines(const struct stat_inputs *in, struct cpu_ticks **lines, int *n);
+
+/* /proc/stat: the "cpu " line (sum) and the cpuN lines; the rest from the host's. */
 int render_stat(const struct stat_inputs *in, char **out, size_t *len);
-
-/* idle ticks of visible CPU i as render_stat() prints them (uptime's idle uses the sum). */
-uint64_t stat_idle_ticks(const struct stat_inputs *in, int visible_index, uint64_t busy_ticks);
-
-/* Busy (user, system) ticks per visible CPU; time on host CPUs outside the set folds in. */
-void stat_busy_ticks(const struct stat_inputs *in, uint64_t *user, uint64_t *system, int n);
-
-/* /proc/loadavg from kava's figures, printed as fs/proc/loadavg.c prints. */
-int render_loadavg(const struct kava_figures *fig, char **out, size_t *len);
 
 /*
  * /proc/uptime: in->uptime_ns, and idle = the sum of the idle ticks of the
@@ -59,6 +70,9 @@ int render_loadavg(const struct kava_figures *fig, char **out, size_t *len);
  * never exceeds uptime x visible CPUs.
  */
 int render_uptime(const struct stat_inputs *in, char **out, size_t *len);
+
+/* /proc/loadavg from kava's figures, printed as fs/proc/loadavg.c prints. */
+int render_loadavg(const struct kava_figures *fig, char **out, size_t *len);
 
 /* /proc/diskstats: host lines of devices the container did I/O on, with its counts. */
 int render_diskstats(const char *host, const struct io_stats *io, char **out, size_t *len);

@@ -53,17 +53,14 @@ static uint64_t share(uint64_t total, int i, int n)
 	return total / (uint64_t)n + ((uint64_t)i < total % (uint64_t)n ? 1 : 0);
 }
 
-void stat_busy_ticks(const struct stat_inputs *in, uint64_t *user, uint64_t *system, int n)
+/* Busy (user, system) ticks per visible CPU; time on host CPUs outside the set folds in. */
+static void busy_ticks(const struct stat_inputs *in, struct cpu_ticks *lines, int n)
 {
 	const struct kava_figures *f = in->fig;
 	uint64_t tu = 0, ts = 0, outside = 0;
 	unsigned int c, nc = figure_cpus(f);
 	int i = 0;
 
-	if (n <= 0)
-		return;
-	memset(user, 0, sizeof(*user) * (size_t)n);
-	memset(system, 0, sizeof(*system) * (size_t)n);
 	for (c = 0; c < nc; c++) {
 		tu += f->cpu[c].user_ns;
 		ts += f->cpu[c].system_ns;
@@ -74,73 +71,106 @@ void stat_busy_ticks(const struct stat_inputs *in, uint64_t *user, uint64_t *sys
 		tu = ns_to_ticks(tu, in->user_hz);
 		ts = ns_to_ticks(ts, in->user_hz);
 		for (i = 0; i < n; i++) {
-			user[i] = share(tu, i, n);
-			system[i] = share(ts, i, n);
+			lines[i].user = share(tu, i, n);
+			lines[i].system = share(ts, i, n);
 		}
 		return;
 	}
 	for (c = 0; c < nc && i < n; c++) {
 		if (!cpuset_has(in->visible, (int)c))
 			continue;
-		user[i] = ns_to_ticks(f->cpu[c].user_ns, in->user_hz);
-		system[i++] = ns_to_ticks(f->cpu[c].system_ns, in->user_hz);
+		lines[i].user = ns_to_ticks(f->cpu[c].user_ns, in->user_hz);
+		lines[i++].system = ns_to_ticks(f->cpu[c].system_ns, in->user_hz);
 	}
 }
 
-uint64_t stat_idle_ticks(const struct stat_inputs *in, int visible_index, uint64_t busy_ticks)
+/* idle of a line that was busy `busy` ticks: the rest of the span */
+static uint64_t idle_ticks(const struct stat_inputs *in, uint64_t busy)
 {
 	/* the span as /proc/uptime prints it (hundredths), so that file's idle
 	 * never passes its uptime x CPUs whatever USER_HZ is */
 	uint64_t span_ticks = ns_to_ticks(in->uptime_ns / 10000000ull * 10000000ull, in->user_hz);
 
-	(void)visible_index;
-	return span_ticks > busy_ticks ? span_ticks - busy_ticks : 0;
+	return span_ticks > busy ? span_ticks - busy : 0;
 }
 
 /*
- * Per visible CPU busy ticks (stat_busy_ticks()) in two calloc'ed arrays of
- * max(n, 1) entries, n = the visible CPUs (*n). Both renderers that show
- * idle time start here; the caller frees *user and *sys.
+ * Keep line `l` at or above `last`, as cputime_adjust() (kernel/sched/
+ * cputime.c) keeps a task's utime and stime: busy never below the last busy;
+ * system never below the last system and user = busy - system, unless that
+ * takes user back, then user stays and system gets the rest. The figures can
+ * step back a little: the running task's time is current to its last tick
+ * only, and the user/system split follows sampled ticks. idle never goes
+ * back either; every value shown before fit a span no longer than now's.
  */
-static int busy_per_cpu(const struct stat_inputs *in, uint64_t **user, uint64_t **sys, int *n)
+static void keep_monotonic(const struct cpu_ticks *last, struct cpu_ticks *l)
 {
-	*n = cpuset_count(in->visible);
-	*user = calloc((size_t)(*n ? *n : 1), sizeof(uint64_t));
-	*sys = calloc((size_t)(*n ? *n : 1), sizeof(uint64_t));
-	if (!*user || !*sys) {
-		free(*user);
-		free(*sys);
-		return -ENOMEM;
+	uint64_t busy = l->user + l->system, last_busy = last->user + last->system;
+
+	if (busy < last_busy)
+		busy = last_busy;
+	if (l->system < last->system)
+		l->system = last->system;
+	l->user = busy - l->system;
+	if (l->user < last->user) {
+		l->user = last->user;
+		l->system = busy - l->user;
 	}
-	stat_busy_ticks(in, *user, *sys, *n);
+	if (l->idle < last->idle)
+		l->idle = last->idle;
+}
+
+int stat_cpu_lines(const struct stat_inputs *in, struct cpu_ticks **lines, int *n)
+{
+	int i;
+
+	if (!in || !in->visible || !in->fig)
+		return -EINVAL;
+	*n = cpuset_count(in->visible);
+	*lines = calloc((size_t)(*n ? *n : 1), sizeof(**lines));
+	if (!*lines)
+		return -ENOMEM;
+	busy_ticks(in, *lines, *n);
+	for (i = 0; i < *n; i++) {
+		(*lines)[i].idle = idle_ticks(in, (*lines)[i].user + (*lines)[i].system);
+		if (in->last && in->last_n == *n)
+			keep_monotonic(&in->last[i], &(*lines)[i]);
+	}
 	return 0;
 }
 
-/* Sum of stat_idle_ticks() over the visible CPUs: "cpu " line's idle. */
-static uint64_t idle_total(const struct stat_inputs *in, const uint64_t *user,
-			   const uint64_t *sys, int n)
+/* The lines to print: the caller's (in->lines), or made here without history. */
+static int lines_of(const struct stat_inputs *in, struct cpu_ticks **own,
+		    const struct cpu_ticks **lines, int *n)
 {
-	uint64_t total = 0;
-	int i;
+	int err;
 
-	for (i = 0; i < n; i++)
-		total += stat_idle_ticks(in, i, user[i] + sys[i]);
-	return total;
+	*own = NULL;
+	if (in->lines) {
+		*lines = in->lines;
+		*n = in->n_lines;
+		return 0;
+	}
+	err = stat_cpu_lines(in, own, n);
+	*lines = *own;
+	return err;
 }
 
 int render_uptime(const struct stat_inputs *in, char **out, size_t *len)
 {
-	uint64_t *user, *sys, idle, hz;
+	const struct cpu_ticks *lines;
+	struct cpu_ticks *own;
+	uint64_t idle = 0, hz;
 	struct kbuf b = { 0 };
-	int n;
+	int n, i;
 
 	if (!in || !in->visible || !in->fig)
 		return -EINVAL;
-	if (busy_per_cpu(in, &user, &sys, &n) < 0)
+	if (lines_of(in, &own, &lines, &n) < 0)
 		return -ENOMEM;
-	idle = idle_total(in, user, sys, n);
-	free(user);
-	free(sys);
+	for (i = 0; i < n; i++)
+		idle += lines[i].idle;
+	free(own);
 	hz = in->user_hz > 0 && in->user_hz <= 1000000000L ? (uint64_t)in->user_hz : 100;
 	/* uptime_proc_show(): "%lu.%02lu %lu.%02lu\n", hundredths truncated */
 	kbuf_printf(&b, "%llu.%02llu %llu.%02llu\n",
@@ -167,10 +197,10 @@ static int count_fields(const char *line)
 	return n;
 }
 
-static void emit_cpu(struct kbuf *b, const char *name, uint64_t u, uint64_t s, uint64_t idle)
+static void emit_cpu(struct kbuf *b, const char *name, const struct cpu_ticks *l)
 {
-	kbuf_printf(b, "%s %llu 0 %llu %llu 0 0 0 0 0 0\n", name, (unsigned long long)u,
-		    (unsigned long long)s, (unsigned long long)idle);
+	kbuf_printf(b, "%s %llu 0 %llu %llu 0 0 0 0 0 0\n", name, (unsigned long long)l->user,
+		    (unsigned long long)l->system, (unsigned long long)l->idle);
 }
 
 static void emit_zeros(struct kbuf *b, const char *key, int fields)
@@ -185,28 +215,28 @@ static void emit_zeros(struct kbuf *b, const char *key, int fields)
 
 int render_stat(const struct stat_inputs *in, char **out, size_t *len)
 {
-	int n, i;
-	uint64_t *user, *sys;
-	uint64_t tu = 0, ts = 0, ti = 0;
+	struct cpu_ticks total = { 0 }, *own;
+	const struct cpu_ticks *lines;
 	const struct kava_figures *f;
 	struct kbuf b = { 0 };
 	const char *line;
 	char name[16];
+	int n, i;
 
 	if (!in || !in->host || !in->visible || !in->fig)
 		return -EINVAL;
 	f = in->fig;
-	if (busy_per_cpu(in, &user, &sys, &n) < 0)
+	if (lines_of(in, &own, &lines, &n) < 0)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		tu += user[i];
-		ts += sys[i];
+		total.user += lines[i].user;
+		total.system += lines[i].system;
+		total.idle += lines[i].idle;
 	}
-	ti = idle_total(in, user, sys, n);
-	emit_cpu(&b, "cpu ", tu, ts, ti);
+	emit_cpu(&b, "cpu ", &total);
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "cpu%d", i);
-		emit_cpu(&b, name, user[i], sys[i], stat_idle_ticks(in, i, user[i] + sys[i]));
+		emit_cpu(&b, name, &lines[i]);
 	}
 	/* the rest in the host's order */
 	for (line = in->host; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
@@ -232,7 +262,6 @@ int render_stat(const struct stat_inputs *in, char **out, size_t *len)
 			kbuf_append(&b, line, eol ? (size_t)(eol - line) + 1 : strlen(line));
 		}
 	}
-	free(user);
-	free(sys);
+	free(own);
 	return kbuf_finish(&b, out, len);
 }

@@ -217,7 +217,7 @@ static void stat_odd_cpuset_on_64(void **state)
 {
 	struct kava_figures *f = figures_64();
 	char *host = unit_fixture("stat.host"), *out = NULL, name[16];
-	struct stat_inputs in;
+	struct stat_inputs in = { 0 };
 	struct cpuset vis;
 	unsigned long long u, n, s, idle, total_u = 0, total_i = 0;
 	size_t len;
