@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cgroup/limits.h"
+#include "cgroup/path.h"
 #include "common/mountinfo.h"
 #include "common/util.h"
 
@@ -145,17 +146,14 @@ static uint64_t min_over_ancestors(const struct container_paths *p, const char *
 	while (strlen(dir) > root) {
 		int f;
 		uint64_t v = read_limit(dir, name, &f);
-		char *slash;
 
 		if (f) {
 			*found = 1;
 			if (v < best)
 				best = v;
 		}
-		slash = strrchr(dir, '/');
-		if (!slash)
+		if (!cgroup_path_up(dir, p->v2_root))
 			break;
-		*slash = '\0';
 	}
 	return best;
 }
@@ -258,17 +256,6 @@ static void tighter_quota(int64_t quota, uint64_t period, struct cpu_limits *c)
 	}
 }
 
-/* Strip DIR's last component; 0 when nothing is left to walk. */
-static int parent_dir(char *dir)
-{
-	char *slash = strrchr(dir, '/');
-
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	return 1;
-}
-
 /*
  * v2: cpu.max of the cgroup and every ancestor below the mount (the root
  * has none). The kernel throttles a task's group at every level of its path
@@ -292,7 +279,7 @@ static void cpu_quota_v2(const struct container_paths *p, struct cpu_limits *c)
 			text = NULL;
 			tighter_quota(q, per, c);
 		}
-		if (!parent_dir(dir))
+		if (!cgroup_path_up(dir, p->v2_root))
 			break;
 	}
 }
@@ -319,7 +306,7 @@ static void cpu_quota_v1(const struct container_paths *p, struct cpu_limits *c)
 			text = NULL;
 		}
 		tighter_quota(q, per ? per : 100000, c);
-		if (!parent_dir(dir))
+		if (!cgroup_path_up(dir, "/"))
 			break;
 	}
 }

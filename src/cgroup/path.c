@@ -100,6 +100,20 @@ int cgroup_path_join(const char *mount, const char *path, char *out, size_t size
 	return 0;
 }
 
+int cgroup_path_up(char *dir, const char *root)
+{
+	size_t n = strlen(root);
+	char *slash;
+
+	if (strlen(dir) <= n || strncmp(dir, root, n) || (n > 1 && dir[n] != '/'))
+		return 0;
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir || (size_t)(slash - dir) < n)
+		return 0;
+	*slash = '\0';
+	return 1;
+}
+
 int cgroup_v2_path_from_proc(const char *text, char *out, size_t size)
 {
 	const char *line = text;

@@ -25,6 +25,16 @@ int cgroup2_mount(char *out, size_t size);
  */
 int cgroup_path_join(const char *mount, const char *path, char *out, size_t size);
 
+/*
+ * One level up a cgroup directory path, in place ("/sys/fs/cgroup/a/b" ->
+ * "/sys/fs/cgroup/a"), never above `root` (a mount point, no trailing
+ * slash; "/" for any). Returns 1 after a step, 0 when `dir` is `root` or
+ * not below it (nothing changed). The one walk every "nearest ancestor" and
+ * "every ancestor" loop uses: the kernel applies limits at every level
+ * (tg_set_cfs_bandwidth(), mem_cgroup_margin()).
+ */
+int cgroup_path_up(char *dir, const char *root);
+
 /* The cgroup v2 path of a process ("0::/x/y" line of /proc/PID/cgroup text). */
 int cgroup_v2_path_from_proc(const char *text, char *out, size_t size);
 

@@ -83,19 +83,13 @@ static int tmpfs_container_root(const char *dir, pid_t pid, char *out, size_t si
 		snprintf(why, why_size, "cgroup path of process %d is too long", (int)pid);
 		return -ENAMETOOLONG;
 	}
-	for (;;) {
-		char *slash;
-
+	do {
 		if (cgroup_id_of_path(abs, &id) == 0) {
 			view_tmpfs_container_dir(dir, id, out, size);
 			if (access(out, F_OK) == 0)
 				return 0;
 		}
-		slash = strrchr(abs, '/');
-		if (!slash || (size_t)(slash - abs) < strlen(mount))
-			break;
-		*slash = '\0';
-	}
+	} while (cgroup_path_up(abs, mount));
 	snprintf(why, why_size, "process %d is in no enabled container with files in %s", (int)pid,
 		 dir);
 	return -ENOENT;

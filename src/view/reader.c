@@ -56,20 +56,13 @@ int view_reader_resolve_by_proc(const struct kava_state *st, const char *cgroup2
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;
 	/* walk up: the nearest enabled ancestor wins */
-	for (;;) {
+	do {
 		uint64_t id;
-		char *slash;
 
 		if (cgroup_id_of_path(path, &id) == 0 &&
 		    bpf_map_lookup_elem(st->enabled_fd, &id, owner) == 0)
 			return 0;
-		if (strlen(path) <= strlen(cgroup2_mount))
-			break;
-		slash = strrchr(path, '/');
-		if (!slash)
-			break;
-		*slash = '\0';
-	}
+	} while (cgroup_path_up(path, cgroup2_mount));
 	owner->slot = KAVA_NO_SLOT;
 	return 0;
 }

@@ -79,6 +79,32 @@ static void reads_v2_line_of_proc_cgroup(void **state)
 	assert_int_equal(cgroup_v2_path_from_proc("0::/abc\n", out, 3), -ENAMETOOLONG);
 }
 
+/* cgroup_path_up(): one level at a time, down to the root and never past it */
+static void walks_up_to_the_root(void **state)
+{
+	char dir[64] = "/sys/fs/cgroup/a/b.scope";
+
+	(void)state;
+	assert_int_equal(cgroup_path_up(dir, "/sys/fs/cgroup"), 1);
+	assert_string_equal(dir, "/sys/fs/cgroup/a");
+	assert_int_equal(cgroup_path_up(dir, "/sys/fs/cgroup"), 1);
+	assert_string_equal(dir, "/sys/fs/cgroup");
+	assert_int_equal(cgroup_path_up(dir, "/sys/fs/cgroup"), 0);
+	assert_string_equal(dir, "/sys/fs/cgroup");
+	/* not below the root: untouched */
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroupx/a");
+	assert_int_equal(cgroup_path_up(dir, "/sys/fs/cgroup"), 0);
+	assert_string_equal(dir, "/sys/fs/cgroupx/a");
+	snprintf(dir, sizeof(dir), "/other/a");
+	assert_int_equal(cgroup_path_up(dir, "/sys/fs/cgroup"), 0);
+	/* "/" as the root: up to the top component */
+	snprintf(dir, sizeof(dir), "/sys/fs");
+	assert_int_equal(cgroup_path_up(dir, "/"), 1);
+	assert_string_equal(dir, "/sys");
+	assert_int_equal(cgroup_path_up(dir, "/"), 0);
+	assert_string_equal(dir, "/sys");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +112,7 @@ int main(void)
 		cmocka_unit_test(joins_relative_and_absolute_paths),
 		cmocka_unit_test(refuses_bad_paths),
 		cmocka_unit_test(reads_v2_line_of_proc_cgroup),
+		cmocka_unit_test(walks_up_to_the_root),
 	};
 
 	return cmocka_run_group_tests_name("cgroup", tests, NULL, NULL);
