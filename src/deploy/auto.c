@@ -37,6 +37,7 @@ struct auto_engine {
 	struct left_out *left;            /* left out while the table was full, oldest first */
 	unsigned int nleft, left_dropped;
 	int full_logged, walking;
+	int has_inner;                    /* some rule is inner (conf_outer()) */
 	char status[256];
 };
 
@@ -113,14 +114,68 @@ static void leave_out(struct auto_engine *e, uint64_t id, const char *rel)
 	e->left[e->nleft++].id = id;
 }
 
+/*
+ * An inner rule matched (conf_outer(): crun's libpod-ID.scope/container): the
+ * container is this cgroup, so its parent, enabled a moment before by an
+ * outer rule, gives its slot back, and no view waits for it (the inner one
+ * attaches the view in the same container). Its tasks have moved or are
+ * moving into the subgroup, which counts them from its own enable on.
+ */
+static void release_outer(struct auto_engine *e, const char *rel, int rule)
+{
+	char parent[PATH_MAX], abs[PATH_MAX];
+	uint64_t id;
+
+	if (conf_outer(e->o.conf, rule, rel, parent, sizeof(parent)) < 0)
+		return;
+	abs_of(e, parent, abs, sizeof(abs));
+	if (!abs[0] || cgroup_id_of_path(abs, &id) < 0)
+		return;
+	if (e->o.mount)
+		automount_remove(e->am, id);
+	if (registry_disable(e->st, id) == 0)
+		fprintf(stderr, "kava: auto: released %s: the container's tasks and limits are in "
+			"its subgroup %s/%s (%s, %s)\n", abs, e->mount, rel,
+			e->o.conf->rules[rule].pattern, e->o.conf->rules[rule].origin);
+}
+
+/*
+ * Whether the cgroup already has a subgroup that an inner rule takes in its
+ * place: then it is not enabled at all (the walk at start, after a restart,
+ * would otherwise enable every such parent again before giving it back).
+ */
+static int has_inner_child(const struct auto_engine *e, const char *rel, const char *abs)
+{
+	char sub[PATH_MAX], parent[PATH_MAX];
+	struct dirent *d;
+	int found = 0, r;
+	DIR *dh;
+
+	if (!e->has_inner || !abs[0] || !(dh = opendir(abs)))
+		return 0;
+	while (!found && (d = readdir(dh))) {
+		if (d->d_type != DT_DIR || d->d_name[0] == '.')
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s", rel, d->d_name) >= (int)sizeof(sub))
+			continue;
+		r = conf_match(e->o.conf, sub);
+		found = r >= 0 && conf_outer(e->o.conf, r, sub, parent, sizeof(parent)) >= 0;
+	}
+	closedir(dh);
+	return found;
+}
+
 /* Enable one matching cgroup; 1 enabled now, 0 already or left out, -1 failed. */
 static int enable_match(struct auto_engine *e, uint64_t id, const char *rel, int rule)
 {
 	char abs[PATH_MAX];
 	uint32_t slot;
-	int err = registry_enable(e->st, id, &slot);
+	int err;
 
 	abs_of(e, rel, abs, sizeof(abs));
+	if (!e->o.conf->rules[rule].inner && has_inner_child(e, rel, abs))
+		return 0;
+	err = registry_enable(e->st, id, &slot);
 	if (err == -ENOSPC) {
 		leave_out(e, id, rel);
 		return 0;
@@ -138,6 +193,7 @@ static int enable_match(struct auto_engine *e, uint64_t id, const char *rel, int
 	apply_policy(e, rule, abs);
 	if (e->o.mount)
 		automount_add(e->am, id, abs);
+	release_outer(e, rel, rule);
 	return !err;
 }
 
@@ -289,6 +345,8 @@ int auto_start(struct auto_engine **out, struct kava_state *st, const char *cgro
 	e->st = st;
 	e->o = *o;
 	snprintf(e->mount, sizeof(e->mount), "%s", cgroup2_mount);
+	for (unsigned int i = 0; o->conf && i < o->conf->nr_rules; i++)
+		e->has_inner |= o->conf->rules[i].inner;
 	err = auto_bpf_open(&e->bpf, on_event, e, why, why_size);
 	if (err < 0) {
 		free(e);

@@ -136,10 +136,14 @@ static int add_presets(struct kava_conf *c, const char *list, size_t len, char *
 		}
 		snprintf(origin, sizeof(origin), "preset %s", p->name);
 		for (i = 0; p->patterns[i]; i++) {
-			err = add_rule(c, p->patterns[i], strlen(p->patterns[i]), NULL, origin, why,
+			const char *pat = p->patterns[i];
+			int inner = *pat == '>';
+
+			err = add_rule(c, pat + inner, strlen(pat + inner), NULL, origin, why,
 				       why_size);
 			if (err)
 				return err;
+			c->rules[c->nr_rules - 1].inner = inner;
 		}
 		s += n + 1;
 	}
@@ -397,4 +401,29 @@ int conf_match(const struct kava_conf *c, const char *path)
 			first = (int)i;
 	}
 	return first;
+}
+
+int conf_outer(const struct kava_conf *c, int rule, const char *path, char *parent,
+	       size_t size)
+{
+	const char *slash;
+	size_t n;
+	int outer;
+
+	if (rule < 0 || (unsigned int)rule >= c->nr_rules || !c->rules[rule].inner)
+		return -1;
+	while (*path == '/')
+		path++;
+	slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return -1;
+	n = (size_t)(slash - path);
+	while (n && path[n - 1] == '/')
+		n--;
+	if (!n || copy_span(parent, size, path, n) < 0)
+		return -1;
+	outer = conf_match(c, parent);
+	if (outer < 0 || c->rules[outer].inner)
+		return -1;
+	return outer;
 }

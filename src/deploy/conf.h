@@ -41,6 +41,8 @@ struct auto_rule {
 	char pattern[CONF_PATTERN_MAX];
 	char policy[CONF_PATH_MAX];        /* "" when none */
 	int exclude;                       /* "!PATTERN" */
+	int inner;                         /* a runtime's subgroup of an outer match (presets
+					      only, ">PATTERN" there): see conf_outer() */
 	unsigned int view_files;           /* view-files=N; 0 unset */
 	unsigned int view_rate;            /* view-rate=N; 0 unset */
 	char origin[64];                   /* "preset docker", "kava.conf:3", "--auto" */
@@ -96,6 +98,20 @@ int conf_add_auto(struct kava_conf *c, const char *value, const char *origin, ch
  * matches, unless an excluding rule matches. Returns its index, or -1.
  */
 int conf_match(const struct kava_conf *c, const char *path);
+
+/*
+ * Some runtimes put a container's tasks and limits not in the cgroup they
+ * create for it but in a subgroup of it: crun (systemd driver) runs them in
+ * machine.slice/libpod-ID.scope/container, a moment after the scope was
+ * created (and matched). A preset marks such a pattern inner; the container
+ * is then the inner cgroup, and the outer one is given back.
+ *
+ * When rule `rule` (which matched `path`) is inner: the path of the parent
+ * directory in `parent`, and the index of the (not inner) rule that matches
+ * it. -1 otherwise: not inner, no parent, or no rule enables the parent.
+ */
+int conf_outer(const struct kava_conf *c, int rule, const char *path, char *parent,
+	       size_t size);
 
 /*
  * A number setting "1..max" in [v, v+n): 0 and the value, or -1. Shared by

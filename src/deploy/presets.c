@@ -3,7 +3,9 @@
  * Where each container runtime puts its containers' cgroups (relative to
  * the cgroup2 mount), for `auto = preset:NAME` and `--auto-preset NAME`.
  * Supervisor processes that share a naming scheme with containers (podman's
- * and CRI-O's conmon) are excluded: they are not containers.
+ * and CRI-O's conmon) are excluded: they are not containers. A pattern
+ * written ">PATTERN" is inner (conf_outer()): a subgroup of an outer match
+ * that holds the container's tasks and limits instead of it.
  */
 #include <stddef.h>
 
@@ -15,11 +17,19 @@ static const char *const docker[] = {
 	NULL,
 };
 
+/*
+ * runc runs a podman container's tasks in its scope; crun (systemd driver,
+ * its run.oci.systemd.subgroup default) in the scope's "container" subgroup,
+ * where it also writes the limits (memory.max, cpu.max): the scope itself
+ * has none, so it would show the host's figures.
+ */
 static const char *const podman[] = {
 	"machine.slice/libpod-*.scope",         /* rootful, systemd driver */
 	"!machine.slice/libpod-conmon-*.scope",
+	">machine.slice/libpod-*.scope/container",
 	"user.slice/**/libpod-*.scope",         /* rootless: user@UID.service/user.slice/... */
 	"!user.slice/**/libpod-conmon-*.scope",
+	">user.slice/**/libpod-*.scope/container",
 	"libpod_parent/libpod-*",               /* cgroupfs driver */
 	"!libpod_parent/libpod-conmon-*",
 	NULL,

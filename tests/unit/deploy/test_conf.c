@@ -68,6 +68,27 @@ static void matching_and_exclusions(void **state)
 	assert_int_equal(conf_match(conf, "user.slice"), -1);
 }
 
+/* conf_outer() for the rule that matches path: the parent it gives back, or none */
+static void outer_of(const char *path, const char *want)
+{
+	char parent[CONF_PATH_MAX] = "unset";
+	int rule = conf_match(conf, path), outer;
+
+	assert_true(rule >= 0);
+	outer = conf_outer(conf, rule, path, parent, sizeof(parent));
+	if (!want) {
+		if (outer != -1)
+			fail_msg("%s: outer rule %d (%s), want none", path, outer, parent);
+		return;
+	}
+	if (outer < 0)
+		fail_msg("%s: no outer rule, want %s", path, want);
+	assert_string_equal(parent, want);
+	assert_int_equal(conf_match(conf, parent), outer);
+	assert_false(conf->rules[outer].inner);
+	assert_true(conf->rules[rule].inner);
+}
+
 static void presets(void **state)
 {
 	(void)state;
@@ -82,6 +103,22 @@ static void presets(void **state)
 				     "libpod-0123.scope") >= 0);
 	assert_int_equal(conf_match(conf, "user.slice/user-1000.slice/user@1000.service/"
 					  "user.slice/libpod-conmon-0123.scope"), -1);
+	/*
+	 * crun (systemd driver) runs the container's tasks, and sets its limits, in
+	 * the scope's "container" subgroup: that is the container, and the scope
+	 * enabled a moment before is given back (runc leaves them in the scope).
+	 */
+	assert_true(conf_match(conf, "machine.slice/libpod-0123.scope/container") >= 0);
+	assert_true(conf_match(conf, "user.slice/user-1000.slice/user@1000.service/user.slice/"
+				     "libpod-0123.scope/container") >= 0);
+	assert_int_equal(conf_match(conf, "machine.slice/libpod-0123.scope/other"), -1);
+	outer_of("machine.slice/libpod-0123.scope/container", "machine.slice/libpod-0123.scope");
+	outer_of("/machine.slice/libpod-0123.scope/container", "machine.slice/libpod-0123.scope");
+	outer_of("user.slice/user-1000.slice/user@1000.service/user.slice/libpod-0123.scope/"
+		 "container", "user.slice/user-1000.slice/user@1000.service/user.slice/"
+		 "libpod-0123.scope");
+	outer_of("machine.slice/libpod-0123.scope", NULL);	/* runc: the scope is it */
+	outer_of("docker/0123", NULL);
 	conf_init(conf);
 	assert_int_equal(conf_add_auto(conf, "preset:kubernetes", "--auto-preset", why,
 				       sizeof(why)), 0);
@@ -98,6 +135,12 @@ static void presets(void **state)
 	assert_true(conf_match(conf, "lxc.payload.c1") >= 0);
 	assert_int_equal(conf_match(conf, "lxc.monitor.c1"), -1);
 	assert_true(conf_match(conf, "machine.slice/systemd-nspawn@deb.service") >= 0);
+	/* a container nested in an LXC container is a container of its own */
+	outer_of("lxc.payload.c1/lxc.payload.c2", NULL);
+	/* inner patterns are a preset's: a user's nested patterns each enable */
+	conf_init(conf);
+	assert_int_equal(parse("auto = a/*\nauto = a/*/b\n"), 0);
+	outer_of("a/x/b", NULL);
 }
 
 static void view_budgets(void **state)
