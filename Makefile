@@ -103,7 +103,10 @@ $(foreach t,$(TEST_SRCS),$(eval $(call unit_test_rule,$(t))))
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(HELPER_LIBS) -lpthread
+
+# FUSE's floor for make bench (tests/bench/view.bench)
+$(BUILD)/helpers/kava-fusefloor: HELPER_LIBS = $(shell pkg-config --libs fuse3)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
