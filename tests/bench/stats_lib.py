@@ -36,8 +36,11 @@ def median_ci(xs, conf=0.95):
     return best
 
 
-def verdict(lo, hi, target):
-    """A ratio's interval against an upper bound `target`."""
+def verdict(lo, hi, target, cover=1.0):
+    """A ratio's interval against an upper bound `target`; an interval of
+    less than 95% coverage (too few rounds) resolves nothing."""
+    if cover < 0.95:
+        return "not resolved (too few rounds)"
     if hi <= target:
         return "met"
     if lo > target:
@@ -52,4 +55,4 @@ def ratio_line(label, ratios, target, unit="x"):
     sp_lo, sp_hi = spread(ratios)
     return ("%s %.3f%s (spread %+.1f%%..%+.1f%%, %.0f%% CI %.3f-%.3f, n=%d; target <= %.2f%s: %s)"
             % (label, m, unit, sp_lo, sp_hi, cover * 100, lo, hi, len(ratios), target, unit,
-               verdict(lo, hi, target)))
+               verdict(lo, hi, target, cover)))
