@@ -21,7 +21,7 @@ msg        =
 endif
 
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-PKGS      := libbpf fuse3 libsystemd json-c libmicrohttpd
+PKGS      := libbpf fuse3 libsystemd json-c libmicrohttpd ncursesw
 # A missing library or pkg-config stops here with the reason, not later with
 # a compiler error about a header (make deps, clean and vmlinux do not need them).
 ifneq ($(filter-out deps clean vmlinux,$(or $(MAKECMDGOALS),all)),)
@@ -117,7 +117,7 @@ DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
                 libclang-rt-14-dev lxcfs procps python3 util-linux \
                 qemu-system-x86 busybox-static cpio kmod linux-perf jq \
                 clang-tidy cppcheck runc scdoc bash-completion sysstat libjson-c-dev crun \
-                python3-yaml libmicrohttpd-dev prometheus tmux curl \
+                python3-yaml libmicrohttpd-dev libncurses-dev prometheus tmux curl \
                 dpkg-dev debhelper lintian fakeroot rt-tests redis-server redis-tools
 
 # install_debs PACKAGES: recipe lines that apt-get install those of PACKAGES

@@ -11,6 +11,7 @@ static const struct kava_command commands[] = {
 	{ "disable", "stop accounting for a container cgroup",             cmd_disable },
 	{ "list",    "list enabled container cgroups",                     cmd_list },
 	{ "stat",    "show a container's load, CPU time and tasks",        cmd_stat },
+	{ "top",     "a live view of the enabled containers (-b: batch)",  cmd_top },
 	{ "mount",   "bind the view over a container's /proc and /sys files", cmd_mount },
 	{ "umount",  "undo 'kava mount'",                                  cmd_umount },
 	{ "oci-hook", "a runtime hook: enable a container, apply its policy, mount the view", cmd_oci_hook },

@@ -23,6 +23,7 @@ int cmd_policy(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_oci_hook(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 /*
  * For a command with no options but --help: 1 when help was asked for, 0

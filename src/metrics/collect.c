@@ -41,6 +41,14 @@ struct limits_entry {
 
 static struct limits_entry limits_cache[KAVA_MAX_CONTAINERS];
 static pthread_mutex_t limits_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t limits_ttl_ns = LIMITS_TTL_NS;
+
+void metrics_limits_ttl(uint64_t ns)
+{
+	pthread_mutex_lock(&limits_lock);
+	limits_ttl_ns = ns;
+	pthread_mutex_unlock(&limits_lock);
+}
 
 static int cached_limits(const struct view_source *src, const struct kava_owner *owner,
 			 const struct kava_slot *s, pid_t reader, const char *online,
@@ -52,7 +60,7 @@ static int cached_limits(const struct view_source *src, const struct kava_owner 
 
 	pthread_mutex_lock(&limits_lock);
 	hit = reader == 0 && e->cgroup_id == s->cgroup_id && e->gen == owner->gen &&
-	      now - e->read_ns < LIMITS_TTL_NS;
+	      now - e->read_ns < limits_ttl_ns;
 	if (hit)
 		*out = e->lim;
 	pthread_mutex_unlock(&limits_lock);

@@ -31,6 +31,12 @@ int metrics_collect(const struct view_source *src, const struct kava_owner *only
 void metrics_set_free(struct metrics_set *set);
 
 /*
+ * How long a container's limits and memory usage may be reused (default
+ * 5 s, for scrapes); kava top asks for fresh ones at every refresh.
+ */
+void metrics_limits_ttl(uint64_t ns);
+
+/*
  * The exposition for `owner`: its container's families, or (host, owner
  * KAVA_NO_SLOT) every container's plus the agent's own. `scrape_cpu_s` is
  * the previous scrape's CPU time (< 0: leave the family out).

@@ -10,7 +10,9 @@ need_root "not root" "no BTF" "program refused by the kernel" "a refused load le
     "a bad PATH among several" "a failed enable of several enables none" \
     "disable: a PATH not enabled among several" "a failed disable of several disables none" \
     "disable several at once" "table full" "a full table: the call's other PATH is not enabled" \
-    "table full, one PATH" "1024 containers fit" "help for every command"
+    "table full, one PATH" "1024 containers fit" "help for every command" \
+    "top: unknown option" "top: -d out of range" "top: -d not a number" "top: -n not a count" \
+    "top: -w too narrow" "top: unknown sort column" "top: an argument" "top: no terminal without -b"
 
 # expect_error NAME PATTERN CMD...: exit status non-zero, one stderr line matching PATTERN
 expect_error() {
@@ -108,3 +110,28 @@ for c in $cmds; do
     out=$("$KAVA" "$c" --help) && grep -q "^usage: kava $c" <<<"$out" || { note "no help for $c"; helps=1; }
 done
 check "help for every command" [ $helps = 0 ]
+
+# kava top: a bad option or value is one line and exit 2 (usage), before any
+# BPF state is opened; interactive mode without a terminal is one line too
+expect_usage() {                # expect_usage NAME PATTERN CMD...: expect_error with exit status 2
+    local name=$1 pattern=$2; shift 2
+    local err rc
+    err=$("$@" 2>&1 >/dev/null </dev/null); rc=$?
+    note "$name: rc=$rc: $err"
+    if [ $rc -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && grep -Eq "$pattern" <<<"$err"; then
+        ok "$name"
+    else
+        nok "$name"
+    fi
+}
+expect_usage "top: unknown option" "^kava: top: unknown option '--frobnicate'" "$KAVA" top --frobnicate
+expect_usage "top: -d out of range" "^kava: top: -d takes a number of seconds from 0.1 to 3600, not '0'$" \
+    "$KAVA" top -b -d 0
+expect_usage "top: -d not a number" "^kava: top: -d takes a number of seconds .* not '1s'$" "$KAVA" top -b -d 1s
+expect_usage "top: -n not a count" "^kava: top: -n takes a whole number from 1 .* not '1.5'$" "$KAVA" top -b -n 1.5
+expect_usage "top: -w too narrow" "^kava: top: -w takes a whole number from 40 .* not '20'$" "$KAVA" top -b -w 20
+expect_usage "top: unknown sort column" "^kava: top: unknown sort column 'pid' \(name, load1, .*\)$" \
+    "$KAVA" top -b --sort pid
+expect_usage "top: an argument" "^kava: top: unexpected argument 'extra'" "$KAVA" top -b extra
+expect_error "top: no terminal without -b" "^kava: top: not a terminal: use -b for batch output$" \
+    sh -c '"$1" top </dev/null' sh "$KAVA"

@@ -80,7 +80,7 @@ note "Depends: $depends"
 # (libelf1 comes with libbpf1: kava calls none of its functions, so the linker
 # (--as-needed) does not link it)
 depends_missing=""
-for p in fuse3 libbpf1 libfuse3-3 libjson-c5 libmicrohttpd12 libsystemd0 zlib1g libc6; do
+for p in fuse3 libbpf1 libfuse3-3 libjson-c5 libmicrohttpd12 libncursesw6 libtinfo6 libsystemd0 zlib1g libc6; do
     [[ ", $depends," == *", $p"[\ ,]* ]] || depends_missing="$depends_missing $p"
 done
 note "missing from Depends:${depends_missing:- none}"
