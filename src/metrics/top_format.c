@@ -165,7 +165,9 @@ void top_format_header(int width, char *out, size_t size)
 
 	if (!size)
 		return;
-	at = put_name(out, size, name_width(width), top_cols[TOP_NAME].label);
+	/* a label is cut at its end, not shown by its end as a path is */
+	at = (size_t)name_width(width);
+	snprintf(out, size, "%-*.*s", (int)at, (int)at, top_cols[TOP_NAME].label);
 	for (c = TOP_NAME + 1; c < TOP_NCOLS; c++)
 		at = put_cell(out, size, at, c, top_cols[c].label);
 	cut(out, size, width);

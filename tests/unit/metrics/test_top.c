@@ -299,6 +299,7 @@ static void rows_fit_the_width(void **state)
 	assert_int_equal(strlen(line), 60);
 	top_format_header(60, line, sizeof(line));
 	assert_int_equal(strlen(line), 60);
+	assert_memory_equal(line, "CONTAINE LOAD1", 14);	/* the label cut at its end */
 	/* unknown figures show '-' */
 	row(&r, "/new", 1, -1, 0);
 	top_format_row(&r, 80, line, sizeof(line));
