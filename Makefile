@@ -149,16 +149,16 @@ deps:
 # check-host leaves out the VMs (minutes of qemu TCG).
 RUN_TESTS = BUILD=$(BUILD) bash tests/run.sh
 
-check: all $(TEST_BINS) $(HELPER_BINS)
+check: all man $(TEST_BINS) $(HELPER_BINS)
 	@$(RUN_TESTS)
 
-check-host: all $(TEST_BINS) $(HELPER_BINS)
+check-host: all man $(TEST_BINS) $(HELPER_BINS)
 	@ONLY=host $(RUN_TESTS)
 
 check-unit: all $(TEST_BINS)
 	@ONLY=unit $(RUN_TESTS)
 
-check-integration: all $(HELPER_BINS)
+check-integration: all man $(HELPER_BINS)
 	@ONLY=integration $(RUN_TESTS)
 
 # Rewrite the golden files (tests/fixtures/render/*.golden) from the renderers

@@ -6,7 +6,8 @@
 #   ok N - name # ENV      a check of the test machine itself (the VM image:
 #   not ok N - name # ENV  bpffs mounted, BPF LSM active...), tallied apart
 # Unit tests are cmocka binaries (CMOCKA_MESSAGE_OUTPUT=TAP); integration
-# tests are executables in tests/integration; suites added by mk/*.mk list
+# tests are tests/integration/*.sh but lib.sh (each must be executable: one
+# that is not is a failure, never a silent omission); suites added by mk/*.mk list
 # themselves in $EXTRA_SUITES. ONLY=unit|integration|extra|host (unit and
 # integration) picks some. The last line is "N passed, N failed, N skipped",
 # followed by "; environment: N ok, N not ok, N skipped" when there were ENV
@@ -122,7 +123,15 @@ if want unit; then
 fi
 if want integration; then
     for t in tests/integration/*.sh; do
-        [ -x "$t" ] && CHECK_LEFTOVERS=1 run_suite "integration/$(basename "$t" .sh)" "$t"
+        [ "$t" = tests/integration/lib.sh ] && continue
+        if [ ! -x "$t" ]; then
+            # a script that lost its exec bit would drop out of the suite unseen
+            echo "== integration/$(basename "$t" .sh)"
+            echo "  not ok - $t is not executable (chmod +x it): it never ran"
+            fail=$((fail + 1)); failed_names+=("integration/$(basename "$t" .sh): not executable")
+            continue
+        fi
+        CHECK_LEFTOVERS=1 run_suite "integration/$(basename "$t" .sh)" "$t"
     done
 fi
 if want extra; then

@@ -6,8 +6,9 @@
 # Memory: container A holds as many view files as its fd limit allows (raised
 # above the budget): it gets exactly its budget, then ENFILE; the agent's RSS
 # grows by at most the budget's worth; container B's reads keep working; after
-# A closes them, the agent's anonymous RSS (its heap) comes back within 20% of
-# its baseline. A container matched by a kava.conf rule with view-files=N
+# A closes them, the agent's RSS comes back within 20% of its baseline (VmRSS,
+# the figure the issue gives; the anonymous part alone is ~2 MB here, and one
+# more idle libfuse worker's buffer and stack moves it by 20%). A container matched by a kava.conf rule with view-files=N
 # gets N.
 #
 # CPU: container H, limited to 0.2 CPU, hammers the view with 8 readers for
@@ -61,7 +62,8 @@ in_cg() { local cg=$1; shift; sh -c 'echo $$ > "$1/cgroup.procs" && shift && exe
 # pages of its binary and libraries that a burst touched for the first time,
 # which are not retained memory: shown, not checked.
 rss() { awk '/^RssAnon:/ { print $2 }' "/proc/$agent/status"; }
-vmrss() { awk '/^VmRSS:/ { printf "%s kB", $2 }' "/proc/$agent/status"; }
+vmrss() { awk '/^VmRSS:/ { print $2 }' "/proc/$agent/status"; }
+threads() { awk '/^Threads:/ { print $2 }' "/proc/$agent/status"; }
 # metric NAME CGROUP [LABEL]: a container's value from the view's kava/metrics (read as the host)
 metric() {
     awk -v n="$1{cgroup=\"$(rel "$2")\"," -v x="${3:-}" \
@@ -74,7 +76,7 @@ in_cg "$b" "$VL" loop 1 8 "$VIEW/proc/meminfo" >/dev/null
 # and the metrics' caches (read below) exist before it too
 cat "$VIEW/kava/metrics" >/dev/null
 sleep 2
-base=$(rss) base_vm=$(vmrss)
+base=$(rss) base_vm=$(vmrss) base_threads=$(threads)
 mkfifo "$TMP/in"
 in_cg "$a" "$VL" hold $((BUDGET * 3)) "$VIEW/proc/cpuinfo" < "$TMP/in" > "$TMP/hold" 2>&1 &
 holder=$!; BG_PIDS+=($holder)
@@ -82,7 +84,7 @@ exec 3>"$TMP/in"
 wait_for 120 grep -q '^held' "$TMP/hold"
 read -r _ held _ failed _ errno_ < <(grep '^held' "$TMP/hold")
 full=$(rss)
-note "A held ${held:-?} files, ${failed:-?} opens failed (errno ${errno_:-?}); anonymous RSS ${base} kB -> ${full} kB (VmRSS $base_vm -> $(vmrss))"
+note "A held ${held:-?} files, ${failed:-?} opens failed (errno ${errno_:-?}); anonymous RSS ${base} kB -> ${full} kB (VmRSS $base_vm kB -> $(vmrss) kB)"
 check_all "opens beyond the budget fail with ENFILE" \
     '[ "${held:-0}" = $BUDGET ] && [ "${failed:-0}" -gt 0 ] && [ "${errno_:-0}" = 23 ]'
 check_all "agent RSS grows at most by the budget's worth" \
@@ -94,10 +96,10 @@ refused=$(metric kava_container_view_opens_refused_total "$a")
 echo >&3
 wait_for 60 grep -q '^closed' "$TMP/hold"
 # the budget's thread gives freed memory back a second after the closes
-wait_for 15 sh -c "[ \$(awk '/^RssAnon:/ { print \$2 }' /proc/$agent/status) -le $((base * 12 / 10)) ]"
-after=$(rss)
-note "anonymous RSS after close: ${after} kB (baseline ${base} kB; VmRSS $base_vm -> $(vmrss))"
-check_all "agent RSS back within 20% of its baseline after close" '[ -n "$after" ] && [ "$after" -le $((base * 12 / 10)) ]'
+wait_for 15 sh -c "[ \$(awk '/^VmRSS:/ { print \$2 }' /proc/$agent/status) -le $((base_vm * 12 / 10)) ]"
+after=$(vmrss)
+note "VmRSS after close: ${after} kB (baseline ${base_vm} kB); anonymous RSS $base kB -> $(rss) kB; threads $base_threads -> $(threads)"
+check_all "agent RSS back within 20% of its baseline after close" '[ -n "$after" ] && [ "$after" -le $((base_vm * 12 / 10)) ]'
 echo >&3; exec 3>&-
 wait "$holder" 2>/dev/null
 
