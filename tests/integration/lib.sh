@@ -18,6 +18,9 @@ TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/kava-test-$$-tmp.XXXXXX") || exit 1
 export TMPDIR
 _KAVA_TEST_TMP=$TMPDIR
 
+# the wall clock in ns, from bash itself (busybox date, in the VMs, has no %N)
+now_ns() { echo $(( 10#${EPOCHREALTIME//[!0-9]/} * 1000 )); }
+
 need_root() {                  # need_root name...: skip them all unless root with BTF
     if [ "$(id -u)" != 0 ]; then skip_all "needs root" "$@"; fi
     if [ ! -r /sys/kernel/btf/vmlinux ]; then skip_all "kernel has no BTF" "$@"; fi

@@ -67,9 +67,9 @@ usage_us() { awk '$1 == "usage_usec" { print $2 }' "$hot/cpu.stat"; }
 frames() { awk -v RS= 'END { print NR }' "$1"; }      # frames are paragraphs
 
 # ---- batch, JSON: one refresh of 2 s, inside a window measured around it
-u0=$(usage_us); t0=$(date +%s%N)
+u0=$(usage_us); t0=$(now_ns)
 "$KAVA" top -b --json -n 1 -d 2 > "$TMPDIR/json" 2>"$TMPDIR/json.err"; rc=$?
-u1=$(usage_us); t1=$(date +%s%N)
+u1=$(usage_us); t1=$(now_ns)
 [ -s "$TMPDIR/json.err" ] && note "stderr: $(cat "$TMPDIR/json.err")"
 hotj=$(jq -c --arg p "$(rel "$hot")" '.containers[] | select(.cgroup == $p)' "$TMPDIR/json")
 note "hot: $hotj"

@@ -58,9 +58,9 @@ abs_files() { local f; for f in $FILES; do echo "/$f"; done; }
 # share of one CPU the container used while CMD ran (from its cgroup's own cpu.stat), in %
 share_during() {
     local u0 u1 t0 t1
-    u0=$(usage_us); t0=$(date +%s%N)
+    u0=$(usage_us); t0=$(now_ns)
     "$@"
-    u1=$(usage_us); t1=$(date +%s%N)
+    u1=$(usage_us); t1=$(now_ns)
     SHARE=$(awk -v u=$((u1 - u0)) -v t=$(((t1 - t0) / 1000)) 'BEGIN { printf "%.1f", 100 * u / t }')
 }
 # check_busy V TOOL FIGURE: FIGURE (busy %, mean of the frames after the first) agrees with the
