@@ -30,12 +30,15 @@
 #   KAVA_VMSYSTEM_DEBS           Debian packages for the scenarios that install them
 #                                (20-deb), copied to /mnt/kava/debs/ (default: the
 #                                kava_*.deb that `make deb` left in $KAVA_BUILD/deb/)
-#   KAVA_VMSYSTEM_TIMEOUT        seconds the whole boot may take (default 1200)
-#   KAVA_VMSYSTEM_SCRIPT_TIMEOUT seconds one scenario may take (default 600)
+#   KAVA_VMSYSTEM_TIMEOUT        seconds the whole boot may take (default 2400)
+#   KAVA_VMSYSTEM_SCRIPT_TIMEOUT seconds one scenario may take (default 900)
 #   KAVA_VMSYSTEM_MEM, _SMP      VM size (default 2048 MiB, 2 CPUs)
 #   KAVA_VMSYSTEM_APPEND         more kernel command line (every boot)
 #   KAVA_VMSYSTEM_WORK           per-run files (default build/vm-system): console.log,
 #                                results/ (scenario logs, journal, dmesg), data.img
+#   KAVA_VMSYSTEM_IMAGE          boot this image directory (build-image.sh's output:
+#                                rootfs.img, vmlinuz, initrd.img, kernel) as it is,
+#                                without looking at the cache or building
 #   KAVA_VM_CACHE                image cache root (default tests/vm/cache), and the
 #                                knobs of build-image.sh (KAVA_VMSYSTEM_REBUILD=1 ...)
 #   VERBOSE=1                    echo the whole console
@@ -47,8 +50,8 @@ ROOT=$PWD
 HERE=$ROOT/tests/vm/system
 KAVA_BUILD=${KAVA_BUILD:-$ROOT/${BUILD:-build}}
 SCENARIOS=${KAVA_VMSYSTEM_SCENARIOS:-$HERE/scenarios}
-TIMEOUT=${KAVA_VMSYSTEM_TIMEOUT:-1200}
-SCRIPT_TIMEOUT=${KAVA_VMSYSTEM_SCRIPT_TIMEOUT:-600}
+TIMEOUT=${KAVA_VMSYSTEM_TIMEOUT:-2400}
+SCRIPT_TIMEOUT=${KAVA_VMSYSTEM_SCRIPT_TIMEOUT:-900}
 MEM=${KAVA_VMSYSTEM_MEM:-2048}
 SMP=${KAVA_VMSYSTEM_SMP:-2}
 WORK=${KAVA_VMSYSTEM_WORK:-$ROOT/${BUILD:-build}/vm-system}
@@ -82,8 +85,14 @@ fi
 # ------------------------------------------------------------ the image
 t_build0=$(now)
 set +e
-IMAGE=$(bash "$HERE/build-image.sh")
-brc=$?
+if [ -n "${KAVA_VMSYSTEM_IMAGE:-}" ]; then
+    IMAGE=$KAVA_VMSYSTEM_IMAGE
+    [ -s "$IMAGE/rootfs.img" ] && [ -s "$IMAGE/vmlinuz" ] && [ -s "$IMAGE/initrd.img" ]
+    brc=$?
+else
+    IMAGE=$(bash "$HERE/build-image.sh")
+    brc=$?
+fi
 set -e
 t_build1=$(now)
 case $brc in
