@@ -1,245 +1,229 @@
 #!/bin/bash
-# Containers started after kava get their view with nothing but kava
-# installed and configured (README "Automatic enablement", "Deploying"):
-# /etc/kava/kava.conf names the lxc and podman presets and auto-mount; an LXC
-# busybox container (memory.max 256M, cpu.max 50000 100000, cpuset 0) and a
-# podman container (--memory 256m --cpus 0.5; the OCI hook from hooks.d runs
-# too) are started afterwards, with no `kava enable`, no `kava mount`, no
-# mount entries. Each must be enabled (`kava list`) and read its own figures
-# with busybox free, nproc, uptime, /proc/cpuinfo and top, and in the podman
-# container procps free/top/uptime too (the host's /usr bound read-only).
+# Containers started after kava get their view and figures with nothing but
+# kava installed (issue 12's "Done when"), by each of kava's three ways in:
+#   1. kava as `make install` left it (10-install: kava.service running, no
+#      /etc/kava/kava.conf), nothing else changed:
+#      - LXC: a busybox container whose config includes LXC's common.conf, as
+#        the distribution templates' containers do: kava's include
+#        (common.conf.d/00-kava.conf) enables it (start-host hook) and binds
+#        the view (mount entries);
+#      - podman (crun): the OCI hook from hooks.d enables it and attaches the
+#        view;
+#   2. kava.conf with `auto = preset:lxc,podman` and `auto-mount = yes`, and
+#      no runtime hook at all:
+#      - LXC: a busybox container that does not include common.conf;
+#      - podman with no hooks directory (--hooks-dir of an empty one): with
+#        crun (its tasks and limits in libpod-ID.scope/container: the preset's
+#        inner pattern) and with runc (in the scope).
+# Every container has memory.max 256M and half a CPU (LXC: cpuset 0 too),
+# the host's /usr bound read-only, and must be listed by `kava list` with no
+# `kava enable`, have kava's view over /proc/meminfo, and read its own
+# figures with busybox and procps free, top, uptime and nproc, /proc/cpuinfo,
+# /proc/uptime and /proc/loadavg.
 . "$KAVA_SYS/system/lib.sh"
 
-C=c-auto                                # the LXC container
-P=kava-auto-p                           # the podman container
 IMG=localhost/kava-busybox:latest
 MEM_KB=262144                           # 256 MiB
 OUT=$KAVA_SYS/results/30-auto
 mkdir -p "$OUT"
+NOHOOKS=$(mktemp -d /tmp/kava-nohooks.XXXX)
+LXC_CTRS=(c-inc c-auto)
+POD_CTRS=(kava-hook-p kava-auto-crun kava-auto-runc)
 cleanup() {
-    lxc_gone "$C"
-    podman rm -f -t 0 "$P" "$P-runc" >/dev/null 2>&1
+    local c
+    for c in "${LXC_CTRS[@]}"; do lxc_gone "$c"; done
+    podman rm -f -t 0 "${POD_CTRS[@]}" >/dev/null 2>&1
     podman rmi -f "$IMG" >/dev/null 2>&1
+    rm -rf "$NOHOOKS"
     # back to what 10-install left: kava running with no kava.conf
     if [ -n "${CONF_WRITTEN:-}" ]; then kava_start_conf "" >/dev/null 2>&1; fi
 }
 cleanup
 trap cleanup EXIT
 
-LXC_NAMES=("LXC: container started (lxc-create -t busybox, lxc-start)"
-           "LXC: enabled with no kava enable (kava list)" "LXC: the view is mounted in the container"
-           "LXC: busybox free shows 256 MiB (sysinfo(2))" "LXC: nproc is 1" "LXC: /proc/cpuinfo has 1 processor"
-           "LXC: /proc/uptime is the container's" "LXC: busybox uptime is the container's (sysinfo(2))"
-           "LXC: top's memory is the container's"
-           "LXC: /proc/loadavg counts the container's tasks")
-POD_NAMES=("podman: container started (--memory 256m --cpus 0.5)"
-           "podman: enabled with no kava enable (kava list)" "podman: the view is mounted in the container"
-           "podman: busybox free shows 256 MiB (sysinfo(2))" "podman: procps free shows 256 MiB"
-           "podman: /proc/cpuinfo has 1 processor" "podman: busybox nproc --all is 1"
-           "podman: /proc/uptime and procps uptime are the container's"
-           "podman: busybox uptime is the container's (sysinfo(2))"
-           "podman: procps top's memory is the container's"
-           "podman: /proc/loadavg counts the container's tasks")
-[ -x "$KAVA" ] || skip_all "kava is not installed" "${LXC_NAMES[@]}" "${POD_NAMES[@]}"
+# the checks of one container, in this order (tool_checks)
+CHECKS=("enabled with no kava enable (kava list)" "kava's view is mounted over /proc/meminfo"
+        "busybox free: 256 MiB (sysinfo(2))" "procps free: 256 MiB"
+        "busybox top and procps top: 256 MiB"
+        "/proc/cpuinfo: 1 processor; busybox nproc --all: 1"
+        "/proc/uptime, busybox and procps uptime: the container's"
+        "/proc/loadavg: the container's tasks")
+# skip_ctr LABEL REASON: the container's start and every check skip
+skip_ctr() { local t; skip "$1: container started" "$2"; for t in "${CHECKS[@]}"; do skip "$1: $t" "$2"; done; }
+[ -x "$KAVA" ] || { for l in "LXC include" "podman OCI hook" "LXC lxc preset" "podman preset crun" "podman preset runc"; do
+    skip_ctr "$l" "kava is not installed"; done; exit 0; }
 
-CONF='# 30-auto: every LXC and podman container, with its view
-auto = preset:lxc,podman
-auto-mount = yes'
-CONF_WRITTEN=1
-if kava_start_conf "$CONF"; then
-    ok "kava.service restarted with kava.conf: auto = preset:lxc,podman, auto-mount = yes ($KAVA_START_SECONDS s)"
-else
-    nok "kava.service restarted with kava.conf: auto = preset:lxc,podman, auto-mount = yes"
-    journalctl -u kava -b --no-pager -o cat 2>&1 | tail -n 15 | sed 's/^/# kava: /'
-    skip_all "kava is not running" "${LXC_NAMES[@]}" "${POD_NAMES[@]}"
-fi
-note "kava list before the containers: $("$KAVA" list 2>&1 | tr '\n' ';')"
-host_up0=$(cut -d. -f1 /proc/uptime)
-
-# in_view PID: the process's /proc/meminfo is a kava view mount
 in_view() { awk '$5 == "/proc/meminfo"' "/proc/$1/mountinfo" 2>/dev/null | grep -q ' - fuse.kava '; }
 view_layers() { awk '$5 == "/proc/meminfo"' "/proc/$1/mountinfo" 2>/dev/null | grep -c ' - fuse.kava '; }
 listed() { "$KAVA" list 2>/dev/null | awk -v p="/sys/fs/cgroup$1" '$2 == p { f = 1 } END { exit !f }'; }
-# uptime_ok SECONDS_FILE_TEXT SINCE: a container uptime (seconds) no longer
-# than the container has existed (SINCE = epoch when it was created) + 5 s
+# uptime_ok SECONDS SINCE: a container uptime (s) no longer than the container
+# has existed (SINCE: epoch of its start) + 5 s, on a host up much longer
 uptime_ok() {
     local up=${1%%.*} age=$(( $(date +%s) - $2 + 5 ))
     [ -n "$up" ] && [ "$up" -le "$age" ] && [ "$(cut -d. -f1 /proc/uptime)" -gt $((age + 30)) ]
 }
-# up_min_ok "UPTIME OUTPUT" SINCE: busybox or procps uptime says "up N min"
-# (under an hour, no days) with N minutes no more than the container has existed
+# up_min_ok "UPTIME OUTPUT" SINCE: "up N min" (no hours, no days), N minutes
+# no more than the container has existed
 up_min_ok() {
     local m age=$(( $(date +%s) - $2 + 5 ))
     m=$(sed -n 's/.* up \{1,\}\([0-9]\{1,\}\) min.*/\1/p' <<<"$1")
     [ -n "$m" ] && [ $((m * 60)) -le "$age" ]
 }
-# top_mem "Mem: 1234K used, 5678K free, ...": used + free, in KiB
+# busybox top's "Mem: 1234K used, 5678K free, ...": used + free, in KiB
 top_mem() { sed -n 's/^Mem: *\([0-9]*\)K used, *\([0-9]*\)K free.*/\1 \2/p' | awk '{ print $1 + $2 }' | head -1; }
 
-# What each container runs, one script, its sections split by section().
-# $1: how to call busybox's applets ("" in the LXC container, where they are
-# on PATH; "busybox " in the podman one, where the host's /usr/bin comes first)
-probe_script() {
-    local b=$1
-    cat <<EOS
-echo '== free'; ${b}free
-echo '== nproc'; ${b}nproc
-echo '== nproc-all'; ${b}nproc --all 2>&1
-echo '== uptime'; ${b}uptime
-echo '== proc-uptime'; ${b}cat /proc/uptime
-echo '== loadavg'; ${b}cat /proc/loadavg
-echo '== cpuinfo'; ${b}cat /proc/cpuinfo | ${b}grep -c processor
-echo '== meminfo'; ${b}grep -E '^(MemTotal|MemFree|MemAvailable):' /proc/meminfo
-echo '== top'; ${b}top -b -n 1 | ${b}head -n 4
-echo '== cpus'; ${b}cat /sys/devices/system/cpu/online
-EOS
-}
+# What runs in each container (busybox's applets by name: procps comes first
+# on PATH, the host's /usr being bound), its sections split by section().
+PROBE='echo "== free"; busybox free
+echo "== nproc-all"; busybox nproc --all 2>&1
+echo "== uptime"; busybox uptime
+echo "== proc-uptime"; busybox cat /proc/uptime
+echo "== loadavg"; busybox cat /proc/loadavg
+echo "== cpuinfo"; busybox grep -c ^processor /proc/cpuinfo
+echo "== meminfo"; busybox grep -E "^(MemTotal|MemFree|MemAvailable):" /proc/meminfo
+echo "== top"; busybox top -b -n 1 | busybox head -n 4
+echo "== procps-free"; /usr/bin/free -k
+echo "== procps-top"; /usr/bin/top -b -n 1 | busybox head -n 5
+echo "== procps-uptime"; /usr/bin/uptime
+echo "== coreutils-nproc"; /usr/bin/nproc
+echo "== python"; /usr/bin/python3 -c "import os; print(os.cpu_count(), len(os.sched_getaffinity(0)), *os.getloadavg())"'
 
-# ------------------------------------------------------------ LXC
-lxc_checks() {
-    local since lpid lcg out=$OUT/lxc.txt
-    since=$(date +%s)
-    if lxc_busybox "$C" && lpid=$(lxc_pid "$C") && [ "${lpid:-0}" -gt 0 ]; then
-        ok "${LXC_NAMES[0]} (init pid $lpid, $(( $(date +%s) - since )) s)"
+# tool_checks LABEL PID CGROUP OUT SINCE: the checks of CHECKS for a running
+# container whose probe output is in OUT
+tool_checks() {
+    local l=$1 pid=$2 cg=$3 out=$4 since=$5
+    local total ptotal top ptop cpus nall up loadavg threads lastpid host_threads
+    if wait_until 30 listed "$cg"; then
+        ok "$l: ${CHECKS[0]}: $cg"
     else
-        nok "${LXC_NAMES[0]}"
-        lxc-info -n "$C" 2>&1 | sed 's/^/# lxc-info: /'
-        for t in "${LXC_NAMES[@]:1}"; do skip "$t" "the container did not start"; done
-        return
+        nok "$l: ${CHECKS[0]}: $cg not in: $("$KAVA" list 2>&1 | tr '\n' ';')"
     fi
-    lcg=$(cgroup_of "$lpid")
-    note "LXC cgroup $lcg: memory.max $(cat "/sys/fs/cgroup$lcg/memory.max" 2>/dev/null), cpu.max $(cat "/sys/fs/cgroup$lcg/cpu.max" 2>/dev/null), cpuset.cpus.effective $(cat "/sys/fs/cgroup$lcg/cpuset.cpus.effective" 2>/dev/null)"
-    if wait_until 30 listed "$lcg"; then
-        ok "${LXC_NAMES[1]}: $lcg"
+    if wait_until 30 in_view "$pid"; then
+        ok "$l: ${CHECKS[1]} ($(view_layers "$pid") layer(s))"
     else
-        nok "${LXC_NAMES[1]}: $lcg not in: $("$KAVA" list 2>&1 | tr '\n' ';')"
+        nok "$l: ${CHECKS[1]}"
+        grep -E ' /proc/(meminfo|cpuinfo) ' "/proc/$pid/mountinfo" | sed 's/^/# mountinfo: /'
     fi
-    if wait_until 30 in_view "$lpid"; then
-        ok "${LXC_NAMES[2]} (/proc/meminfo: $(view_layers "$lpid") kava layer(s))"
-    else
-        nok "${LXC_NAMES[2]}"
-        grep -E ' /proc/(meminfo|cpuinfo) ' "/proc/$lpid/mountinfo" | sed 's/^/# mountinfo: /'
-    fi
-    # the container's init may still be starting its applets: retry the attach a little
-    wait_until 30 sh -c "lxc-attach -n $C -- sh -c \"\$1\" >$out 2>$OUT/lxc.err" _ "$(probe_script '')"
-    sed 's/^/# lxc: /' "$out"
-    local total nproc cpus up top loadavg
+    sed "s/^/# $l: /" "$out"
     total=$(section free "$out" | awk '$1 == "Mem:" { print $2 }')
-    check "${LXC_NAMES[3]} (total ${total:-?} KiB)" [ "$total" = "$MEM_KB" ]
-    nproc=$(section nproc "$out")
-    check "${LXC_NAMES[4]} (nproc: ${nproc:-?})" [ "$nproc" = 1 ]
-    cpus=$(section cpuinfo "$out")
-    check "${LXC_NAMES[5]} (${cpus:-?})" [ "$cpus" = 1 ]
-    up=$(section proc-uptime "$out" | awk '{ print $1 }')
-    check "${LXC_NAMES[6]} ($up s, created $(( $(date +%s) - since )) s ago; host $(cut -d' ' -f1 /proc/uptime) s)" uptime_ok "$up" "$since"
-    check "${LXC_NAMES[7]} ($(section uptime "$out" | tr -s ' '))" up_min_ok "$(section uptime "$out")" "$since"
-    top=$(section top "$out" | top_mem)
-    check "${LXC_NAMES[8]} (used + free = ${top:-?} KiB)" [ "$top" = "$MEM_KB" ]
-    loadavg=$(section loadavg "$out")
-    local threads lastpid host_threads
-    threads=$(awk '{ split($4, a, "/"); print a[2] }' <<<"$loadavg")
-    lastpid=$(awk '{ print $5 }' <<<"$loadavg")
-    host_threads=$(awk '{ split($4, a, "/"); print a[2] }' /proc/loadavg)
-    check "${LXC_NAMES[9]} ($loadavg; host: $(cat /proc/loadavg))" \
-        [ "${threads:-0}" -ge 1 -a "${threads:-99}" -le 20 -a "${host_threads:-0}" -gt 50 \
-          -a "${lastpid:-99999}" -lt 1000 ]
-}
-
-# ------------------------------------------------------------ podman
-pod_checks() {
-    local since ppid pcg out=$OUT/podman.txt
-    if ! podman_busybox_image "$IMG"; then
-        nok "${POD_NAMES[0]}: podman import of a busybox image failed"
-        for t in "${POD_NAMES[@]:1}"; do skip "$t" "no image"; done
-        return
-    fi
-    since=$(date +%s)
-    # the host's /usr (procps, python3) read-only; /lib and /lib64 for its loader
-    if logged podman-run-auto timeout 240 podman run -d --name "$P" --network none \
-            --memory 256m --cpus 0.5 \
-            -v /usr:/usr:ro -v /usr/lib:/lib:ro -v /usr/lib64:/lib64:ro \
-            "$IMG" /bin/busybox sleep 3600 &&
-       ppid=$(podman inspect -f '{{.State.Pid}}' "$P" 2>/dev/null) && [ "${ppid:-0}" -gt 0 ]; then
-        ok "${POD_NAMES[0]} (pid $ppid, $(( $(date +%s) - since )) s)"
-    else
-        nok "${POD_NAMES[0]}"
-        for t in "${POD_NAMES[@]:1}"; do skip "$t" "the container did not start"; done
-        return
-    fi
-    pcg=$(cgroup_of "$ppid")
-    local scope=${pcg%/container} cid
-    cid=$(podman inspect -f '{{.Id}}' "$P" 2>/dev/null)
-    note "podman: OCI hooks in the container's config.json: $(jq -c '.hooks // {} | with_entries(.value |= map(.path + " " + ((.args // [])[1:] | join(" "))))' \
-        "/var/lib/containers/storage/overlay-containers/$cid/userdata/config.json" 2>&1)"
-    note "podman: hooks directories: $(podman info --format '{{.Host.OCIRuntime.Name}}' 2>/dev/null), $(grep -rhs '^ *hooks_dir' /etc/containers/containers.conf /usr/share/containers/containers.conf 2>/dev/null | head -2 | tr '\n' ' ')"
-    note "podman cgroup $pcg: memory.max $(cat "/sys/fs/cgroup$pcg/memory.max" 2>/dev/null), cpu.max $(cat "/sys/fs/cgroup$scope/cpu.max" 2>/dev/null) (scope), $(cat "/sys/fs/cgroup$pcg/cpu.max" 2>/dev/null) (container)"
-    if wait_until 30 listed "$scope"; then
-        ok "${POD_NAMES[1]}: $scope"
-    else
-        nok "${POD_NAMES[1]}: $scope not in: $("$KAVA" list 2>&1 | tr '\n' ';')"
-    fi
-    if wait_until 30 in_view "$ppid"; then
-        ok "${POD_NAMES[2]} (/proc/meminfo: $(view_layers "$ppid") kava layer(s): the OCI hook's and auto-mount's)"
-    else
-        nok "${POD_NAMES[2]}"
-        grep -E ' /proc/(meminfo|cpuinfo) ' "/proc/$ppid/mountinfo" | sed 's/^/# mountinfo: /'
-    fi
-    {
-        probe_script 'busybox '
-        cat <<'EOS'
-echo '== procps-free'; /usr/bin/free -k
-echo '== procps-top'; /usr/bin/top -b -n 1 | /bin/busybox head -n 5
-echo '== procps-uptime'; /usr/bin/uptime
-echo '== coreutils-nproc'; /usr/bin/nproc
-echo '== python'; /usr/bin/python3 -c 'import os; print(os.cpu_count(), len(os.sched_getaffinity(0)), *os.getloadavg())'
-EOS
-    } >"$OUT/podman-probe.sh"
-    timeout 120 podman exec "$P" /bin/busybox sh -c "$(cat "$OUT/podman-probe.sh")" >"$out" 2>"$OUT/podman.err"
-    sed 's/^/# podman: /' "$out"
-    local total ptotal cpus nall up top ptop loadavg threads host_threads
-    total=$(section free "$out" | awk '$1 == "Mem:" { print $2 }')
-    check "${POD_NAMES[3]} (total ${total:-?} KiB)" [ "$total" = "$MEM_KB" ]
+    check "$l: ${CHECKS[2]} (total ${total:-?} KiB)" [ "$total" = "$MEM_KB" ]
     ptotal=$(section procps-free "$out" | awk '$1 == "Mem:" { print $2 }')
-    check "${POD_NAMES[4]} (total ${ptotal:-?} KiB)" [ "$ptotal" = "$MEM_KB" ]
-    cpus=$(section cpuinfo "$out")
-    check "${POD_NAMES[5]} (${cpus:-?}; cpu.max 0.5 CPU)" [ "$cpus" = 1 ]
-    nall=$(section nproc-all "$out")
-    note "podman: busybox nproc (sched_getaffinity) $(section nproc "$out"), coreutils nproc $(section coreutils-nproc "$out"), python cpu_count/affinity/loads: $(section python "$out")"
-    check "${POD_NAMES[6]} (${nall:-?})" [ "$nall" = 1 ]
-    up=$(section proc-uptime "$out" | awk '{ print $1 }')
-    check "${POD_NAMES[7]} (/proc/uptime $up s, created $(( $(date +%s) - since )) s ago; procps: $(section procps-uptime "$out" | tr -s ' '))" \
-        eval 'uptime_ok "$up" "$since" && up_min_ok "$(section procps-uptime "$out")" "$since"'
-    check "${POD_NAMES[8]} ($(section uptime "$out" | tr -s ' '))" up_min_ok "$(section uptime "$out")" "$since"
+    check "$l: ${CHECKS[3]} (total ${ptotal:-?} KiB)" [ "$ptotal" = "$MEM_KB" ]
     top=$(section top "$out" | top_mem)
     # procps 4 prints MiB ("MiB Mem :    256.0 total"), procps 3 KiB
     ptop=$(section procps-top "$out" | sed -n 's/^\([KM]iB\) Mem : *\([0-9.]*\) total.*/\1 \2/p' | head -1)
-    check "${POD_NAMES[9]} (procps: ${ptop:-?} total; busybox used + free ${top:-?} KiB)" \
+    check "$l: ${CHECKS[4]} (busybox used + free ${top:-?} KiB; procps ${ptop:-?} total)" \
         [ \( "$ptop" = "MiB 256.0" -o "$ptop" = "KiB $MEM_KB.0" \) -a "$top" = "$MEM_KB" ]
+    cpus=$(section cpuinfo "$out"); nall=$(section nproc-all "$out")
+    check "$l: ${CHECKS[5]} (cpuinfo ${cpus:-?}, nproc --all ${nall:-?})" [ "$cpus" = 1 -a "$nall" = 1 ]
+    note "$l: coreutils nproc (sched_getaffinity) $(section coreutils-nproc "$out"), python cpu_count, affinity, loads: $(section python "$out")"
+    up=$(section proc-uptime "$out" | awk '{ print $1 }')
+    check "$l: ${CHECKS[6]} (/proc/uptime $up s, started $(( $(date +%s) - since )) s ago; busybox: $(section uptime "$out" | tr -s ' '); procps: $(section procps-uptime "$out" | tr -s ' '))" \
+        eval 'uptime_ok "$up" "$since" && up_min_ok "$(section uptime "$out")" "$since" && up_min_ok "$(section procps-uptime "$out")" "$since"'
     loadavg=$(section loadavg "$out")
     threads=$(awk '{ split($4, a, "/"); print a[2] }' <<<"$loadavg")
+    lastpid=$(awk '{ print $5 }' <<<"$loadavg")
     host_threads=$(awk '{ split($4, a, "/"); print a[2] }' /proc/loadavg)
-    check "${POD_NAMES[10]} ($loadavg; host: $(cat /proc/loadavg))" \
-        [ "${threads:-0}" -ge 1 -a "${threads:-99}" -le 20 -a "${host_threads:-0}" -gt 50 ]
+    check "$l: ${CHECKS[7]} ($loadavg; host: $(cat /proc/loadavg))" \
+        [ "${threads:-0}" -ge 1 -a "${threads:-99}" -le 20 -a "${host_threads:-0}" -gt 50 -a "${lastpid:-99999}" -lt 1000 ]
 }
 
-# the same container under runc (figures only): where runc puts the task
-pod_runc_figures() {
-    local pid cg
-    if logged podman-run-runc-auto timeout 240 podman run -d --name "$P-runc" --runtime runc --network none \
-            --memory 256m --cpus 0.5 "$IMG" /bin/busybox sleep 3600 &&
-       pid=$(podman inspect -f '{{.State.Pid}}' "$P-runc" 2>/dev/null) && [ "${pid:-0}" -gt 0 ]; then
-        cg=$(cgroup_of "$pid")
-        wait_until 30 in_view "$pid"
-        note "podman --runtime runc: cgroup $cg (memory.max $(cat "/sys/fs/cgroup$cg/memory.max" 2>/dev/null)), view layers $(view_layers "$pid"), in the container: $(timeout 60 podman exec "$P-runc" /bin/busybox sh -c 'grep MemTotal /proc/meminfo; grep -c processor /proc/cpuinfo; free | grep Mem:' 2>&1 | tr -s ' \n' ' ')"
-    else
-        note "podman --runtime runc: the container did not start"
+# ------------------------------------------------------------ LXC
+# lxc_ctr LABEL NAME INCLUDE(1|0): a busybox container with the host's /usr
+# bound read-only (procps, python3), memory.max 256M, half a CPU, cpuset 0,
+# no network; INCLUDE=1: its config includes LXC's common.conf
+lxc_ctr() {
+    local l=$1 n=$2 inc=$3 since pid cg t0
+    t0=$(date +%s)
+    if ! logged "lxc-create-$n" timeout 180 lxc-create -t busybox -n "$n"; then
+        skip_ctr "$l" "lxc-create -t busybox failed"; return
     fi
-    podman rm -f -t 0 "$P-runc" >/dev/null 2>&1
+    {
+        [ "$inc" = 1 ] && echo 'lxc.include = /usr/share/lxc/config/common.conf'
+        cat <<EOC
+lxc.cgroup2.memory.max = 256M
+lxc.cgroup2.cpu.max = 50000 100000
+lxc.cgroup2.cpuset.cpus = 0
+lxc.net =
+lxc.mount.entry = /usr usr none ro,bind,create=dir 0 0
+lxc.mount.entry = /usr/lib lib none ro,bind,create=dir 0 0
+lxc.mount.entry = /usr/lib64 lib64 none ro,bind,create=dir 0 0
+EOC
+    } >>"/var/lib/lxc/$n/config"
+    since=$(date +%s)
+    if logged "lxc-start-$n" timeout 180 lxc-start -n "$n" && timeout 60 lxc-wait -n "$n" -s RUNNING -t 60 >/dev/null &&
+       pid=$(lxc_pid "$n") && [ "${pid:-0}" -gt 0 ]; then
+        ok "$l: container started (init pid $pid, lxc-create + lxc-start $(( $(date +%s) - t0 )) s)"
+    else
+        nok "$l: container started"
+        lxc-info -n "$n" 2>&1 | sed 's/^/# lxc-info: /'
+        tail -n 20 "/var/log/lxc/$n.log" 2>/dev/null | sed 's/^/# lxc log: /'
+        for t in "${CHECKS[@]}"; do skip "$l: $t" "the container did not start"; done
+        return
+    fi
+    cg=$(cgroup_of "$pid")
+    note "$l: cgroup $cg: memory.max $(cat "/sys/fs/cgroup$cg/memory.max" 2>/dev/null), cpu.max $(cat "/sys/fs/cgroup$cg/cpu.max" 2>/dev/null), cpuset.cpus.effective $(cat "/sys/fs/cgroup$cg/cpuset.cpus.effective" 2>/dev/null)"
+    # the container's init may still be starting: retry the attach a little
+    wait_until 30 sh -c "lxc-attach -n $n -- sh -c \"\$1\" >$OUT/$n.txt 2>$OUT/$n.err" _ "$PROBE"
+    tool_checks "$l" "$pid" "$cg" "$OUT/$n.txt" "$since"
 }
 
-if command -v lxc-create >/dev/null; then lxc_checks; else for t in "${LXC_NAMES[@]}"; do skip "$t" "lxc not installed"; done; fi
-if command -v podman >/dev/null; then pod_checks; command -v runc >/dev/null && pod_runc_figures; else for t in "${POD_NAMES[@]}"; do skip "$t" "podman not installed"; done; fi
-note "kava list with both: $("$KAVA" list 2>&1 | tr '\n' ';')"
+# ------------------------------------------------------------ podman
+# pod_ctr LABEL NAME PODMAN-ARGS...: a detached busybox container, 256m,
+# half a CPU, the host's /usr bound read-only
+pod_ctr() {
+    local l=$1 n=$2 since pid cg; shift 2
+    if ! podman_busybox_image "$IMG"; then
+        skip_ctr "$l" "podman import of a busybox image failed"; return
+    fi
+    since=$(date +%s)
+    if logged "podman-run-$n" timeout 240 podman "$@" run -d --name "$n" --network none \
+            --memory 256m --cpus 0.5 -v /usr:/usr:ro -v /usr/lib:/lib:ro -v /usr/lib64:/lib64:ro \
+            "$IMG" /bin/busybox sleep 3600 &&
+       pid=$(podman inspect -f '{{.State.Pid}}' "$n" 2>/dev/null) && [ "${pid:-0}" -gt 0 ]; then
+        ok "$l: container started (pid $pid, $(( $(date +%s) - since )) s)"
+    else
+        nok "$l: container started"
+        for t in "${CHECKS[@]}"; do skip "$l: $t" "the container did not start"; done
+        return
+    fi
+    cg=$(cgroup_of "$pid")
+    note "$l: cgroup $cg: memory.max $(cat "/sys/fs/cgroup$cg/memory.max" 2>/dev/null), cpu.max $(cat "/sys/fs/cgroup$cg/cpu.max" 2>/dev/null); parent cpu.max $(cat "/sys/fs/cgroup${cg%/*}/cpu.max" 2>/dev/null)"
+    note "$l: OCI hooks in its config.json: $(jq -c '.hooks // {} | with_entries(.value |= map(.path + " " + ((.args // [])[1:] | join(" "))))' \
+        "/var/lib/containers/storage/overlay-containers/$(podman inspect -f '{{.Id}}' "$n")/userdata/config.json" 2>&1)"
+    timeout 120 podman exec "$n" /bin/busybox sh -c "$PROBE" >"$OUT/$n.txt" 2>"$OUT/$n.err"
+    tool_checks "$l" "$pid" "$cg" "$OUT/$n.txt" "$since"
+}
+
+have_lxc=1; command -v lxc-create >/dev/null || have_lxc=
+have_podman=1; command -v podman >/dev/null || have_podman=
+
+# ------------------------------------------------------------ 1. installed, no kava.conf
+note "kava.conf: $(cat /etc/kava/kava.conf 2>/dev/null || echo none); kava list: $("$KAVA" list 2>&1 | tr '\n' ';')"
+check "kava.service is running as 10-install left it (no kava.conf)" eval 'kava_serving && [ ! -e /etc/kava/kava.conf ]'
+if [ -n "$have_lxc" ]; then lxc_ctr "LXC include" c-inc 1; else skip_ctr "LXC include" "lxc not installed"; fi
+if [ -n "$have_podman" ]; then pod_ctr "podman OCI hook" kava-hook-p; else skip_ctr "podman OCI hook" "podman not installed"; fi
+journalctl -u kava -b --no-pager -o cat 2>&1 | grep -E 'oci-hook|enabled|auto' | tail -n 6 | sed 's/^/# kava: /'
+for c in "${LXC_CTRS[@]}"; do lxc_gone "$c"; done
+podman rm -f -t 0 "${POD_CTRS[@]}" >/dev/null 2>&1
+
+# ------------------------------------------------------------ 2. automatic, no hooks
+CONF_WRITTEN=1
+if kava_start_conf '# 30-auto: every LXC and podman container, with its view
+auto = preset:lxc,podman
+auto-mount = yes'; then
+    ok "kava.service restarted with kava.conf: auto = preset:lxc,podman, auto-mount = yes ($KAVA_START_SECONDS s)"
+else
+    nok "kava.service restarted with kava.conf: auto = preset:lxc,podman, auto-mount = yes"
+    journalctl -u kava -b --no-pager -o cat 2>&1 | tail -n 15 | sed 's/^/# kava: /'
+fi
+if [ -n "$have_lxc" ]; then lxc_ctr "LXC lxc preset" c-auto 0; else skip_ctr "LXC lxc preset" "lxc not installed"; fi
+if [ -n "$have_podman" ]; then
+    pod_ctr "podman preset crun" kava-auto-crun --hooks-dir "$NOHOOKS" --runtime crun
+    pod_ctr "podman preset runc" kava-auto-runc --hooks-dir "$NOHOOKS" --runtime runc
+else
+    skip_ctr "podman preset crun" "podman not installed"; skip_ctr "podman preset runc" "podman not installed"
+fi
+note "kava list: $("$KAVA" list 2>&1 | tr '\n' ';')"
 note "systemctl status: $(systemctl status kava --no-pager 2>&1 | sed -n 's/^ *Status: //p')"
-journalctl -u kava -b --no-pager -o cat 2>&1 | grep -iE 'auto|enabl|mount|hook' | tail -n 12 | sed 's/^/# kava: /'
-: "$host_up0"
+journalctl -u kava -b --no-pager -o cat 2>&1 | grep -E 'auto' | tail -n 12 | sed 's/^/# kava: /'

@@ -75,7 +75,8 @@ loop_wait() {
     read -r READS FAILED WRONG GAP <"$OUT/loop-$1.txt" || { READS=0 FAILED="?" WRONG="?" GAP="?"; }
     note "$1: $READS reads, $FAILED failed, $WRONG wrong, longest gap between reads ${GAP}s"
 }
-zero_fail() { [ "${READS:-0}" -gt 20 ] && [ "$FAILED" = 0 ] && [ "$WRONG" = 0 ]; }
+# (at least 10 reads: the loop ran; a loaded TCG host managed 33 in 20 s)
+zero_fail() { [ "${READS:-0}" -ge 10 ] && [ "$FAILED" = 0 ] && [ "$WRONG" = 0 ]; }
 
 # ------------------------------------------------------------ a) restart
 pid0=$(kava_main_pid)
