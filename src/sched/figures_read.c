@@ -6,24 +6,10 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "sched/cputime.h"
 #include "sched/figures_read.h"
 #include "kava.h"
 #include "common/util.h"
-
-void split_cputime(uint64_t exec_ns, uint64_t user_ticks, uint64_t system_ticks,
-		   uint64_t *user_ns, uint64_t *system_ns)
-{
-	if (system_ticks == 0) {
-		*user_ns = exec_ns;
-	} else if (user_ticks == 0) {
-		*user_ns = 0;
-	} else {
-		/* exec * u / (u + s) without overflow: the kernel's mul_u64_u64_div_u64() */
-		*user_ns = (uint64_t)((unsigned __int128)exec_ns * user_ticks /
-				      (user_ticks + system_ticks));
-	}
-	*system_ns = exec_ns - *user_ns;
-}
 
 /*
  * The CPU time of task `tid` so far: the first field of /proc/TID/schedstat

@@ -15,12 +15,4 @@
  */
 int figures_read(const struct kava_state *st, uint32_t slot, struct kava_figures *f);
 
-/*
- * Split exec time into user and system in proportion to the tick-sampled
- * utime/stime, as the kernel's cputime_adjust() scales them (all user when
- * no tick landed in system, all system when none landed in user).
- */
-void split_cputime(uint64_t exec_ns, uint64_t user_ticks, uint64_t system_ticks,
-		   uint64_t *user_ns, uint64_t *system_ns);
-
 #endif

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "common/kbuf.h"
+#include "sched/cputime.h"
 #include "view/render/render.h"
 
 /* USER_HZ ticks in ns, as nsec_to_clock_t() converts them; a bad hz is taken as 100. */
@@ -94,28 +95,11 @@ static uint64_t idle_ticks(const struct stat_inputs *in, uint64_t busy)
 	return span_ticks > busy ? span_ticks - busy : 0;
 }
 
-/*
- * Keep line `l` at or above `last`, as cputime_adjust() (kernel/sched/
- * cputime.c) keeps a task's utime and stime: busy never below the last busy;
- * system never below the last system and user = busy - system, unless that
- * takes user back, then user stays and system gets the rest. The figures can
- * step back a little: the running task's time is current to its last tick
- * only, and the user/system split follows sampled ticks. idle never goes
- * back either; every value shown before fit a span no longer than now's.
- */
+/* Keep line `l` at or above `last`: busy as cputime_keep_monotonic(); idle never goes
+ * back either (every value shown before fit a span no longer than now's). */
 static void keep_monotonic(const struct cpu_ticks *last, struct cpu_ticks *l)
 {
-	uint64_t busy = l->user + l->system, last_busy = last->user + last->system;
-
-	if (busy < last_busy)
-		busy = last_busy;
-	if (l->system < last->system)
-		l->system = last->system;
-	l->user = busy - l->system;
-	if (l->user < last->user) {
-		l->user = last->user;
-		l->system = busy - l->user;
-	}
+	cputime_keep_monotonic(last->user, last->system, &l->user, &l->system);
 	if (l->idle < last->idle)
 		l->idle = last->idle;
 }

@@ -51,26 +51,6 @@ static void bucket_zero_starts_at_zero(void **state)
 	assert_int_equal(hist_percentile(b, 32, 100), 2);
 }
 
-static void cputime_split_like_cputime_adjust(void **state)
-{
-	uint64_t u, s;
-
-	(void)state;
-	split_cputime(1000, 3, 1, &u, &s);
-	assert_int_equal(u, 750);
-	assert_int_equal(s, 250);
-	split_cputime(1000, 0, 0, &u, &s);	/* no tick: all user */
-	assert_int_equal(u, 1000);
-	assert_int_equal(s, 0);
-	split_cputime(1000, 0, 7, &u, &s);	/* only system ticks */
-	assert_int_equal(u, 0);
-	assert_int_equal(s, 1000);
-	/* large values must not overflow */
-	split_cputime(UINT64_MAX / 2, UINT64_MAX / 4, UINT64_MAX / 4, &u, &s);
-	assert_int_equal(u + s, UINT64_MAX / 2);
-	assert_true(u >= UINT64_MAX / 4 - 1 && u <= UINT64_MAX / 4 + 1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -78,7 +58,6 @@ int main(void)
 		cmocka_unit_test(single_bucket_interpolates),
 		cmocka_unit_test(percentiles_pick_the_right_bucket),
 		cmocka_unit_test(bucket_zero_starts_at_zero),
-		cmocka_unit_test(cputime_split_like_cputime_adjust),
 	};
 
 	return cmocka_run_group_tests_name("hist", tests, NULL, NULL);
