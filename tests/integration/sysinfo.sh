@@ -90,16 +90,25 @@ want_of() {
     awk -v a="$1" -v b="$2" -v c="$3" 'function t(x) { return sprintf("%d.%02d", int(x / 2048), int(x % 2048 * 100 / 2048)) }
         BEGIN { printf "%d %d %d|%.2f %.2f %.2f|%s %s %s\n", a * 32, b * 32, c * 32, a / 2048, b / 2048, c / 2048, t(a), t(b), t(c) }'
 }
-# A load sample may land between two reads (every 5 s; TCG is slow): take a
-# try where kava's avenrun was the same before and after the calls. glibc's
-# getloadavg() reads /proc/loadavg, here the tmpfs view rewritten every
-# 200 ms (slower in TCG): wait until it shows the avenrun read first.
-for _ in 1 2 3 4 5 6; do
+# A load sample may land between two reads (every 5 s): start each try just
+# after a sample (the whole LOAD_FREQ ahead; a starved TCG VM needs it) and
+# take one where kava's avenrun was the same before and after the calls.
+# glibc's getloadavg() reads /proc/loadavg, here the tmpfs view rewritten
+# every 200 ms: wait until it shows the avenrun read first.
+samples() { "$KAVA" stat "$cg" --json | jq -r .load_samples; }
+next_sample() {
+    local n0 i
+    n0=$(samples)
+    for i in $(seq 60); do [ "$(samples)" != "$n0" ] && return 0; sleep 0.2; done
+    return 1
+}
+for _ in 1 2 3 4 5 6 7 8; do
+    next_sample || note "no load sample for 12 s"
     read -r n1 a1 a5 a15 <<<"$(avenrun)"
     w1=$(want_of "$a1" "$a5" "$a15")
     view_load=${w1#*|}; view_load=${view_load%|*}     # as getloadavg() prints it
-    wait_for 10 sh -c "[ \"\$(cut -d' ' -f1-3 '$V/loadavg')\" = '$view_load' ]" ||
-        note "the tmpfs view's loadavg did not show $view_load within 10 s: $(cat "$V/loadavg")"
+    wait_for 4 sh -c "[ \"\$(cut -d' ' -f1-3 '$V/loadavg')\" = '$view_load' ]" ||
+        { note "the tmpfs view's loadavg did not show $view_load within 4 s: $(cat "$V/loadavg")"; continue; }
     si=$(inside "$SI")
     up_out=$(inside "$BB" uptime)
     read -r n2 b1 b5 b15 <<<"$(avenrun)"
