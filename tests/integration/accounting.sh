@@ -68,14 +68,20 @@ verdict=$(awk '
     BEGIN { F = 2048; EXP_1 = 1884; seen = 0; load = 0 }
     NF == 3 {
         if ($1 == seen + 1) { load = calc_load(load, EXP_1, $2 * F); seen = $1 }
-        else if ($1 != seen) { print "missed a sample: " seen " -> " $1; bad = 1; exit }
-        final = $3; actives[$2] = 1
+        else if ($1 > seen + 1 && seen > 0 && $2 == last_active) {
+            # a poll slower than LOAD_FREQ (a starved VM) missed samples
+            # between two with the same active count: the N spinners were
+            # runnable throughout, so each missed sample saw that count too
+            for (; seen < $1; seen++) load = calc_load(load, EXP_1, $2 * F)
+            gaps++
+        } else if ($1 != seen) { print "missed a sample: " seen " -> " $1 " (active " last_active " then " $2 ")"; bad = 1; exit }
+        final = $3; actives[$2] = 1; last_active = $2
     }
     END {
         if (bad) exit
         list = ""; for (a in actives) list = list " " a
         diff = final - load; if (diff < 0) diff = -diff
-        printf "samples %d active {%s } expected %.2f kava %.2f\n", seen, list, load / F, final / F
+        printf "samples %d active {%s } expected %.2f kava %.2f (%d gaps between polls)\n", seen, list, load / F, final / F, gaps
         # 3 tasks for a minute: 1-exp(-1) of the way to 3, about 1.9
         print (seen >= 11 && diff / F <= 0.1 && load / F > 1.5) ? "PASS" : "FAIL"
     }' "$samples_log")
