@@ -84,22 +84,32 @@ int BPF_PROG(kava_auto_exec, struct task_struct *p, pid_t old_pid, struct linux_
 {
 	struct kava_auto_event *e;
 	struct cgroup *cgrp;
+	bool watched = false;
 	__u64 id = 0;
 	int depth;
 
 	if (!nr_watched)
 		return 0;
-	/* the task's cgroup v2 and its ancestors, nearest first */
+	/*
+	 * The task's cgroup v2 and its ancestors, nearest first. Shaped as
+	 * resolve_cgroup()'s walk (sched_owner.bpf.h): nothing but the loop
+	 * itself reads `depth`. Testing it after the loop made clang keep an exit
+	 * flag that 6.1's verifier could not bound: it walked the loop to its
+	 * 1M-instruction limit and refused the program (E2BIG), after minutes
+	 * under TCG.
+	 */
 	cgrp = p->cgroups->dfl_cgrp;
 	for (depth = 0; depth < KAVA_MAX_DEPTH && cgrp; depth++) {
 		id = cgrp->kn->id;
-		if (bpf_map_lookup_elem(&kava_auto_watch, &id))
+		if (bpf_map_lookup_elem(&kava_auto_watch, &id)) {
+			watched = true;
 			break;
+		}
 		if (!cgrp->self.parent)
-			return 0;
+			break;
 		cgrp = cgrp->self.parent->cgroup;
 	}
-	if (depth == KAVA_MAX_DEPTH || !cgrp)
+	if (!watched)
 		return 0;
 	e = bpf_ringbuf_reserve(&kava_auto_events, sizeof(*e), 0);
 	if (!e) {

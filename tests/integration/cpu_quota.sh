@@ -112,10 +112,11 @@ check "cpuinfo, stat and cpuN directories count what online says" [ $all_agree =
 # the tmpfs view renders without a reader: the same rule from the cgroup's paths
 quotas max "50000 100000" max
 mkdir -p "$TVIEW"
-"$KAVA" run --view tmpfs --mount "$TVIEW" --period 100 2>/dev/null & tagent=$!
+"$KAVA" run --view tmpfs --mount "$TVIEW" --period 100 2>"$TMPDIR/tagent.log" & tagent=$!
 BG_PIDS+=($tagent)
 id=$("$KAVA" stat "$cg3" --json | jq -r .cgroup_id)
-wait_for 60 test -s "$TVIEW/$id/sys/devices/system/cpu/online"   # the first render: slow in TCG VMs
+wait_for 60 test -s "$TVIEW/$id/sys/devices/system/cpu/online" ||   # the first render: slow in TCG VMs
+    note "the tmpfs agent rendered nothing in 60 s; its log: $(tr '\n' '|' < "$TMPDIR/tagent.log"); in $TVIEW: $(ls "$TVIEW" | head | tr '\n' ' '); agent $(grep -s State /proc/$tagent/status) wchan $(cat /proc/$tagent/wchan 2>/dev/null)"
 tonline=$(cat "$TVIEW/$id/sys/devices/system/cpu/online")
 note "tmpfs view online with 0.5 CPU on cg2: $tonline"
 check "the tmpfs view agrees" [ "$tonline" = 0 ]

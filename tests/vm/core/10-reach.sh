@@ -7,7 +7,9 @@ set -uo pipefail
 
 TESTS=("kava enable loads and attaches" "kava list shows the cgroup" \
        "pinned state under /sys/fs/bpf/kava" "kava stat counts CPU time of a busy task" \
-       "kava stat --json is one object with loadavg" "kava disable" "kava unload removes pinned state")
+       "kava stat --json is one object with loadavg" \
+       "kava run --auto loads its event programs and enables a new cgroup" \
+       "kava disable" "kava unload removes pinned state")
 [ -x "$KAVA" ] || skip_all "no kava binary in the VM (did it build?)" "${TESTS[@]}"
 for c in enable stat disable list unload; do
     kava_has "$c" || skip_all "kava lacks the '$c' command" "${TESTS[@]}"
@@ -19,7 +21,8 @@ cleanup() {
     for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
     wait 2>/dev/null
     "$KAVA" disable "$cg" >/dev/null 2>&1
-    rmdir "$cg" 2>/dev/null
+    rmdir "$cg" "$cg-auto" 2>/dev/null
+    umount /run/kava-vm-reach-view 2>/dev/null; rmdir /run/kava-vm-reach-view 2>/dev/null
     "$KAVA" unload >/dev/null 2>&1
     true
 }
@@ -54,5 +57,21 @@ note "kava user_ns total $user_ns, cgroup cpu.stat usage_usec $usage_us"
 check "kava stat counts CPU time of a busy task" [ "$user_ns" -gt 500000000 ]
 check "kava stat --json is one object with loadavg" \
     bash -c "[ \$(wc -l <<<'$json') = 1 ] && grep -q '^{.*\"loadavg\":\[[0-9]*,[0-9]*,[0-9]*\].*}\$' <<<'$json'"
+# automatic enablement: its programs (cgroup_mkdir/rmdir, sched_process_exec)
+# load on this kernel, and a cgroup made afterwards is enabled by the event
+# (6.1's verifier once refused kava_auto_exec after minutes of work)
+log=$(mktemp)
+"$KAVA" run --view tmpfs --mount /run/kava-vm-reach-view --auto 'kava-vm-reach-auto*' 2>"$log" &
+agent=$!; pids+=($agent)
+# the first tmpfs refresh (the enabled $cg's directory) follows the start of
+# automatic enablement
+wait_for 120 sh -c 'ls /run/kava-vm-reach-view 2>/dev/null | grep -q .'
+mkdir "$cg-auto"
+wait_for 30 sh -c "'$KAVA' list | grep -q kava-vm-reach-auto"
+note "kava run --auto log: $(tr '\n' '|' < "$log")"
+check_all "kava run --auto loads its event programs and enables a new cgroup" \
+    "'$KAVA' list | grep -q kava-vm-reach-auto && ! grep -qi -e 'load failed' -e 'no cgroup removal events' '$log'"
+kill -TERM "$agent"; wait "$agent" 2>/dev/null
+"$KAVA" disable "$cg-auto" >/dev/null 2>&1; rmdir "$cg-auto"
 check "kava disable" "$KAVA" disable "$cg"
 check "kava unload removes pinned state" bash -c "'$KAVA' unload && ! ls /sys/fs/bpf/kava 2>/dev/null | grep -q ."
