@@ -181,8 +181,9 @@ set -e
 if [ $rc -ne 0 ]; then
     tail -n 30 "$BUILDLOG" | sed 's/^/# build-image: | /' >&2
     # a package that cannot be had (no mirror, no network) is "unavailable"
-    if grep -qE "^ *[0-9]+ E: (Unable to locate package|Package '.*' has no installation candidate|Failed to fetch|Unable to fetch)|Temporary failure resolving|Could not resolve|Could not connect|Connection timed out|Network is unreachable|Some index files failed to download" "$BUILDLOG"; then
-        skip "mmdebstrap could not get the packages (no network or mirror?): $(grep -m1 -E '^ *[0-9]+ (E|W): ' "$BUILDLOG" | sed -E 's/^ *[0-9]+ //')"
+    local unavailable="^ *[0-9]+ E: (Unable to locate package|Package '.*' has no installation candidate|Failed to fetch|Unable to fetch)|Temporary failure resolving|Could not resolve|Could not connect|Connection timed out|Network is unreachable|Some index files failed to download"
+    if grep -qE "$unavailable" "$BUILDLOG"; then
+        skip "mmdebstrap could not get the packages (no network or mirror?): $(grep -m1 -E "$unavailable" "$BUILDLOG" | sed -E 's/^ *[0-9]+ //')"
     fi
     log "mmdebstrap failed (exit $rc), see $BUILDLOG"
     exit 1
