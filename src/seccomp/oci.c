@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "seccomp/oci.h"
@@ -91,35 +90,48 @@ static void take_fds(struct msghdr *mh, struct oci_handover *h)
 	}
 }
 
-int oci_receive(int conn, struct oci_handover *h)
+int oci_pending_init(struct oci_pending *p, int conn)
 {
-	struct timeval tv = { .tv_sec = 5 };
-	char *json = malloc(STATE_MAX + 1);
-	size_t len = 0;
+	memset(p, 0, sizeof(*p));
+	p->conn = conn;
+	p->h.notify_fd = -1;
+	snprintf(p->h.id, sizeof(p->h.id), "?");
+	p->json = malloc(STATE_MAX + 1);
+	return p->json ? 0 : -ENOMEM;
+}
 
-	h->notify_fd = -1;
-	h->pid = 0;
-	snprintf(h->id, sizeof(h->id), "?");
-	if (!json)
-		return -ENOMEM;
-	/* the runtime writes everything at once; a silent peer must not stall the thread */
-	setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	while (len < STATE_MAX) {
+int oci_pending_read(struct oci_pending *p)
+{
+	while (p->len < STATE_MAX) {
 		char control[CMSG_SPACE(sizeof(int) * FDS_MAX)];
-		struct iovec iov = { .iov_base = json + len, .iov_len = STATE_MAX - len };
+		struct iovec iov = { .iov_base = p->json + p->len, .iov_len = STATE_MAX - p->len };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
 				     .msg_controllen = sizeof(control) };
-		ssize_t n = recvmsg(conn, &mh, MSG_CMSG_CLOEXEC);
+		ssize_t n = recvmsg(p->conn, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;	/* more to come: the runtime has not closed yet */
 		if (n <= 0)
-			break;
-		take_fds(&mh, h);
-		len += (size_t)n;
+			return 1;	/* closed (or failed): what came is all there is */
+		take_fds(&mh, &p->h);
+		p->len += (size_t)n;
 	}
-	json[len] = '\0';
-	oci_state_fields(json, h->id, sizeof(h->id), &h->pid);
-	free(json);
+	return 1;
+}
+
+int oci_pending_finish(struct oci_pending *p, struct oci_handover *h)
+{
+	if (p->json) {
+		p->json[p->len] = '\0';
+		oci_state_fields(p->json, p->h.id, sizeof(p->h.id), &p->h.pid);
+	}
+	*h = p->h;
+	if (p->conn >= 0)
+		close(p->conn);
+	free(p->json);
+	p->json = NULL;
+	p->conn = -1;
 	return h->notify_fd >= 0 ? 0 : -EPROTO;
 }

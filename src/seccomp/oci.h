@@ -19,10 +19,33 @@ struct oci_handover {
 };
 
 /*
- * Read one handover from a connected runtime (waits at most a few seconds).
- * Descriptors other than a seccomp listener are closed. Returns 0 or -EPROTO.
+ * One handover being received from a connected runtime, read as it arrives
+ * (never waited for: crun's helper connects when the container starts and
+ * sends the listener only once the container's filter exists, seconds later
+ * on a loaded host, and other containers must not wait meanwhile).
  */
-int oci_receive(int conn, struct oci_handover *h);
+struct oci_pending {
+	int conn;                  /* the runtime's connection, non-blocking */
+	char *json;                /* what it sent so far */
+	size_t len;
+	struct oci_handover h;     /* the listener as soon as it came, -1 before */
+};
+
+/* Start receiving on `conn` (taken: finish closes it). 0 or -ENOMEM. */
+int oci_pending_init(struct oci_pending *p, int conn);
+
+/*
+ * Read what has arrived; descriptors other than a seccomp listener are
+ * closed. 0: more may come (the runtime has not closed); 1: done (closed,
+ * failed, or the state is as long as kava takes).
+ */
+int oci_pending_read(struct oci_pending *p);
+
+/*
+ * The handover in `h` (id and pid from the state), the connection closed
+ * and the buffer freed. 0 when a listener came, -EPROTO otherwise.
+ */
+int oci_pending_finish(struct oci_pending *p, struct oci_handover *h);
 
 /* The container id (state.id) and pid from the state JSON (pure; "?" and 0 if absent). */
 void oci_state_fields(const char *json, char *id, size_t id_size, int *pid);

@@ -26,6 +26,7 @@
 #include "view/content.h"
 
 #define SC_SLOTS 1024            /* containers served at once, per kind */
+#define SC_PENDING 64            /* OCI runtimes handing a listener over at once */
 #define SC_SLOT_SIZE 256         /* room for the kernel's struct seccomp_notif */
 #define STATE_NAME "kava-sc-state"
 #define OCI_NAME "kava-sc-oci"
@@ -33,7 +34,7 @@
 #define NOTIFY_PREFIX "kava-sc-n"  /* + slot: a container's listener */
 #define CONN_PREFIX "kava-sc-x"    /* + slot: an LXC proxy connection */
 
-enum ev_kind { EV_STOP = 1, EV_OCI, EV_LXC, EV_NOTIFY, EV_CONN };
+enum ev_kind { EV_STOP = 1, EV_OCI, EV_LXC, EV_NOTIFY, EV_CONN, EV_HANDOVER };
 
 struct seccomp_server {
 	struct seccomp_ctx ctx;
@@ -42,6 +43,7 @@ struct seccomp_server {
 	unsigned char *state;          /* SC_SLOTS requests, in a memfd the fd store keeps */
 	int notify[SC_SLOTS];          /* container listeners (OCI), -1 when free */
 	int conn[SC_SLOTS];            /* LXC proxy connections, -1 when free */
+	struct oci_pending pend[SC_PENDING];   /* handovers under way; conn -1 when free */
 	pthread_t thread;
 };
 
@@ -229,22 +231,18 @@ static void serve_notify(struct seccomp_server *s, int i, uint32_t events)
 	}
 }
 
-/* An OCI runtime connected: take the container's listener it sends. */
-static void accept_oci(struct seccomp_server *s)
+/* A handover is complete: serve the container's listener it brought. */
+static void take_handover(struct seccomp_server *s, int k)
 {
 	struct oci_handover h;
-	int fd, i;
+	int i;
 
-	fd = accept4(s->oci_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (oci_receive(fd, &h) < 0) {
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->pend[k].conn, NULL);
+	if (oci_pending_finish(&s->pend[k], &h) < 0) {
 		fprintf(stderr, "kava: run: seccomp: a runtime connected but sent no seccomp "
 			"listener\n");
-		close(fd);
 		return;
 	}
-	close(fd);
 	i = free_slot(s->notify);
 	if (i < 0 || keep(s, s->notify, EV_NOTIFY, NOTIFY_PREFIX, i, h.notify_fd, 1) < 0) {
 		fprintf(stderr, "kava: run: seccomp: cannot serve container %s: %s\n", h.id,
@@ -254,6 +252,37 @@ static void accept_oci(struct seccomp_server *s)
 	}
 	memset(slot_req(s, i), 0, SC_SLOT_SIZE);
 	fprintf(stderr, "kava: run: seccomp: serving container %s (pid %d)\n", h.id, h.pid);
+}
+
+/*
+ * An OCI runtime connected. What it sends is read as it comes (EV_HANDOVER):
+ * runc sends at once, but crun's helper connects when the container starts
+ * and sends only once the container's filter exists, seconds later on a
+ * loaded host; meanwhile other containers' calls and handovers go on.
+ */
+static void accept_oci(struct seccomp_server *s)
+{
+	int fd, k;
+
+	fd = accept4(s->oci_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	for (k = 0; k < SC_PENDING && s->pend[k].conn >= 0; k++)
+		;
+	if (k == SC_PENDING) {
+		fprintf(stderr, "kava: run: seccomp: %d runtimes are handing over at once: one "
+			"more refused\n", SC_PENDING);
+		close(fd);
+		return;
+	}
+	if (oci_pending_init(&s->pend[k], fd) < 0 || watch(s, fd, EV_HANDOVER, k) < 0) {
+		fprintf(stderr, "kava: run: seccomp: cannot take a runtime's handover: %s\n",
+			strerror(errno ? errno : ENOMEM));
+		free(s->pend[k].json);
+		s->pend[k].json = NULL;
+		s->pend[k].conn = -1;
+		close(fd);
+	}
 }
 
 static void accept_lxc(struct seccomp_server *s)
@@ -286,6 +315,10 @@ static void *serve(void *arg)
 				return NULL;
 			if (kind == EV_OCI)
 				accept_oci(s);
+			else if (kind == EV_HANDOVER && s->pend[i].conn >= 0) {
+				if (oci_pending_read(&s->pend[i]) != 0)
+					take_handover(s, i);
+			}
 			else if (kind == EV_LXC)
 				accept_lxc(s);
 			else if (kind == EV_NOTIFY && s->notify[i] >= 0)
@@ -343,6 +376,8 @@ struct seccomp_server *seccomp_server_start(const struct kava_state *st,
 	s->oci_fd = s->lxc_fd = -1;
 	for (i = 0; i < SC_SLOTS; i++)
 		s->notify[i] = s->conn[i] = -1;
+	for (i = 0; i < SC_PENDING; i++)
+		s->pend[i].conn = -1;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->stopfd = eventfd(0, EFD_CLOEXEC);
 	if (s->epfd < 0 || s->stopfd < 0 || watch(s, s->stopfd, EV_STOP, 0) < 0) {
@@ -403,6 +438,13 @@ void seccomp_server_stop(struct seccomp_server *s)
 		pthread_join(s->thread, NULL);
 	fprintf(stderr, "kava: run: seccomp: answered %llu sysinfo(2) calls, let %llu through\n",
 		(unsigned long long)s->ctx.answered, (unsigned long long)s->ctx.continued);
+	/* handovers under way are lost (not in the fd store): their runtimes fail */
+	for (i = 0; i < SC_PENDING; i++) {
+		struct oci_handover h;
+
+		if (s->pend[i].conn >= 0 && oci_pending_finish(&s->pend[i], &h) == 0)
+			close(h.notify_fd);
+	}
 	for (i = 0; i < SC_SLOTS; i++) {
 		if (s->notify[i] >= 0)
 			close(s->notify[i]);

@@ -7,13 +7,28 @@
  *                                       (wrong: totalram * mem_unit is not TOTALRAM;
  *                                       max_ms: the longest single call)
  *   kava-sysinfo bench N                ns per call of N getppid(), N stat() and N/100 sysinfo()
+ *   kava-sysinfo handover SOCKET DELAY_MS ID
+ *                                       what crun's helper does with an OCI listenerPath:
+ *                                       connect to SOCKET, wait DELAY_MS (crun connects
+ *                                       before the container's filter exists), install a
+ *                                       filter notifying sysinfo, send the state JSON (id
+ *                                       ID) with its listener, close; then call sysinfo()
+ *                                       and print "handover ok totalram N" or the error
  */
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,6 +112,64 @@ static int bench(long n)
 	return 0;
 }
 
+static int handover(const char *path, long delay_ms, const char *id)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sysinfo, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char state[512], control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = state };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+			     .msg_controllen = sizeof(control) };
+	struct timespec ts = { .tv_sec = delay_ms / 1000, .tv_nsec = delay_ms % 1000 * 1000000 };
+	struct cmsghdr *c;
+	struct sysinfo si;
+	int sock, listener;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		printf("handover connect %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	nanosleep(&ts, NULL);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    (listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog)) < 0) {
+		printf("handover seccomp: %s\n", strerror(errno));
+		return 1;
+	}
+	iov.iov_len = (size_t)snprintf(state, sizeof(state), "{\"ociVersion\": \"1.0.2\", "
+				       "\"fds\": [\"seccompFd\"], \"pid\": %d, \"metadata\": \"\", "
+				       "\"state\": {\"ociVersion\": \"1.0.2\", \"id\": \"%s\", "
+				       "\"status\": \"creating\", \"pid\": %d}}", (int)getpid(), id,
+				       (int)getpid());
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &listener, sizeof(int));
+	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
+		printf("handover sendmsg: %s\n", strerror(errno));
+		return 1;
+	}
+	close(sock);
+	close(listener);
+	if (sysinfo(&si) < 0) {
+		printf("handover sysinfo: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("handover ok totalram %llu\n", (unsigned long long)si.totalram * si.mem_unit);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 1)
@@ -105,6 +178,9 @@ int main(int argc, char **argv)
 		return loop(atof(argv[2]), strtoull(argv[3], NULL, 10));
 	if (argc == 3 && !strcmp(argv[1], "bench"))
 		return bench(atol(argv[2]));
-	fprintf(stderr, "usage: kava-sysinfo [loop SECONDS TOTALRAM | bench N]\n");
+	if (argc == 5 && !strcmp(argv[1], "handover"))
+		return handover(argv[2], atol(argv[3]), argv[4]);
+	fprintf(stderr, "usage: kava-sysinfo [loop SECONDS TOTALRAM | bench N | "
+		"handover SOCKET DELAY_MS ID]\n");
 	return 2;
 }

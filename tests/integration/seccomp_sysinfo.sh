@@ -20,6 +20,7 @@ NAMES=("kava doctor names the seccomp listener as the sysinfo(2) path"
        "python os.getloadavg() shows the container's load averages"
        "another notified call (uname) continues to the kernel"
        "a container in no enabled cgroup gets the host's sysinfo(2)"
+       "a runtime that connects long before it sends (crun's helper) is served, and one meanwhile too"
        "kava stores the listener with the service manager"
        "restart, crash, crash with a request taken: the next agent takes over each time"
        "the request the crashed agent had taken is answered by the next one"
@@ -156,12 +157,17 @@ check_all "busybox free shows the container's memory" \
     '[ "$ftotal" = $((MEM / 1024)) ] && [ "$fused" -le "$ftotal" ] && [ "$ffree" -le "$ftotal" ]'
 note "uptime: $(cat "$OUT/uptime")"
 # busybox prints loads truncated to hundredths: LOAD_INT and LOAD_FRAC of loads[] >> 16
-want=$(awk '$1 == "loads" { for (i = 2; i <= 4; i++) printf "%s%d.%02d", (i > 2 ? ", " : ""), int($i / 65536), int(($i % 65536) * 100 / 65536) }' "$OUT/si")
-check_all "busybox uptime shows the container's load averages" 'grep -q "load average: $want" "$OUT/uptime" && grep -q "up 0 min" "$OUT/uptime"'
+# busybox and python ran between the sysinfo(2) calls of si and si1: a 5 s load
+# sample may fall between them, so their loads are those of one of the two
+hundredths() { awk '$1 == "loads" { for (i = 2; i <= 4; i++) printf "%s%d.%02d", (i > 2 ? ", " : ""), int($i / 65536), int(($i % 65536) * 100 / 65536) }' "$OUT/$1"; }
+want=$(hundredths si); want1=$(hundredths si1)
+check_all "busybox uptime shows the container's load averages" \
+    '{ grep -q "load average: $want" "$OUT/uptime" || grep -q "load average: $want1" "$OUT/uptime"; } && grep -q "up 0 min" "$OUT/uptime"'
 note "python: $(cat "$OUT/py")"
-pywant=$(awk '$1 == "loads" { printf "%s %s %s", $2 / 65536, $3 / 65536, $4 / 65536 }' "$OUT/si")
+pyloads() { awk '$1 == "loads" { printf "%s %s %s", $2 / 65536, $3 / 65536, $4 / 65536 }' "$OUT/$1"; }
+pymatch() { awk -v w="$1" '{ split(w, a, " "); for (i = 1; i <= 3; i++) if ($i - a[i] > 1e-4 || a[i] - $i > 1e-4) exit 1 }' "$OUT/py"; }
 check_all "python os.getloadavg() shows the container's load averages" \
-    '[ -n "$(cat "$OUT/py")" ] && awk -v w="$pywant" "{ split(w, a, \" \"); for (i = 1; i <= 3; i++) if (\$i - a[i] > 1e-4 || a[i] - \$i > 1e-4) exit 1 }" "$OUT/py"'
+    '[ -n "$(cat "$OUT/py")" ] && { pymatch "$(pyloads si)" || pymatch "$(pyloads si1)"; }'
 check "another notified call (uname) continues to the kernel" [ "$(cat "$OUT/uname")" = "$(uname -r)" ]
 
 bundle outside 1 'kava-sysinfo > /out/si-outside'
@@ -169,6 +175,19 @@ run_ctr outside 0
 check "a container in no enabled cgroup gets the host's sysinfo(2)" \
     [ "$(field si-outside totalram)" = "$(awk '/^MemTotal:/ { printf "%.0f", $2 * 1024 }' /proc/meminfo)" ]
 check "kava stores the listener with the service manager" grep -q '^stored kava-sc-n' "$events"
+
+# ---- crun's helper connects to listenerPath when the container starts and
+# sends the listener only once the filter exists, seconds later on a loaded
+# host (seen in the system VM: kava gave up after 5 s, crun died of SIGPIPE);
+# another runtime handing over meanwhile must not wait for it either
+"$SI" handover "$SOCK" 7000 "kava-test-$$-slow" >"$OUT/slow" 2>&1 & slow=$!
+sleep 1
+"$SI" handover "$SOCK" 0 "kava-test-$$-quick" >"$OUT/quick" 2>&1
+wait "$slow"
+note "slow: $(cat "$OUT/slow"); quick: $(cat "$OUT/quick")"
+check_all "a runtime that connects long before it sends (crun's helper) is served, and one meanwhile too" \
+    'grep -q "^handover ok" "$OUT/slow" && grep -q "^handover ok" "$OUT/quick" &&
+     grep -q "serving container kava-test-$$-slow" "$agentlog" && grep -q "serving container kava-test-$$-quick" "$agentlog"'
 
 # ---- a sysinfo loop across a restart (SIGTERM), a crash (SIGKILL) and a crash with a request taken
 bundle loop 1 "kava-sysinfo loop 16 $MEM > /out/loop"

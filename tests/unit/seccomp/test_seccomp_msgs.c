@@ -5,7 +5,9 @@
  * requests kava answers itself.
  */
 #include "../../common/unit.h"
+#include <fcntl.h>
 #include <linux/audit.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include "seccomp/lxc.h"
 #include "seccomp/notify.h"
@@ -86,6 +88,50 @@ static void oci_state(void **state)
 	assert_string_equal(id, "?");
 }
 
+/*
+ * A handover read as it comes: nothing yet and half a state are "more to
+ * come", not a failure (crun's helper connects seconds before it sends);
+ * the end is the runtime closing. A descriptor that is no seccomp listener
+ * is closed, and without one the handover is refused.
+ */
+static void oci_handover_as_it_comes(void **state)
+{
+	const char *json = "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":77,"
+			   "\"state\":{\"id\":\"late-1\",\"pid\":77}}";
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)json, .iov_len = 10 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+			     .msg_controllen = sizeof(control) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	struct oci_pending p;
+	struct oci_handover h;
+	int sv[2], devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	(void)state;
+	assert_true(devnull >= 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(oci_pending_init(&p, sv[0]), 0);
+	assert_int_equal(oci_pending_read(&p), 0);		/* connected, nothing sent */
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &devnull, sizeof(int));
+	assert_int_equal(sendmsg(sv[1], &mh, 0), 10);		/* half, and a file */
+	assert_int_equal(oci_pending_read(&p), 0);
+	assert_int_equal(p.h.notify_fd, -1);			/* /dev/null is no listener */
+	assert_int_equal(write(sv[1], json + 10, strlen(json) - 10), (ssize_t)(strlen(json) - 10));
+	assert_int_equal(oci_pending_read(&p), 0);
+	close(sv[1]);
+	assert_int_equal(oci_pending_read(&p), 1);		/* closed: done */
+	assert_int_equal(oci_pending_finish(&p, &h), -EPROTO);
+	assert_string_equal(h.id, "late-1");
+	assert_int_equal(h.pid, 77);
+	assert_int_equal(h.notify_fd, -1);
+	assert_int_equal(fcntl(sv[0], F_GETFD), -1);		/* the connection is closed */
+	close(devnull);
+}
+
 static void which_calls(void **state)
 {
 	struct seccomp_notif req = { 0 };
@@ -115,6 +161,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lxc_layout),
 		cmocka_unit_test(oci_state),
+		cmocka_unit_test(oci_handover_as_it_comes),
 		cmocka_unit_test(which_calls),
 	};
 
