@@ -276,7 +276,7 @@ int metrics_collect(const struct view_source *src, const struct kava_owner *only
 		if (!err && set->n)
 			err = collect_policies(src, set->c[0].cgroup_id, set);
 	} else {
-		err = registry_foreach((struct kava_state *)src->st, add_container, &x);
+		err = registry_foreach(src->st, add_container, &x);
 		if (!err)
 			err = x.err;
 		if (!err)

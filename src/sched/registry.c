@@ -281,7 +281,7 @@ int registry_disable(struct kava_state *st, uint64_t cgroup_id)
 	return err;
 }
 
-int registry_foreach(struct kava_state *st,
+int registry_foreach(const struct kava_state *st,
 		     int (*fn)(uint32_t slot, const struct kava_slot *s, void *arg), void *arg)
 {
 	struct kava_owner o;

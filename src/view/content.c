@@ -620,5 +620,5 @@ int view_publish_memstat(const struct view_source *src)
 {
 	if (src->st->memstat_fd < 0)
 		return -EBADF;
-	return registry_foreach((struct kava_state *)src->st, publish_one, (void *)src);
+	return registry_foreach(src->st, publish_one, (void *)src);
 }

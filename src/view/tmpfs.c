@@ -334,7 +334,7 @@ int view_tmpfs_refresh(const struct view_source *src, const char *dir)
 			c->cpuinfo_hash = fnv1a(text, len);
 		free(text);
 	}
-	err = registry_foreach((struct kava_state *)src->st, refresh_one, c);
+	err = registry_foreach(src->st, refresh_one, c);
 	d = opendir(dir);
 	if (d) {
 		while ((de = readdir(d)) != NULL) {
