@@ -9,6 +9,7 @@
 
 #include "cgroup/limits.h"
 #include "cgroup/path.h"
+#include "common/fdcache.h"
 #include "common/mountinfo.h"
 #include "common/util.h"
 
@@ -72,24 +73,56 @@ int v1_path_from_proc(const char *text, const char *controller, char *out, size_
 	return -ENOENT;
 }
 
+void container_paths_copy(struct container_paths *dst, const struct container_paths *src)
+{
+	int i;
+
+	memcpy(dst->v2, src->v2, strlen(src->v2) + 1);
+	memcpy(dst->v2_root, src->v2_root, strlen(src->v2_root) + 1);
+	for (i = 0; i < V1_COUNT; i++) {
+		memcpy(dst->v1[i], src->v1[i], strlen(src->v1[i]) + 1);
+		dst->v1_mount[i] = src->v1_mount[i];
+	}
+}
+
+void container_paths_clear(struct container_paths *p)
+{
+	int i;
+
+	p->v2[0] = p->v2_root[0] = '\0';
+	for (i = 0; i < V1_COUNT; i++) {
+		p->v1[i][0] = '\0';
+		p->v1_mount[i] = 0;
+	}
+}
+
 int container_paths_v1(const struct v1_mounts *m, pid_t pid, struct container_paths *p)
 {
 	char path[64], rel[PATH_MAX], *text = NULL;
 	int i, err;
 
-	for (i = 0; i < V1_COUNT; i++)
+	if (pid > 0) {
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+		/* kept open: a reader that reads again is asked again (a dead one's answers ESRCH) */
+		err = fdcache_read(path, FDCACHE_ONE_RECORD, &text, NULL);
+		if (err < 0)
+			return err;
+	}
+	for (i = 0; i < V1_COUNT; i++) {
 		p->v1[i][0] = '\0';
+		p->v1_mount[i] = 0;
+	}
 	if (pid <= 0)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	err = read_file(path, &text, NULL);
-	if (err < 0)
-		return err;
 	for (i = 0; i < V1_COUNT; i++) {
 		if (!m->dir[i][0] || v1_path_from_proc(text, v1_names[i], rel, sizeof(rel)) < 0)
 			continue;
-		if (snprintf(p->v1[i], sizeof(p->v1[i]), "%s%s", m->dir[i], rel) >= (int)sizeof(p->v1[i]))
+		/* the hierarchy's root is the mount itself: no trailing slash */
+		if (snprintf(p->v1[i], sizeof(p->v1[i]), "%s%s", m->dir[i], strcmp(rel, "/") ? rel : "") >=
+		    (int)sizeof(p->v1[i]))
 			p->v1[i][0] = '\0';
+		else
+			p->v1_mount[i] = strlen(m->dir[i]);
 	}
 	free(text);
 	return 0;
@@ -106,18 +139,27 @@ void container_paths_v1_alike(const struct v1_mounts *m, struct container_paths 
 		if (snprintf(p->v1[i], sizeof(p->v1[i]), "%s%s", m->dir[i], rel) >= (int)sizeof(p->v1[i]) ||
 		    access(p->v1[i], F_OK) < 0)
 			p->v1[i][0] = '\0';
+		else
+			p->v1_mount[i] = strlen(m->dir[i]);
 	}
 }
 
-/* Read DIR/NAME; -ENOENT when the file (or the cgroup) is not there. */
+/*
+ * Read DIR/NAME; -ENOENT when the file (or the cgroup) is not there. Every
+ * cgroup file kava reads shows one record (kernfs_seq_start()); its
+ * descriptor is kept (fdcache.h), and a removed cgroup's answers ENODEV,
+ * which reads as the cgroup being gone.
+ */
 static int read_cg(const char *dir, const char *name, char **out)
 {
 	char path[PATH_MAX + 64];
+	int err;
 
 	if (!dir[0])
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return read_file(path, out, NULL);
+	err = fdcache_read(path, FDCACHE_ONE_RECORD, out, NULL);
+	return err == -ENODEV ? -ENOENT : err;
 }
 
 static uint64_t read_limit(const char *dir, const char *name, int *found)
@@ -231,11 +273,13 @@ int limits_read_mem(const struct container_paths *p, const char *host_meminfo, s
 	(void)host_meminfo;
 	memset(m, 0, sizeof(*m));
 	m->limit = m->swap_limit = KAVA_UNLIMITED;
-	err = read_mem_v2(p, m);
-	if (err == -ENOENT && p->v1[V1_MEMORY][0]) {
+	if (!p->v1[V1_MEMORY][0])
+		return read_mem_v2(p, m);
+	err = read_mem_v1(p, m);
+	if (err == -ENOENT) {
 		memset(m, 0, sizeof(*m));
 		m->limit = m->swap_limit = KAVA_UNLIMITED;
-		err = read_mem_v1(p, m);
+		err = read_mem_v2(p, m);
 	}
 	return err;
 }
@@ -287,26 +331,31 @@ static void cpu_quota_v2(const struct container_paths *p, struct cpu_limits *c)
 /*
  * v1 (hybrid hosts): cpu.cfs_quota_us/cfs_period_us up the cpu hierarchy
  * while the directories have them: the hierarchy's mount is the last that
- * does (its quota is -1), the directory holding the mount has none.
+ * does (its quota is -1), the directory holding the mount has none, so the
+ * walk stops at the mount where it is known (v1_mount). The period is read
+ * only under a quota: tighter_quota() ignores the others.
  */
 static void cpu_quota_v1(const struct container_paths *p, struct cpu_limits *c)
 {
-	char dir[PATH_MAX], *text = NULL;
+	char dir[PATH_MAX], root[PATH_MAX], *text = NULL;
+	size_t mount = p->v1_mount[V1_CPU];
 
 	snprintf(dir, sizeof(dir), "%s", p->v1[V1_CPU]);
+	snprintf(root, sizeof(root), "%.*s", (int)(mount && mount < sizeof(root) ? mount : 1),
+		 mount ? p->v1[V1_CPU] : "/");
 	while (dir[0] && read_cg(dir, "cpu.cfs_quota_us", &text) == 0) {
 		long long q = strtoll(text, NULL, 10);
 		uint64_t per = 100000;
 
 		free(text);
 		text = NULL;
-		if (read_cg(dir, "cpu.cfs_period_us", &text) == 0) {
+		if (q > 0 && read_cg(dir, "cpu.cfs_period_us", &text) == 0) {
 			per = strtoull(text, NULL, 10);
 			free(text);
 			text = NULL;
 		}
 		tighter_quota(q, per ? per : 100000, c);
-		if (!cgroup_path_up(dir, "/"))
+		if (!cgroup_path_up(dir, root))
 			break;
 	}
 }
@@ -319,9 +368,11 @@ int limits_read_cpu(const struct container_paths *p, const char *host_online, st
 	memset(c, 0, sizeof(*c));
 	c->quota_us = -1;
 	c->period_us = 100000;
-	if (read_cg(p->v2, "cpuset.cpus.effective", &text) == 0 ||
-	    read_cg(p->v1[V1_CPUSET], "cpuset.effective_cpus", &text) == 0 ||
-	    read_cg(p->v1[V1_CPUSET], "cpuset.cpus", &text) == 0) {
+	/* a v1 cpuset directory: cpuset is a v1 controller here, v2 has none of its files */
+	if ((p->v1[V1_CPUSET][0] &&
+	     (read_cg(p->v1[V1_CPUSET], "cpuset.effective_cpus", &text) == 0 ||
+	      read_cg(p->v1[V1_CPUSET], "cpuset.cpus", &text) == 0)) ||
+	    read_cg(p->v2, "cpuset.cpus.effective", &text) == 0) {
 		err = cpuset_parse(text, &c->effective);
 		free(text);
 		text = NULL;
@@ -330,7 +381,8 @@ int limits_read_cpu(const struct container_paths *p, const char *host_online, st
 	} else if (cpuset_parse(host_online, &c->effective) < 0) {
 		return -EINVAL;
 	}
-	cpu_quota_v2(p, c);
+	if (!p->v1[V1_CPU][0])
+		cpu_quota_v2(p, c);	/* cpu on v1: no cpu.max in v2 */
 	cpu_quota_v1(p, c);
 	return 0;
 }
@@ -340,18 +392,19 @@ int limits_read_io(const struct container_paths *p, struct io_stats *io)
 	char *text = NULL, *ios = NULL;
 
 	memset(io, 0, sizeof(*io));
-	if (read_cg(p->v2, "io.stat", &text) == 0) {
-		io_stat_parse_v2(text, io);
-		free(text);
-		return 0;
-	}
-	if (read_cg(p->v1[V1_BLKIO], "blkio.throttle.io_service_bytes_recursive", &text) == 0 ||
-	    read_cg(p->v1[V1_BLKIO], "blkio.throttle.io_service_bytes", &text) == 0) {
+	if (p->v1[V1_BLKIO][0] &&
+	    (read_cg(p->v1[V1_BLKIO], "blkio.throttle.io_service_bytes_recursive", &text) == 0 ||
+	     read_cg(p->v1[V1_BLKIO], "blkio.throttle.io_service_bytes", &text) == 0)) {
 		if (read_cg(p->v1[V1_BLKIO], "blkio.throttle.io_serviced_recursive", &ios) < 0)
 			read_cg(p->v1[V1_BLKIO], "blkio.throttle.io_serviced", &ios);
 		io_stat_parse_v1(text, ios, io);
 		free(text);
 		free(ios);
+		return 0;
+	}
+	if (read_cg(p->v2, "io.stat", &text) == 0) {
+		io_stat_parse_v2(text, io);
+		free(text);
 	}
 	return 0;
 }

@@ -25,9 +25,20 @@ struct container_paths {
 	char v2[PATH_MAX];               /* the enabled cgroup's v2 directory */
 	char v2_root[PATH_MAX];          /* the cgroup2 mount: ancestors stop there */
 	char v1[V1_COUNT][PATH_MAX];     /* the reader's v1 directories, or "" */
+	size_t v1_mount[V1_COUNT];       /* the length of v1[i]'s mount point in it; 0: unknown */
 };
 
-/* Fill the v1 directories of process `pid` ("" for each it has none of). */
+/*
+ * Copy or clear paths string by string: the struct is six PATH_MAX buffers,
+ * mostly unused, and the view copies one on every render.
+ */
+void container_paths_copy(struct container_paths *dst, const struct container_paths *src);
+void container_paths_clear(struct container_paths *p);
+
+/*
+ * Fill the v1 directories of process `pid` ("" for each it has none of); on
+ * failure (the process went) `p` is left as it was.
+ */
 int container_paths_v1(const struct v1_mounts *m, pid_t pid, struct container_paths *p);
 
 /*
@@ -36,6 +47,11 @@ int container_paths_v1(const struct v1_mounts *m, pid_t pid, struct container_pa
  */
 void container_paths_v1_alike(const struct v1_mounts *m, struct container_paths *p);
 
+/*
+ * A controller lives in one hierarchy: where the container has a v1
+ * directory of it (hybrid hosts), its files are read there first and the
+ * cgroup2 ones (which cannot exist then) only if those are gone.
+ */
 int limits_read_mem(const struct container_paths *p, const char *host_meminfo, struct mem_limits *m);
 /*
  * The effective cpuset (the host's online CPUs where there is none) and the

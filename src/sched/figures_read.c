@@ -9,6 +9,7 @@
 #include "sched/cputime.h"
 #include "sched/figures_read.h"
 #include "kava.h"
+#include "common/fdcache.h"
 #include "common/util.h"
 
 /*
@@ -22,7 +23,7 @@ static uint64_t exec_runtime_of(pid_t tid)
 	char path[64], *text = NULL;
 
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
-	if (read_file(path, &text, NULL) < 0 || sscanf(text, "%llu", &ns) != 1)
+	if (fdcache_read(path, FDCACHE_ONE_RECORD, &text, NULL) < 0 || sscanf(text, "%llu", &ns) != 1)
 		ns = 0;
 	free(text);
 	return ns;
@@ -30,30 +31,39 @@ static uint64_t exec_runtime_of(pid_t tid)
 
 int figures_read(const struct kava_state *st, uint32_t slot, struct kava_figures *f)
 {
+	struct kava_slot s;
+
+	memset(f, 0, sizeof(*f));
+	if (bpf_map_lookup_elem(st->slots_fd, &slot, &s) < 0)
+		return -errno;
+	return figures_read_from(st, slot, &s, 0, f);
+}
+
+int figures_read_from(const struct kava_state *st, uint32_t slot, const struct kava_slot *s,
+		      int flags, struct kava_figures *f)
+{
 	struct kava_cpustats *cpus = NULL;
 	struct kava_cpucur *cur = NULL;
-	struct kava_slot s;
+	int cputime = !(flags & FIGURES_NO_CPUTIME);
 	unsigned int c, b;
 	__u32 zero = 0;
 	int err = 0;
 
 	memset(f, 0, sizeof(*f));
-	if (bpf_map_lookup_elem(st->slots_fd, &slot, &s) < 0)
-		return -errno;
-	if (!s.cgroup_id)
+	if (!s->cgroup_id)
 		return -ENOENT;
 	cpus = calloc(st->nr_cpus, sizeof(*cpus));
-	cur = calloc(st->nr_cpus, sizeof(*cur));
-	if (!cpus || !cur) {
+	cur = cputime ? calloc(st->nr_cpus, sizeof(*cur)) : NULL;
+	if (!cpus || (cputime && !cur)) {
 		err = -ENOMEM;
 		goto out;
 	}
 	if (bpf_map_lookup_elem(st->cpustats_fd, &slot, cpus) < 0 ||
-	    bpf_map_lookup_elem(st->cpucur_fd, &zero, cur) < 0) {
+	    (cputime && bpf_map_lookup_elem(st->cpucur_fd, &zero, cur) < 0)) {
 		err = -errno;
 		goto out;
 	}
-	f->cgroup_id = s.cgroup_id;
+	f->cgroup_id = s->cgroup_id;
 	f->nr_cpus = st->nr_cpus < KAVA_MAX_CPUS ? st->nr_cpus : KAVA_MAX_CPUS;
 	for (c = 0; c < st->nr_cpus; c++) {
 		const struct kava_cpustats *cs = &cpus[c];
@@ -68,12 +78,14 @@ int figures_read(const struct kava_state *st, uint32_t slot, struct kava_figures
 		for (b = 0; b < KAVA_HIST_BUCKETS; b++)
 			f->wait_hist[b] += cs->wait_hist[b];
 		f->wait_sum_ns += cs->wait_sum_ns;
+		if (!cputime)
+			continue;
 		/*
 		 * A container task on this CPU right now: add its slice so far.
 		 * cpustats was read before cpucur, so a slice that ended in
 		 * between is in neither, never in both.
 		 */
-		if (cur[c].valid && cur[c].slot == slot && cur[c].gen == s.gen && cur[c].pid > 0) {
+		if (cur[c].valid && cur[c].slot == slot && cur[c].gen == s->gen && cur[c].pid > 0) {
 			uint64_t now_exec = exec_runtime_of(cur[c].pid);
 
 			if (now_exec > cur[c].exec_at_in)
@@ -83,12 +95,12 @@ int figures_read(const struct kava_state *st, uint32_t slot, struct kava_figures
 			split_cputime(exec, cs->user_tick_ns, cs->system_tick_ns,
 				      &f->cpu[c].user_ns, &f->cpu[c].system_ns);
 	}
-	memcpy(f->avenrun, s.avenrun, sizeof(f->avenrun));
-	f->load_samples = s.samples;
-	f->last_active = s.last_active;
-	f->last_pid = s.last_pid;
-	f->enabled_ns = s.enabled_ns;
-	f->start_boot_ns = s.start_boot_ns;
+	memcpy(f->avenrun, s->avenrun, sizeof(f->avenrun));
+	f->load_samples = s->samples;
+	f->last_active = s->last_active;
+	f->last_pid = s->last_pid;
+	f->enabled_ns = s->enabled_ns;
+	f->start_boot_ns = s->start_boot_ns;
 out:
 	free(cpus);
 	free(cur);

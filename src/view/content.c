@@ -15,6 +15,7 @@
 #include "sched/figures_read.h"
 #include "sched/registry.h"
 #include "view/render/render.h"
+#include "common/fdcache.h"
 #include "common/util.h"
 #include "metrics/collect.h"
 #include "metrics/viewstats.h"
@@ -99,7 +100,7 @@ static int cached_paths(const struct view_source *src_const, const struct kava_s
 		}
 	}
 	if (!err) {
-		*out = e->paths;
+		container_paths_copy(out, &e->paths);
 		*v1_complete = e->v1_complete;
 	}
 	pthread_mutex_unlock(&src->lock);
@@ -111,8 +112,18 @@ static void forget_paths(const struct view_source *src_const, uint32_t index)
 {
 	struct view_source *src = (struct view_source *)src_const;
 
+	struct view_paths_entry *e = &src->cache[index % VIEW_PATH_CACHE];
+	int i;
+
 	pthread_mutex_lock(&src->lock);
-	memset(&src->cache[index % VIEW_PATH_CACHE], 0, sizeof(src->cache[0]));
+	if (e->cgroup_id) {
+		/* its files' kept descriptors too (fdcache.h) */
+		fdcache_forget_under(e->paths.v2);
+		for (i = 0; i < V1_COUNT; i++)
+			if (e->paths.v1[i][0])
+				fdcache_forget_under(e->paths.v1[i]);
+	}
+	memset(e, 0, sizeof(*e));
 	pthread_mutex_unlock(&src->lock);
 }
 
@@ -127,7 +138,9 @@ struct container {
 static int locate_slot(const struct view_source *src, const struct kava_owner *owner,
 		       struct container *c)
 {
-	memset(c, 0, sizeof(*c));
+	/* not memset: the paths are 24 KiB, filled by locate() when a file needs them */
+	container_paths_clear(&c->paths);
+	memset(&c->slot, 0, sizeof(c->slot));
 	c->slot_index = owner->slot;
 	if (bpf_map_lookup_elem(src->st->slots_fd, &owner->slot, &c->slot) < 0 ||
 	    !kava_slot_live(&c->slot, owner->gen))
@@ -151,13 +164,9 @@ static int locate(const struct view_source *src, const struct kava_owner *owner,
 		return -ENOENT;	/* removed: the caller falls back to the host's view */
 	if (!v1_complete && reader == 0)
 		reader = cgroup_first_pid(c->paths.v2);
-	if (!v1_complete && reader > 0) {
-		/* hybrid host with another v1 layout: ask the reader's own cgroups */
-		struct container_paths mine = c->paths;
-
-		if (container_paths_v1(&src->v1, reader, &mine) == 0)
-			c->paths = mine;
-	}
+	if (!v1_complete && reader > 0)
+		/* hybrid host with another v1 layout: ask the reader's own cgroups (kept if it went) */
+		(void)container_paths_v1(&src->v1, reader, &c->paths);
 	return 0;
 }
 
@@ -178,7 +187,7 @@ static int visible_cpus(const struct container *c, struct cpuset *visible)
 	char *online = NULL;
 	int err;
 
-	err = read_file("/sys/devices/system/cpu/online", &online, NULL);
+	err = fdcache_read("/sys/devices/system/cpu/online", FDCACHE_ONE_RECORD, &online, NULL);
 	if (err < 0)
 		return err;
 	err = visible_cpus_of(c, online, visible);
@@ -186,7 +195,8 @@ static int visible_cpus(const struct container *c, struct cpuset *visible)
 	return err < 0 ? err : 0;
 }
 
-static int with_figures(const struct view_source *src, const struct container *c,
+/* kava's figures for the container; `flags` FIGURES_NO_CPUTIME where no CPU time is shown. */
+static int with_figures(const struct view_source *src, const struct container *c, int flags,
 			struct kava_figures **fig)
 {
 	int err;
@@ -194,7 +204,8 @@ static int with_figures(const struct view_source *src, const struct container *c
 	*fig = malloc(sizeof(**fig));
 	if (!*fig)
 		return -ENOMEM;
-	err = figures_read(src->st, c->slot_index, *fig);
+	/* the slot as locate_slot() read it just now */
+	err = figures_read_from(src->st, c->slot_index, &c->slot, flags, *fig);
 	if (err < 0) {
 		free(*fig);
 		*fig = NULL;
@@ -209,7 +220,8 @@ static int content_meminfo_or_swaps(const struct container *c, enum view_file_id
 	char *host = NULL;
 	int err;
 
-	err = read_file(view_files[file].host_path, &host, NULL);
+	err = fdcache_read(view_files[file].host_path, file == VF_MEMINFO ? FDCACHE_ONE_RECORD : 0,
+			   &host, NULL);
 	if (err < 0)
 		return err;
 	err = limits_read_mem(&c->paths, host, &m);
@@ -229,7 +241,8 @@ static uint64_t container_uptime_ns(const struct kava_figures *fig)
 	return now > fig->start_boot_ns ? now - fig->start_boot_ns : 0;
 }
 
-static int stat_inputs(const struct view_source *src, const struct container *c,
+/* The inputs of stat and uptime; the host's /proc/stat only for stat (`with_host`). */
+static int stat_inputs(const struct view_source *src, const struct container *c, int with_host,
 		       struct stat_inputs *in, struct cpuset *visible, struct kava_figures **fig,
 		       char **host)
 {
@@ -239,9 +252,9 @@ static int stat_inputs(const struct view_source *src, const struct container *c,
 	*host = NULL;
 	err = visible_cpus(c, visible);
 	if (!err)
-		err = with_figures(src, c, fig);
-	if (!err)
-		err = read_file("/proc/stat", host, NULL);
+		err = with_figures(src, c, 0, fig);
+	if (!err && with_host)
+		err = fdcache_read("/proc/stat", FDCACHE_ONE_RECORD, host, NULL);
 	if (err < 0) {
 		free(*fig);
 		return err;
@@ -265,7 +278,7 @@ static int content_stat_or_uptime(const struct view_source *src, const struct co
 	char *host;
 	int err, n;
 
-	err = stat_inputs(src, c, &in, &visible, &fig, &host);
+	err = stat_inputs(src, c, file == VF_STAT, &in, &visible, &fig, &host);
 	if (err < 0)
 		return err;
 	/* never below what this container was shown last (cpu_history.c) */
@@ -294,9 +307,10 @@ static int content_pressure(const struct container *c, enum view_file_id file, c
 	char path[PATH_MAX + 32];
 
 	snprintf(path, sizeof(path), "%s/%s", c->paths.v2, pressure_name(file));
-	if (read_file(path, out, len) == 0)
+	if (fdcache_read(path, FDCACHE_ONE_RECORD, out, len) == 0)
 		return 0;
-	return read_file(view_files[file].host_path, out, len);	/* no PSI per cgroup here */
+	/* no PSI per cgroup here */
+	return fdcache_read(view_files[file].host_path, 0, out, len);
 }
 
 static int content_diskstats(const struct container *c, char **out, size_t *len)
@@ -309,7 +323,7 @@ static int content_diskstats(const struct container *c, char **out, size_t *len)
 		return -ENOMEM;
 	err = limits_read_io(&c->paths, io);
 	if (!err)
-		err = read_file("/proc/diskstats", &host, NULL);
+		err = fdcache_read("/proc/diskstats", 0, &host, NULL);
 	if (!err)
 		err = render_diskstats(host, io, out, len);
 	free(host);
@@ -333,7 +347,7 @@ static int container_content(const struct view_source *src, const struct contain
 	case VF_UPTIME:
 		return content_stat_or_uptime(src, c, file, out, len);
 	case VF_LOADAVG:
-		err = with_figures(src, c, &fig);
+		err = with_figures(src, c, FIGURES_NO_CPUTIME, &fig);
 		if (err < 0)
 			return err;
 		err = render_loadavg(fig, out, len);
@@ -342,7 +356,7 @@ static int container_content(const struct view_source *src, const struct contain
 	case VF_CPUINFO:
 		err = visible_cpus(c, &visible);
 		if (!err)
-			err = read_file("/proc/cpuinfo", &host, NULL);
+			err = fdcache_read("/proc/cpuinfo", 0, &host, NULL);
 		if (!err)
 			err = render_cpuinfo(host, &visible, out, len);
 		free(host);
@@ -376,7 +390,7 @@ int view_content(const struct view_source *src, enum view_file_id file,
 		/* the reader's own container only, everything for the host (metrics/collect.c) */
 		err = metrics_view_file(src, file == VF_KAVA_RUNQ, owner, reader, out, len);
 	} else if (owner->slot == KAVA_NO_SLOT) {
-		err = read_file(view_files[file].host_path, out, len);
+		err = fdcache_read(view_files[file].host_path, 0, out, len);
 	} else if ((c = malloc(sizeof(*c))) == NULL) {
 		err = -ENOMEM;
 	} else {
@@ -503,7 +517,7 @@ int view_container_cpu(const struct view_source *src, const struct kava_owner *o
 		return -ENOMEM;
 	err = locate(src, owner, reader, c);
 	if (!err)
-		err = read_file("/sys/devices/system/cpu/online", &online, NULL);
+		err = fdcache_read("/sys/devices/system/cpu/online", FDCACHE_ONE_RECORD, &online, NULL);
 	if (!err)
 		err = limits_read_cpu(&c->paths, online, &cl);
 	if (!err) {
@@ -533,7 +547,7 @@ static int container_sysinfo_inputs(const struct view_source *src, const struct 
 	char *host = NULL;
 	int err, i;
 
-	err = read_file("/proc/meminfo", &host, NULL);
+	err = fdcache_read("/proc/meminfo", FDCACHE_ONE_RECORD, &host, NULL);
 	if (err < 0)
 		return err;
 	err = limits_read_mem(&c->paths, host, &m);
@@ -541,7 +555,7 @@ static int container_sysinfo_inputs(const struct view_source *src, const struct 
 		meminfo_summary(host, &m, &in->mem);
 	free(host);
 	if (!err)
-		err = with_figures(src, c, &fig);
+		err = with_figures(src, c, FIGURES_NO_CPUTIME, &fig);
 	if (err < 0 || !fig)
 		return err < 0 ? err : -ENOMEM;
 	for (i = 0; i < 3; i++)

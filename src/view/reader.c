@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "cgroup/path.h"
+#include "common/fdcache.h"
 #include "common/util.h"
 #include "view/reader.h"
 
@@ -45,7 +47,7 @@ int view_reader_resolve_by_proc(const struct kava_state *st, const char *cgroup2
 	owner->slot = KAVA_NO_SLOT;
 	owner->gen = 0;
 	snprintf(procpath, sizeof(procpath), "/proc/%d/cgroup", (int)pid);
-	err = read_file(procpath, &text, NULL);
+	err = fdcache_read(procpath, FDCACHE_ONE_RECORD, &text, NULL);
 	if (err < 0)
 		return err == -ENOENT ? -ESRCH : err;
 	err = cgroup_v2_path_from_proc(text, rel, sizeof(rel));
@@ -67,22 +69,60 @@ int view_reader_resolve_by_proc(const struct kava_state *st, const char *cgroup2
 	return 0;
 }
 
+/*
+ * The pidfds of recent readers, kept: a reader that reads again (top, a
+ * monitoring agent) costs one task-storage lookup instead of pidfd_open,
+ * lookup and close. A pidfd names one task for good: once that task is
+ * gone its lookup fails (bpf_pid_task_storage_lookup_elem(): no task), and
+ * the pid, perhaps another task's now, gets a new pidfd. A lookup through a
+ * kept pidfd that succeeds is therefore the live task with that pid.
+ */
+#define PIDFD_KEPT 64
+
+static struct kept_pidfd {
+	pthread_mutex_t lock;   /* held across the lookup: the fd is not closed under it */
+	pid_t pid;
+	int fd;                 /* -1: none */
+} kept[PIDFD_KEPT] = { [0 ... PIDFD_KEPT - 1] = { PTHREAD_MUTEX_INITIALIZER, 0, -1 } };
+
+/* kava's task storage of `pid`: 0, -ESRCH (no such task), or another -errno. */
+static int task_of(const struct kava_state *st, pid_t pid, struct kava_task *ts)
+{
+	struct kept_pidfd *k = &kept[(unsigned int)pid % PIDFD_KEPT];
+	int fd, err;
+
+	pthread_mutex_lock(&k->lock);
+	if (k->pid == pid && k->fd >= 0 && bpf_map_lookup_elem(st->tasks_fd, &k->fd, ts) == 0) {
+		pthread_mutex_unlock(&k->lock);
+		return 0;
+	}
+	fd = open_pidfd(pid);
+	if (fd < 0) {
+		err = errno == ESRCH ? -ESRCH : neg_errno_or(-EINVAL);
+		pthread_mutex_unlock(&k->lock);
+		return err;
+	}
+	err = bpf_map_lookup_elem(st->tasks_fd, &fd, ts) == 0 ? 0 : neg_errno_or(-ENOENT);
+	if (k->fd >= 0)
+		close(k->fd);
+	k->pid = pid;
+	k->fd = fd;
+	pthread_mutex_unlock(&k->lock);
+	return err;
+}
+
 int view_reader_resolve(const struct kava_state *st, const char *cgroup2_mount, pid_t pid,
 			struct kava_owner *owner)
 {
-	struct kava_task ts;
-	int pidfd;
+	struct kava_task ts = { 0 };
+	int err = task_of(st, pid, &ts);
 
-	pidfd = open_pidfd(pid);
-	if (pidfd < 0)
-		return errno == ESRCH ? -ESRCH : view_reader_resolve_by_proc(st, cgroup2_mount, pid, owner);
-	if (bpf_map_lookup_elem(st->tasks_fd, &pidfd, &ts) == 0 && ts.owner) {
+	if (err == -ESRCH)
+		return -ESRCH;
+	if (err == 0 && ts.owner) {
 		*owner = kava_owner_unpack(ts.owner);
-		if (owner_is_live(st, *owner)) {
-			close(pidfd);
+		if (owner_is_live(st, *owner))
 			return 0;
-		}
 	}
-	close(pidfd);
 	return view_reader_resolve_by_proc(st, cgroup2_mount, pid, owner);
 }

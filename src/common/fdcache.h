@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reading kernel pseudo-files (procfs, sysfs, cgroupfs) through descriptors
+ * kept open: a read from offset 0 of such a file makes its text afresh
+ * (seq_read_iter() restarts at position 0, as top's pread() of /proc/stat
+ * relies on), so the text is the same as an open/read/close would give, for
+ * one or two system calls instead of four and no path walk. Every view file
+ * the agent renders reads several of them; on a VM where a system call
+ * costs a few microseconds this is most of a render.
+ *
+ * Only for files whose path names the same kernel object until that object
+ * is removed (procfs, sysfs, cgroupfs: their names are never renamed over):
+ * a removed object's descriptor answers ENODEV (kernfs) or ESRCH (a dead
+ * task's /proc/PID files), and the path is then opened anew, once. Files on
+ * any other file system (a regular file could be replaced by rename) are
+ * read once and closed, as read_file() does.
+ *
+ * Thread-safe. The number of descriptors kept is bounded by a quarter of
+ * RLIMIT_NOFILE's soft limit (at most FDCACHE_MAX); the least recently
+ * read go first.
+ */
+#ifndef KAVA_FDCACHE_H
+#define KAVA_FDCACHE_H
+
+#include <stddef.h>
+
+#define FDCACHE_MAX 1024
+
+/*
+ * The kernel makes the whole text in one read when the buffer is large
+ * enough: single_open() files (/proc/meminfo, /proc/stat, /proc/PID/cgroup,
+ * /proc/PID/schedstat) and kernfs attribute files (every cgroup and sysfs
+ * file kava reads) show one record. Other seq_files (/proc/cpuinfo,
+ * /proc/diskstats) may answer short before their end: read until 0.
+ */
+#define FDCACHE_ONE_RECORD 1
+
+/*
+ * Read the whole text of `path` into a NUL-terminated heap buffer, as
+ * read_file() does (same errors: -ENOENT when it is not there).
+ */
+int fdcache_read(const char *path, int flags, char **out, size_t *len);
+
+/* Close the descriptors of every path under directory `dir` (a removed cgroup). */
+void fdcache_forget_under(const char *dir);
+
+/* Close every descriptor and set the bound (0: from RLIMIT_NOFILE); for tests. */
+void fdcache_reset(unsigned int capacity);
+
+/* Descriptors kept now; for tests. */
+unsigned int fdcache_count(void);
+
+#endif /* KAVA_FDCACHE_H */

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel pseudo-files read through kept descriptors (src/common/fdcache.c):
+ * the same text as read_file(), one descriptor per path kept, a dead task's
+ * /proc files answered as gone, regular files never kept (a file replaced
+ * by rename shows its new text), the bound on descriptors, and forgetting a
+ * directory's files.
+ */
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "../../common/unit.h"
+#include "common/fdcache.h"
+
+static int reset(void **state)
+{
+	(void)state;
+	fdcache_reset(0);
+	return 0;
+}
+
+static void same_text_as_read_file(void **state)
+{
+	char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0;
+
+	(void)state;
+	/* one record (single_open()), then a multi-record seq_file, each twice */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(fdcache_read("/proc/self/cgroup", FDCACHE_ONE_RECORD, &a, &alen), 0);
+		assert_int_equal(read_file("/proc/self/cgroup", &b, &blen), 0);
+		assert_int_equal(alen, blen);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+		assert_int_equal(fdcache_read("/proc/self/mountinfo", 0, &a, &alen), 0);
+		assert_int_equal(read_file("/proc/self/mountinfo", &b, &blen), 0);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+	assert_int_equal(fdcache_count(), 2);
+	assert_int_equal(fdcache_read("/proc/self/no-such-file", 0, &a, NULL), -ENOENT);
+	assert_null(a);
+	assert_int_equal(fdcache_count(), 2);
+}
+
+/* A text that changes between reads is read afresh each time (seq_file restarts at 0). */
+static void fresh_text_each_read(void **state)
+{
+	char *a = NULL, *b = NULL;
+	unsigned long long before, after;
+	const char *p;
+
+	(void)state;
+	assert_int_equal(fdcache_read("/proc/self/schedstat", FDCACHE_ONE_RECORD, &a, NULL), 0);
+	before = strtoull(a, NULL, 10);
+	for (volatile unsigned long i = 0; i < 20000000ul; i++)	/* burn some CPU time */
+		;
+	assert_int_equal(fdcache_read("/proc/self/schedstat", FDCACHE_ONE_RECORD, &b, NULL), 0);
+	after = strtoull(b, NULL, 10);
+	assert_true(after > before);
+	p = strchr(b, '\n');
+	assert_non_null(p);	/* the whole line came */
+	free(a);
+	free(b);
+	assert_int_equal(fdcache_count(), 1);
+}
+
+static void regular_files_are_not_kept(void **state)
+{
+	struct unit_scratch *s = *state;
+	char path[PATH_MAX], tmp[PATH_MAX], *text = NULL;
+	FILE *f;
+
+	fdcache_reset(0);
+	unit_path(path, sizeof(path), s, "limit");
+	unit_path(tmp, sizeof(tmp), s, "limit.new");
+	unit_put(s, "limit", "1\n");
+	assert_int_equal(fdcache_read(path, FDCACHE_ONE_RECORD, &text, NULL), 0);
+	assert_string_equal(text, "1\n");
+	free(text);
+	assert_int_equal(fdcache_count(), 0);
+	/* replaced by rename: a kept descriptor would still show "1" */
+	f = fopen(tmp, "w");
+	assert_non_null(f);
+	assert_true(fputs("2\n", f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(rename(tmp, path), 0);
+	assert_int_equal(fdcache_read(path, FDCACHE_ONE_RECORD, &text, NULL), 0);
+	assert_string_equal(text, "2\n");
+	free(text);
+	assert_int_equal(remove(path), 0);
+	assert_int_equal(fdcache_read(path, 0, &text, NULL), -ENOENT);
+}
+
+/* A task's /proc file kept open: once the task is gone, gone (ESRCH, reopened: ENOENT). */
+static void dead_task_reads_as_gone(void **state)
+{
+	char path[64], *text = NULL;
+	pid_t child;
+	int status;
+
+	(void)state;
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)child);
+	assert_int_equal(fdcache_read(path, FDCACHE_ONE_RECORD, &text, NULL), 0);
+	free(text);
+	assert_int_equal(fdcache_count(), 1);
+	assert_int_equal(kill(child, SIGKILL), 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	text = NULL;
+	assert_int_equal(fdcache_read(path, FDCACHE_ONE_RECORD, &text, NULL), -ENOENT);
+	assert_null(text);
+	assert_int_equal(fdcache_count(), 0);	/* its descriptor went */
+}
+
+/* Never more descriptors than the bound; the least recently read go. */
+static void bounded(void **state)
+{
+	static const char *const files[] = {
+		"/proc/self/stat", "/proc/self/statm", "/proc/self/status", "/proc/self/cmdline",
+		"/proc/self/comm", "/proc/self/cgroup", "/proc/self/limits", "/proc/self/schedstat",
+		"/proc/self/oom_score", "/proc/self/oom_score_adj", "/proc/self/personality",
+		"/proc/self/mountinfo", "/proc/self/mounts", "/proc/self/wchan", "/proc/self/timerslack_ns",
+		"/proc/meminfo", "/proc/stat", "/proc/loadavg", "/proc/uptime", "/proc/version",
+	};
+	char *text = NULL;
+	size_t i;
+
+	(void)state;
+	fdcache_reset(16);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		assert_int_equal(fdcache_read(files[i], 0, &text, NULL), 0);
+		free(text);
+		assert_true(fdcache_count() <= 16);
+	}
+	assert_int_equal(fdcache_count(), 16);
+	/* and every one still reads */
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		assert_int_equal(fdcache_read(files[i], 0, &text, NULL), 0);
+		free(text);
+	}
+	assert_int_equal(fdcache_count(), 16);
+}
+
+static void forget_under_a_directory(void **state)
+{
+	char *text = NULL;
+
+	(void)state;
+	assert_int_equal(fdcache_read("/proc/self/stat", 0, &text, NULL), 0);
+	free(text);
+	assert_int_equal(fdcache_read("/proc/self/comm", 0, &text, NULL), 0);
+	free(text);
+	assert_int_equal(fdcache_read("/proc/meminfo", 0, &text, NULL), 0);
+	free(text);
+	fdcache_forget_under("/proc/sel");	/* a prefix, not a directory: nothing */
+	assert_int_equal(fdcache_count(), 3);
+	fdcache_forget_under("/proc/self");
+	assert_int_equal(fdcache_count(), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(same_text_as_read_file, reset),
+		cmocka_unit_test_setup(fresh_text_each_read, reset),
+		cmocka_unit_test_setup_teardown(regular_files_are_not_kept, unit_scratch_setup,
+						unit_scratch_teardown),
+		cmocka_unit_test_setup(dead_task_reads_as_gone, reset),
+		cmocka_unit_test_setup(bounded, reset),
+		cmocka_unit_test_setup(forget_under_a_directory, reset),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
