@@ -46,15 +46,23 @@ void mem_stat_parse(const char *text, int v1, struct mem_stat *out)
 
 	memset(out, 0, sizeof(*out));
 	while (line && *line) {
-		char key[64];
+		const char *key = line, *end;
+		char *num_end;
 		unsigned long long v;
-		size_t i;
+		size_t i, n;
 
-		if (sscanf(line, "%63s %llu", key, &v) == 2) {
-			for (i = 0; i < sizeof(stat_keys) / sizeof(stat_keys[0]); i++) {
+		/* "KEY VALUE": what sscanf("%63s %llu") took, without its cost on every line */
+		while (*key == ' ' || *key == '\t')
+			key++;
+		for (end = key; *end && *end != ' ' && *end != '\t' && *end != '\n'; end++)
+			;
+		n = (size_t)(end - key);
+		if (n && n < 64 && (*end == ' ' || *end == '\t')) {
+			v = strtoull(end, &num_end, 10);
+			for (i = 0; num_end != end && i < sizeof(stat_keys) / sizeof(stat_keys[0]); i++) {
 				const char *want = v1 ? stat_keys[i].v1 : stat_keys[i].v2;
 
-				if (want && !strcmp(key, want))
+				if (want && !strncmp(key, want, n) && want[n] == '\0')
 					*(uint64_t *)((char *)out + stat_keys[i].off) = v;
 			}
 		}

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/kbuf.h"
@@ -92,11 +93,18 @@ void meminfo_summary(const char *host, const struct mem_limits *m, struct meminf
 	out->swap_free_kb = v.swap_free;
 }
 
-/* The container's value for a key; returns 0 when the key keeps the host's value. */
-static int container_kb(const struct mem_view *v, const char *key, uint64_t *kb)
+struct kb_key {
+	const char *key;
+	uint64_t kb;
+};
+
+#define NKEYS 37
+
+/* The container's value of every key it has one for (the rest keep the host's). */
+static void container_keys(const struct mem_view *v, struct kb_key map[NKEYS])
 {
 	const struct mem_stat *s = v->s;
-	struct { const char *key; uint64_t kb; } map[] = {
+	const struct kb_key keys[NKEYS] = {
 		{ "MemTotal", v->total },
 		{ "MemFree", v->free },
 		{ "MemAvailable", v->avail },
@@ -135,10 +143,17 @@ static int container_kb(const struct mem_view *v, const char *key, uint64_t *kb)
 		{ "VmallocUsed", KB(s->vmalloc) },
 		{ "Buffers", 0 },
 	};
+
+	memcpy(map, keys, sizeof(keys));
+}
+
+/* The container's value for KEY (n bytes); 0 when the key keeps the host's value. */
+static int container_kb(const struct kb_key map[NKEYS], const char *key, size_t n, uint64_t *kb)
+{
 	size_t i;
 
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (!strcmp(map[i].key, key)) {
+	for (i = 0; i < NKEYS; i++) {
+		if (!strncmp(map[i].key, key, n) && map[i].key[n] == '\0') {
 			*kb = map[i].kb;
 			return 1;
 		}
@@ -146,8 +161,35 @@ static int container_kb(const struct mem_view *v, const char *key, uint64_t *kb)
 	return 0;
 }
 
+/* "KEY:%*llu kB\n" (the host's column width), without printf on every line. */
+static void kb_line(struct kbuf *b, const char *key, size_t n, int width, unsigned long long kb)
+{
+	char line[160], digits[24];
+	int d = 0;
+	size_t at = 0;
+
+	if (n + 1 + (size_t)(width > 20 ? width : 20) + 4 > sizeof(line)) {
+		kbuf_printf(b, "%.*s:%*llu kB\n", (int)n, key, width, kb);	/* a line longer than any */
+		return;
+	}
+	do {
+		digits[d++] = (char)('0' + kb % 10);
+		kb /= 10;
+	} while (kb);
+	memcpy(line, key, n);
+	at = n;
+	line[at++] = ':';
+	for (; width > d; width--)
+		line[at++] = ' ';
+	while (d)
+		line[at++] = digits[--d];
+	memcpy(line + at, " kB\n", 4);
+	kbuf_append(b, line, at + 4);
+}
+
 int render_meminfo(const char *host, const struct mem_limits *m, char **out, size_t *len)
 {
+	struct kb_key map[NKEYS];
 	struct kbuf b = { 0 };
 	struct mem_view v;
 	const char *line = host;
@@ -155,28 +197,27 @@ int render_meminfo(const char *host, const struct mem_limits *m, char **out, siz
 	if (!host || !m)
 		return -EINVAL;
 	compute_view(host, m, &v);
+	container_keys(&v, map);
 	while (*line) {
 		const char *eol = strchr(line, '\n');
 		size_t n = eol ? (size_t)(eol - line) : strlen(line);
 		const char *colon = memchr(line, ':', n);
-		char key[64];
-		unsigned long long host_v;
+		size_t klen = colon ? (size_t)(colon - line) : 0;
+		unsigned long long host_v = 0;
+		char *num_end = NULL;
 		uint64_t kb;
-		int width;
 
-		if (colon && (size_t)(colon - line) < sizeof(key) &&
-		    sscanf(colon + 1, " %llu", &host_v) == 1 && n >= 3 &&
+		if (colon && klen < 64)
+			host_v = strtoull(colon + 1, &num_end, 10);
+		if (colon && klen < 64 && num_end != colon + 1 && n >= 3 &&
 		    !strncmp(line + n - 3, " kB", 3)) {
-			memcpy(key, line, (size_t)(colon - line));
-			key[colon - line] = '\0';
-			if (!container_kb(&v, key, &kb))
+			if (!container_kb(map, line, klen, &kb))
 				kb = host_v;
 			/* no field larger than MemTotal, swap aside */
-			if (strncmp(key, "Swap", 4) && kb > v.total)
+			if (strncmp(line, "Swap", 4) && kb > v.total)
 				kb = v.total;
 			/* keep the host's column: the value ends where the host's did */
-			width = (int)(n - 3 - (size_t)(colon - line) - 1);
-			kbuf_printf(&b, "%s:%*llu kB\n", key, width, (unsigned long long)kb);
+			kb_line(&b, line, klen, (int)(n - 3 - klen - 1), (unsigned long long)kb);
 		} else {
 			kbuf_append(&b, line, n);
 			kbuf_append(&b, "\n", 1);
