@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -174,14 +173,19 @@ static enum MHD_Result text_reply(struct MHD_Connection *conn, unsigned int stat
 		     MHD_RESPMEM_PERSISTENT);
 }
 
+/*
+ * This thread's CPU time to the nanosecond: CLOCK_THREAD_CPUTIME_ID reads
+ * task_sched_runtime(), which adds the slice running now. getrusage()'s
+ * RUSAGE_THREAD does not (sum_exec_runtime as of the last tick or switch),
+ * so a scrape shorter than a tick read as 0.
+ */
 static double thread_cpu_s(void)
 {
-	struct rusage ru;
+	struct timespec ts;
 
-	if (getrusage(RUSAGE_THREAD, &ru) < 0)
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
 		return 0;
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static enum MHD_Result serve_metrics(struct metrics_http *h, struct MHD_Connection *conn)
