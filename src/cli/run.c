@@ -29,6 +29,7 @@
 #include "seccomp/server.h"
 #include "metrics/http.h"
 #include "view/fuse.h"
+#include "view/paths.h"
 #include "view/tmpfs.h"
 
 #define PRUNE_INTERVAL_MS 1000
@@ -118,7 +119,7 @@ int cmd_run(int argc, char **argv)
 	struct budget_conf budget = { 0 };
 	struct kava_state st;
 	struct run_opts o;
-	uint64_t next_prune = 0;
+	uint64_t next_prune = 0, next_paths_prune = 0;
 	char why[512] = "";
 	int sfd, ret = 1;
 
@@ -214,6 +215,11 @@ int cmd_run(int argc, char **argv)
 			view_tmpfs_refresh(&src, o.mount);
 		/* sysinfo(2)'s sharedram: memory.stat is beyond the BPF program's reach */
 		(void)view_publish_memstat(&src);
+		/* the paths of containers disabled or removed since: one read of the slot table */
+		if (now >= next_paths_prune) {
+			(void)view_paths_prune(&src);
+			next_paths_prune = now + PRUNE_INTERVAL_MS * 1000000ull;
+		}
 		if (o.log_events) {
 			struct events_opts eo = { .follow = 0, .json = 1, .out = stderr, .stop = NULL };
 

@@ -21,6 +21,7 @@
 #include "metrics/viewstats.h"
 #include "view/content.h"
 #include "view/cpu_history.h"
+#include "view/paths.h"
 #include "view/sysinfo.h"
 
 int view_source_init(struct view_source *src, const struct kava_state *st)
@@ -40,91 +41,27 @@ int view_source_init(struct view_source *src, const struct kava_state *st)
 		return err;
 	v1_mounts_from_mountinfo(text, &src->v1);
 	free(text);
-	src->cache = calloc(VIEW_PATH_CACHE, sizeof(*src->cache));
+	src->paths = view_paths_new();
 	src->history = calloc(1, sizeof(*src->history));
-	if (!src->cache || !src->history || cpu_history_init(src->history) < 0) {
-		free(src->cache);
+	if (!src->paths || !src->history || cpu_history_init(src->history) < 0) {
+		view_paths_free(src->paths);
 		free(src->history);
-		src->cache = NULL;
+		src->paths = NULL;
 		src->history = NULL;
 		return -ENOMEM;
 	}
-	return -pthread_mutex_init(&src->lock, NULL);
+	return 0;
 }
 
 void view_source_free(struct view_source *src)
 {
-	if (!src->cache)
+	if (!src->paths)
 		return;
-	pthread_mutex_destroy(&src->lock);
-	free(src->cache);
-	src->cache = NULL;
+	view_paths_free(src->paths);
+	src->paths = NULL;
 	cpu_history_free(src->history);
 	free(src->history);
 	src->history = NULL;
-}
-
-static int v1_all_found(const struct view_source *src, const struct container_paths *p)
-{
-	int i;
-
-	for (i = 0; i < V1_COUNT; i++)
-		if (src->v1.dir[i][0] && !p->v1[i][0])
-			return 0;
-	return 1;
-}
-
-/*
- * The container's v2 directory and its v1 directories at the same relative
- * path, cached per slot generation: resolving a cgroup id to a path costs
- * several system calls, and every open() of a view file needs it.
- */
-static int cached_paths(const struct view_source *src_const, const struct kava_slot *slot,
-			uint32_t index, struct container_paths *out, int *v1_complete)
-{
-	struct view_source *src = (struct view_source *)src_const;
-	struct view_paths_entry *e = &src->cache[index % VIEW_PATH_CACHE];
-	int err = 0;
-
-	pthread_mutex_lock(&src->lock);
-	if (e->cgroup_id != slot->cgroup_id || e->gen != slot->gen) {
-		memset(e, 0, sizeof(*e));
-		err = cgroup_path_of_id(src->cgroup2_mount, slot->cgroup_id, e->paths.v2,
-					sizeof(e->paths.v2));
-		if (!err) {
-			snprintf(e->paths.v2_root, sizeof(e->paths.v2_root), "%s", src->cgroup2_mount);
-			container_paths_v1_alike(&src->v1, &e->paths);
-			e->v1_complete = v1_all_found(src, &e->paths);
-			e->cgroup_id = slot->cgroup_id;
-			e->gen = slot->gen;
-		}
-	}
-	if (!err) {
-		container_paths_copy(out, &e->paths);
-		*v1_complete = e->v1_complete;
-	}
-	pthread_mutex_unlock(&src->lock);
-	return err;
-}
-
-/* Forget a container's paths (its cgroup moved or went away). */
-static void forget_paths(const struct view_source *src_const, uint32_t index)
-{
-	struct view_source *src = (struct view_source *)src_const;
-
-	struct view_paths_entry *e = &src->cache[index % VIEW_PATH_CACHE];
-	int i;
-
-	pthread_mutex_lock(&src->lock);
-	if (e->cgroup_id) {
-		/* its files' kept descriptors too (fdcache.h) */
-		fdcache_forget_under(e->paths.v2);
-		for (i = 0; i < V1_COUNT; i++)
-			if (e->paths.v1[i][0])
-				fdcache_forget_under(e->paths.v1[i]);
-	}
-	memset(e, 0, sizeof(*e));
-	pthread_mutex_unlock(&src->lock);
 }
 
 /* Everything one container's files are made from. */
@@ -159,7 +96,7 @@ static int locate(const struct view_source *src, const struct kava_owner *owner,
 
 	if (err < 0)
 		return err;
-	err = cached_paths(src, &c->slot, c->slot_index, &c->paths, &v1_complete);
+	err = view_paths_get(src, &c->slot, c->slot_index, &c->paths, &v1_complete);
 	if (err < 0)
 		return -ENOENT;	/* removed: the caller falls back to the host's view */
 	if (!v1_complete && reader == 0)
@@ -398,7 +335,7 @@ int view_content(const struct view_source *src, enum view_file_id file,
 		if (!err)
 			err = container_content(src, c, file, out, len);
 		if (err == -ENOENT)
-			forget_paths(src, owner->slot);
+			view_paths_forget(src, owner->slot);
 		free(c);
 	}
 	/* -ENOENT: the container went away, and the caller renders the host's file */
@@ -431,7 +368,7 @@ int view_container_limits(const struct view_source *src, const struct kava_owner
 			out->mem_known = 1;
 		}
 	} else if (err == -ENOENT) {
-		forget_paths(src, owner->slot);
+		view_paths_forget(src, owner->slot);
 	}
 	free(c);
 	return err;
@@ -462,7 +399,7 @@ int view_topology_content(const struct view_source *src, const struct kava_owner
 		err = cpu < n ? render_cpu_topology(file->value, cpu, n, out, len) : -ENXIO;
 	}
 	if (err == -ENOENT)
-		forget_paths(src, owner->slot);
+		view_paths_forget(src, owner->slot);
 	free(c);
 	viewstats_render(VIEWSTATS_TOPOLOGY, err == -ENOENT || err == -ENXIO ? 0 : err);
 	return err;
@@ -533,7 +470,7 @@ int view_container_cpu(const struct view_source *src, const struct kava_owner *o
 	}
 	free(online);
 	if (err == -ENOENT)
-		forget_paths(src, owner->slot);
+		view_paths_forget(src, owner->slot);
 	free(c);
 	return err;
 }
@@ -582,7 +519,7 @@ int view_sysinfo_inputs(const struct view_source *src, const struct kava_owner *
 	if (!err)
 		err = container_sysinfo_inputs(src, c, in);
 	if (err == -ENOENT)
-		forget_paths(src, owner->slot);
+		view_paths_forget(src, owner->slot);
 	free(c);
 	return err;
 }

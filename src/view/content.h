@@ -16,25 +16,12 @@
 #include "cgroup/cpuset.h"
 #include "view/files.h"
 
-#include <pthread.h>
-
-#define VIEW_PATH_CACHE 64
-
-/* Where a container's cgroup files are, remembered per slot generation. */
-struct view_paths_entry {
-	uint64_t cgroup_id;
-	uint32_t gen;
-	int v1_complete;           /* every mounted v1 controller was found alike */
-	struct container_paths paths;
-};
-
 struct view_source {
 	const struct kava_state *st;
 	char cgroup2_mount[4096];
 	struct v1_mounts v1;       /* v1 controller mounts on hybrid hosts */
 	long user_hz;
-	pthread_mutex_t lock;      /* guards cache */
-	struct view_paths_entry *cache;   /* VIEW_PATH_CACHE entries, by slot */
+	struct view_paths *paths;  /* where each container's cgroup files are (view/paths.h) */
 	struct budgets *budgets;   /* the FUSE view's per-container budgets, while it serves */
 	struct cpu_history *history;   /* /proc/stat lines shown last, per container */
 };
