@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cgroup/limits.h"
+#include "cgroup/memo.h"
 #include "cgroup/path.h"
 #include "common/fdcache.h"
 #include "common/mountinfo.h"
@@ -162,13 +163,25 @@ static int read_cg(const char *dir, const char *name, char **out)
 	return err == -ENODEV ? -ENOENT : err;
 }
 
-static uint64_t read_limit(const char *dir, const char *name, int *found)
+/*
+ * DIR/NAME, where `level` counts the steps up from the container's own
+ * directory: its own files are read each time, its ancestors' through the
+ * pass's memo (shared with the other containers beneath them).
+ */
+static int read_level(struct cg_memo *memo, int level, const char *dir, const char *name,
+		      char **out)
+{
+	return level ? cg_memo_read(memo, dir, name, out) : read_cg(dir, name, out);
+}
+
+static uint64_t read_limit_at(struct cg_memo *memo, int level, const char *dir, const char *name,
+			      int *found)
 {
 	char *text = NULL;
 	uint64_t v = KAVA_UNLIMITED;
 
 	*found = 0;
-	if (read_cg(dir, name, &text) == 0) {
+	if (read_level(memo, level, dir, name, &text) == 0) {
 		v = parse_limit(text);
 		*found = 1;
 		free(text);
@@ -176,18 +189,25 @@ static uint64_t read_limit(const char *dir, const char *name, int *found)
 	return v;
 }
 
+static uint64_t read_limit(const char *dir, const char *name, int *found)
+{
+	return read_limit_at(NULL, 0, dir, name, found);
+}
+
 /* The smallest NAME over DIR and its ancestors up to (not including) the v2 root. */
-static uint64_t min_over_ancestors(const struct container_paths *p, const char *name, int *found)
+static uint64_t min_over_ancestors(const struct container_paths *p, struct cg_memo *memo,
+				   const char *name, int *found)
 {
 	char dir[PATH_MAX];
 	uint64_t best = KAVA_UNLIMITED;
 	size_t root = strlen(p->v2_root);
+	int level = 0;
 
 	*found = 0;
 	snprintf(dir, sizeof(dir), "%s", p->v2);
 	while (strlen(dir) > root) {
 		int f;
-		uint64_t v = read_limit(dir, name, &f);
+		uint64_t v = read_limit_at(memo, level++, dir, name, &f);
 
 		if (f) {
 			*found = 1;
@@ -225,11 +245,11 @@ static int read_mem_v2(const struct container_paths *p, struct mem_limits *m)
 		return err;
 	mem_stat_parse(text, 0, &m->stat);
 	free(text);
-	m->limit = min_over_ancestors(p, "memory.max", &found);
+	m->limit = min_over_ancestors(p, NULL, "memory.max", &found);
 	m->usage = read_limit(p->v2, "memory.current", &found);
 	if (!found)
 		return -ENOENT;
-	m->swap_limit = min_over_ancestors(p, "memory.swap.max", &m->swap_known);
+	m->swap_limit = min_over_ancestors(p, NULL, "memory.swap.max", &m->swap_known);
 	m->swap_usage = read_limit(p->v2, "memory.swap.current", &found);
 	if (!found)
 		m->swap_usage = 0;
@@ -284,6 +304,39 @@ int limits_read_mem(const struct container_paths *p, const char *host_meminfo, s
 	return err;
 }
 
+/* v1: the kernel's own minimum over the ancestors, as read_mem_v1() takes it. */
+static int mem_brief_v1(const char *dir, uint64_t *limit, uint64_t *usage)
+{
+	char *text = NULL;
+	int found;
+
+	*usage = read_limit(dir, "memory.usage_in_bytes", &found);
+	if (!found || read_cg(dir, "memory.stat", &text) < 0)
+		return -ENOENT;
+	*limit = stat_value(text, "hierarchical_memory_limit");
+	free(text);
+	if (!*limit || *limit >= (1ULL << 62))
+		*limit = KAVA_UNLIMITED;
+	return 0;
+}
+
+int limits_read_mem_brief(const struct container_paths *p, struct cg_memo *memo, uint64_t *limit,
+			  uint64_t *usage)
+{
+	int found;
+
+	*limit = KAVA_UNLIMITED;
+	/* as limits_read_mem(): a v1 memory directory first, v2 where it is gone */
+	if (p->v1[V1_MEMORY][0] && mem_brief_v1(p->v1[V1_MEMORY], limit, usage) == 0)
+		return 0;
+	*limit = KAVA_UNLIMITED;
+	*usage = read_limit(p->v2, "memory.current", &found);
+	if (!found)
+		return -ENOENT;
+	*limit = min_over_ancestors(p, memo, "memory.max", &found);
+	return 0;
+}
+
 /*
  * Keep the tighter of the quota so far and quota/period (quota <= 0: no
  * limit at that level). Ratios compare by cross-multiplication: quotas reach
@@ -307,14 +360,16 @@ static void tighter_quota(int64_t quota, uint64_t period, struct cpu_limits *c)
  * hierarchy), so the tightest level is the container's limit; "max", or no
  * cpu.max where the cpu controller is not enabled, is no limit there.
  */
-static void cpu_quota_v2(const struct container_paths *p, struct cpu_limits *c)
+static void cpu_quota_v2(const struct container_paths *p, struct cg_memo *memo,
+			 struct cpu_limits *c)
 {
 	char dir[PATH_MAX], *text = NULL;
 	size_t root = strlen(p->v2_root);
+	int level = 0;
 
 	snprintf(dir, sizeof(dir), "%s", p->v2);
 	while (dir[0] && strlen(dir) > root) {
-		if (read_cg(dir, "cpu.max", &text) == 0) {
+		if (read_level(memo, level++, dir, "cpu.max", &text) == 0) {
 			int64_t q;
 			uint64_t per;
 
@@ -335,32 +390,41 @@ static void cpu_quota_v2(const struct container_paths *p, struct cpu_limits *c)
  * walk stops at the mount where it is known (v1_mount). The period is read
  * only under a quota: tighter_quota() ignores the others.
  */
-static void cpu_quota_v1(const struct container_paths *p, struct cpu_limits *c)
+static void cpu_quota_v1(const struct container_paths *p, struct cg_memo *memo,
+			 struct cpu_limits *c)
 {
 	char dir[PATH_MAX], root[PATH_MAX], *text = NULL;
 	size_t mount = p->v1_mount[V1_CPU];
+	int level = 0;
 
 	snprintf(dir, sizeof(dir), "%s", p->v1[V1_CPU]);
 	snprintf(root, sizeof(root), "%.*s", (int)(mount && mount < sizeof(root) ? mount : 1),
 		 mount ? p->v1[V1_CPU] : "/");
-	while (dir[0] && read_cg(dir, "cpu.cfs_quota_us", &text) == 0) {
+	while (dir[0] && read_level(memo, level, dir, "cpu.cfs_quota_us", &text) == 0) {
 		long long q = strtoll(text, NULL, 10);
 		uint64_t per = 100000;
 
 		free(text);
 		text = NULL;
-		if (q > 0 && read_cg(dir, "cpu.cfs_period_us", &text) == 0) {
+		if (q > 0 && read_level(memo, level, dir, "cpu.cfs_period_us", &text) == 0) {
 			per = strtoull(text, NULL, 10);
 			free(text);
 			text = NULL;
 		}
 		tighter_quota(q, per ? per : 100000, c);
+		level++;
 		if (!cgroup_path_up(dir, root))
 			break;
 	}
 }
 
 int limits_read_cpu(const struct container_paths *p, const char *host_online, struct cpu_limits *c)
+{
+	return limits_read_cpu_memo(p, host_online, NULL, c);
+}
+
+int limits_read_cpu_memo(const struct container_paths *p, const char *host_online,
+			 struct cg_memo *memo, struct cpu_limits *c)
 {
 	char *text = NULL;
 	int err;
@@ -382,8 +446,8 @@ int limits_read_cpu(const struct container_paths *p, const char *host_online, st
 		return -EINVAL;
 	}
 	if (!p->v1[V1_CPU][0])
-		cpu_quota_v2(p, c);	/* cpu on v1: no cpu.max in v2 */
-	cpu_quota_v1(p, c);
+		cpu_quota_v2(p, memo, c);	/* cpu on v1: no cpu.max in v2 */
+	cpu_quota_v1(p, memo, c);
 	return 0;
 }
 

@@ -59,6 +59,20 @@ int limits_read_mem(const struct container_paths *p, const char *host_meminfo, s
  * cfs_quota_us/cfs_period_us); quota_us -1 when no level has one.
  */
 int limits_read_cpu(const struct container_paths *p, const char *host_online, struct cpu_limits *c);
+
+struct cg_memo;
+/* The same, the ancestors' files through a pass's memo (cgroup/memo.h; NULL: none). */
+int limits_read_cpu_memo(const struct container_paths *p, const char *host_online,
+			 struct cg_memo *memo, struct cpu_limits *c);
+
+/*
+ * Only the memory limit (tightest on the path, as limits_read_mem()'s) and
+ * the usage, for metrics: no memory.stat on v2 (the kernel flushes its
+ * statistics for it), no swap files. Ancestors through the memo. -ENOENT
+ * when the container has no memory files (the view shows the host's).
+ */
+int limits_read_mem_brief(const struct container_paths *p, struct cg_memo *memo, uint64_t *limit,
+			  uint64_t *usage);
 int limits_read_io(const struct container_paths *p, struct io_stats *io);
 
 /* v1 controller line of /proc/PID/cgroup text: "4:memory:/a/b" -> "/a/b". */

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 
 #include "cgroup/files.h"
+#include "cgroup/memo.h"
 #include "cgroup/path.h"
 #include "common/clock.h"
 #include "common/util.h"
@@ -28,15 +29,21 @@
 /*
  * A container's limits as the view computes them, kept LIMITS_TTL_NS per
  * slot generation: reading them opens several cgroup files up the
- * hierarchy, which at 1,000 containers was most of a scrape's cost.
+ * hierarchy, which at 1,000 containers was most of a scrape's cost. One
+ * entry per slot, its path on the heap; a scrape of every container frees
+ * the entries of slots it did not meet (sweep_limits()).
  */
 #define LIMITS_TTL_NS 5000000000ull
 
 struct limits_entry {
-	uint64_t cgroup_id;
+	uint64_t cgroup_id;            /* 0: empty */
 	uint32_t gen;
 	uint64_t read_ns;
-	struct view_limits lim;
+	char *v2_path;
+	int visible_cpus;
+	int mem_known;
+	uint64_t mem_limit;
+	uint64_t mem_usage;
 };
 
 static struct limits_entry limits_cache[KAVA_MAX_CONTAINERS];
@@ -50,35 +57,6 @@ void metrics_limits_ttl(uint64_t ns)
 	pthread_mutex_unlock(&limits_lock);
 }
 
-static int cached_limits(const struct view_source *src, const struct kava_owner *owner,
-			 const struct kava_slot *s, pid_t reader, const char *online,
-			 struct view_limits *out)
-{
-	struct limits_entry *e = &limits_cache[owner->slot % KAVA_MAX_CONTAINERS];
-	uint64_t now = monotonic_ns();
-	int err = 0, hit;
-
-	pthread_mutex_lock(&limits_lock);
-	hit = reader == 0 && e->cgroup_id == s->cgroup_id && e->gen == owner->gen &&
-	      now - e->read_ns < limits_ttl_ns;
-	if (hit)
-		*out = e->lim;
-	pthread_mutex_unlock(&limits_lock);
-	if (hit)
-		return 0;
-	/* a reader's own v1 cgroups may differ from the stand-in process's: not cached */
-	err = view_container_limits(src, owner, reader, online, out);
-	if (!err && reader == 0) {
-		pthread_mutex_lock(&limits_lock);
-		e->cgroup_id = s->cgroup_id;
-		e->gen = owner->gen;
-		e->read_ns = now;
-		e->lim = *out;
-		pthread_mutex_unlock(&limits_lock);
-	}
-	return err;
-}
-
 struct collect_ctx {
 	const struct view_source *src;
 	struct metrics_set *set;
@@ -86,8 +64,69 @@ struct collect_ctx {
 	const char *online;
 	uint64_t host_mem;             /* the host's MemTotal in bytes */
 	pid_t reader;
+	struct cg_memo *memo;          /* this scrape's reads of shared ancestors */
+	uint8_t *seen;                 /* slots met in this scrape (NULL: one container only) */
 	int err;
 };
+
+static void limits_entry_clear(struct limits_entry *e)
+{
+	free(e->v2_path);
+	memset(e, 0, sizeof(*e));
+}
+
+static int cached_limits(struct collect_ctx *x, const struct kava_owner *owner,
+			 const struct kava_slot *s, struct view_limits *out)
+{
+	struct limits_entry *e = &limits_cache[owner->slot % KAVA_MAX_CONTAINERS];
+	uint64_t now = monotonic_ns();
+	int err = 0, hit;
+
+	pthread_mutex_lock(&limits_lock);
+	hit = x->reader == 0 && e->cgroup_id == s->cgroup_id && e->gen == owner->gen &&
+	      now - e->read_ns < limits_ttl_ns;
+	if (hit) {
+		memset(out, 0, sizeof(*out));
+		snprintf(out->v2_path, sizeof(out->v2_path), "%s", e->v2_path);
+		out->visible_cpus = e->visible_cpus;
+		out->mem_known = e->mem_known;
+		out->mem_limit = e->mem_limit;
+		out->mem_usage = e->mem_usage;
+	}
+	pthread_mutex_unlock(&limits_lock);
+	if (hit)
+		return 0;
+	/* a reader's own v1 cgroups may differ from the stand-in process's: not cached */
+	err = view_container_limits_memo(x->src, owner, x->reader, x->online, x->memo, out);
+	if (!err && x->reader == 0) {
+		pthread_mutex_lock(&limits_lock);
+		limits_entry_clear(e);
+		e->v2_path = strdup(out->v2_path);
+		if (e->v2_path) {	/* else: read again next time */
+			e->cgroup_id = s->cgroup_id;
+			e->gen = owner->gen;
+			e->read_ns = now;
+			e->visible_cpus = out->visible_cpus;
+			e->mem_known = out->mem_known;
+			e->mem_limit = out->mem_limit;
+			e->mem_usage = out->mem_usage;
+		}
+		pthread_mutex_unlock(&limits_lock);
+	}
+	return err;
+}
+
+/* After a scrape of every container: the entries of slots it did not meet go. */
+static void sweep_limits(const uint8_t *seen)
+{
+	size_t i;
+
+	pthread_mutex_lock(&limits_lock);
+	for (i = 0; i < KAVA_MAX_CONTAINERS; i++)
+		if (!seen[i] && limits_cache[i].cgroup_id)
+			limits_entry_clear(&limits_cache[i]);
+	pthread_mutex_unlock(&limits_lock);
+}
 
 /* "/a/b" from "<cgroup2 mount>/a/b" ("/" for the mount itself). */
 static void relative_path(const char *mount, const char *abs, char *out, size_t size)
@@ -144,7 +183,7 @@ static int fill_container(struct collect_ctx *x, uint32_t slot, const struct kav
 	memset(&lim, 0, sizeof(lim));
 	err = figures_read(x->src->st, slot, f);
 	if (!err)
-		err = cached_limits(x->src, &owner, s, x->reader, x->online, &lim);
+		err = cached_limits(x, &owner, s, &lim);
 	if (err)
 		return err < 0 ? err : -EIO;
 	memset(m, 0, sizeof(*m));
@@ -190,6 +229,8 @@ static int add_container(uint32_t slot, const struct kava_slot *s, void *arg)
 
 	if (set->n == KAVA_MAX_CONTAINERS)
 		return 0;
+	if (x->seen && slot < KAVA_MAX_CONTAINERS)
+		x->seen[slot] = 1;
 	err = fill_container(x, slot, s, &set->c[set->n]);
 	if (err == -ENOMEM) {
 		x->err = err;
@@ -259,7 +300,9 @@ int metrics_collect(const struct view_source *src, const struct kava_owner *only
 	memset(set, 0, sizeof(*set));
 	set->c = calloc(KAVA_MAX_CONTAINERS, sizeof(*set->c));
 	x.fig = malloc(sizeof(*x.fig));
-	err = !set->c || !x.fig ? -ENOMEM : 0;
+	x.memo = cg_memo_new();
+	x.seen = all ? calloc(KAVA_MAX_CONTAINERS, 1) : NULL;
+	err = !set->c || !x.fig || !x.memo || (all && !x.seen) ? -ENOMEM : 0;
 	if (!err)
 		err = read_file("/sys/devices/system/cpu/online", &online, NULL);
 	if (err < 0)
@@ -280,11 +323,15 @@ int metrics_collect(const struct view_source *src, const struct kava_owner *only
 		if (!err)
 			err = x.err;
 		if (!err)
+			sweep_limits(x.seen);
+		if (!err)
 			err = collect_policies(src, 0, set);
 	}
 out:
 	free(online);
 	free(x.fig);
+	free(x.seen);
+	cg_memo_free(x.memo);
 	if (err < 0)
 		metrics_set_free(set);
 	return err;

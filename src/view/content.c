@@ -108,10 +108,11 @@ static int locate(const struct view_source *src, const struct kava_owner *owner,
 }
 
 /* The CPUs the container sees, given the host's online CPUs (`online` text). */
-static int visible_cpus_of(const struct container *c, const char *online, struct cpuset *visible)
+static int visible_cpus_of(const struct container *c, const char *online, struct cg_memo *memo,
+			   struct cpuset *visible)
 {
 	struct cpu_limits cl;
-	int err = limits_read_cpu(&c->paths, online, &cl);
+	int err = limits_read_cpu_memo(&c->paths, online, memo, &cl);
 
 	if (err < 0)
 		return err;
@@ -127,7 +128,7 @@ static int visible_cpus(const struct container *c, struct cpuset *visible)
 	err = fdcache_read("/sys/devices/system/cpu/online", FDCACHE_ONE_RECORD, &online, NULL);
 	if (err < 0)
 		return err;
-	err = visible_cpus_of(c, online, visible);
+	err = visible_cpus_of(c, online, NULL, visible);
 	free(online);
 	return err < 0 ? err : 0;
 }
@@ -346,8 +347,14 @@ int view_content(const struct view_source *src, enum view_file_id file,
 int view_container_limits(const struct view_source *src, const struct kava_owner *owner,
 			  pid_t reader, const char *host_online, struct view_limits *out)
 {
+	return view_container_limits_memo(src, owner, reader, host_online, NULL, out);
+}
+
+int view_container_limits_memo(const struct view_source *src, const struct kava_owner *owner,
+			       pid_t reader, const char *host_online, struct cg_memo *memo,
+			       struct view_limits *out)
+{
 	struct cpuset visible;
-	struct mem_limits m;
 	struct container *c;
 	int err;
 
@@ -358,15 +365,14 @@ int view_container_limits(const struct view_source *src, const struct kava_owner
 	err = locate(src, owner, reader, c);
 	if (!err) {
 		snprintf(out->v2_path, sizeof(out->v2_path), "%s", c->paths.v2);
-		if (visible_cpus_of(c, host_online, &visible) == 0)
+		if (visible_cpus_of(c, host_online, memo, &visible) == 0)
 			out->visible_cpus = cpuset_count(&visible);
 		/* the caller caps it at the host's MemTotal, as render_meminfo() does */
 		out->mem_limit = KAVA_UNLIMITED;
-		if (limits_read_mem(&c->paths, "", &m) == 0) {
-			out->mem_limit = m.limit;
-			out->mem_usage = m.usage;
+		if (limits_read_mem_brief(&c->paths, memo, &out->mem_limit, &out->mem_usage) == 0)
 			out->mem_known = 1;
-		}
+		else
+			out->mem_limit = KAVA_UNLIMITED;
 	} else if (err == -ENOENT) {
 		view_paths_forget(src, owner->slot);
 	}

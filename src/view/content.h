@@ -75,6 +75,14 @@ struct view_limits {
 int view_container_limits(const struct view_source *src, const struct kava_owner *owner,
 			  pid_t reader, const char *host_online, struct view_limits *out);
 /*
+ * The same for one container of many read in a pass (a scrape): the files
+ * of their shared ancestors are read once, through `memo` (cgroup/memo.h).
+ */
+struct cg_memo;
+int view_container_limits_memo(const struct view_source *src, const struct kava_owner *owner,
+			       pid_t reader, const char *host_online, struct cg_memo *memo,
+			       struct view_limits *out);
+/*
  * For budgets: the container's cgroup v2 path relative to the cgroup2 mount
  * and its CPU limit in CPUs (the tightest quota/period on its path, at most
  * its cpuset's CPUs; 0 when no level has a quota). -ENOENT when it went away.

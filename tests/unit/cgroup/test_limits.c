@@ -7,6 +7,7 @@
  */
 #include "../../common/unit.h"
 #include "cgroup/limits.h"
+#include "cgroup/memo.h"
 
 static void paths_of(const struct unit_scratch *t, const char *v2, struct container_paths *p)
 {
@@ -282,6 +283,96 @@ static void v1_cpu_quota_ancestors(void **state)
 	assert_int_equal(visible_of(t, "c", "cpu/a/b/c"), 1);
 }
 
+/*
+ * A scrape reads every container's limits in one pass: the files of their
+ * shared parents go through a memo and are read once, the containers' own
+ * each time, with the same results as the readers without a memo. The
+ * brief memory reader (metrics) gives the same limit and usage as the full
+ * one, v2 and v1.
+ */
+static void memo_reads_shared_parents_once(void **state)
+{
+	struct unit_scratch *t = *state;
+	struct cg_memo *memo = cg_memo_new();
+	struct container_paths p;
+	struct cpu_limits c, plain;
+	struct mem_limits m;
+	uint64_t limit, usage;
+	char dir[64], file[128];
+	size_t reads, hits;
+	int i;
+
+	assert_non_null(memo);
+	unit_mkdir(t, "unified");
+	unit_mkdir(t, "unified/pod");
+	unit_mkdir(t, "cpu");
+	unit_mkdir(t, "cpu/pod");
+	unit_put(t, "unified/pod/cpu.max", "200000 100000\n");
+	unit_put(t, "unified/pod/memory.max", "536870912\n");
+	unit_put(t, "cpu/cpu.cfs_quota_us", "-1\n");
+	unit_put(t, "cpu/cpu.cfs_period_us", "100000\n");
+	unit_put(t, "cpu/pod/cpu.cfs_quota_us", "300000\n");
+	unit_put(t, "cpu/pod/cpu.cfs_period_us", "100000\n");
+	for (i = 0; i < 10; i++) {
+		snprintf(dir, sizeof(dir), "unified/pod/c%d", i);
+		unit_mkdir(t, dir);
+		snprintf(file, sizeof(file), "%s/cpu.max", dir);
+		unit_put(t, file, i == 3 ? "50000 100000\n" : "max 100000\n");
+		snprintf(file, sizeof(file), "%s/memory.max", dir);
+		unit_put(t, file, i == 4 ? "1048576\n" : "max\n");
+		snprintf(file, sizeof(file), "%s/memory.current", dir);
+		unit_put(t, file, "4096\n");
+		snprintf(file, sizeof(file), "%s/memory.stat", dir);
+		unit_put(t, file, v2_stat);
+		snprintf(dir, sizeof(dir), "cpu/pod/c%d", i);
+		unit_mkdir(t, dir);
+		snprintf(file, sizeof(file), "%s/cpu.cfs_quota_us", dir);
+		unit_put(t, file, "-1\n");
+		snprintf(file, sizeof(file), "%s/cpu.cfs_period_us", dir);
+		unit_put(t, file, "100000\n");
+	}
+	for (i = 0; i < 10; i++) {
+		snprintf(dir, sizeof(dir), "pod/c%d", i);
+		paths_of(t, dir, &p);
+		if (i >= 5) {	/* the cpu controller on v1 for these (a hybrid host) */
+			snprintf(p.v1[V1_CPU], PATH_MAX, "%s/cpu/pod/c%d", t->root, i);
+			p.v1_mount[V1_CPU] = strlen(t->root) + strlen("/cpu");
+		}
+		assert_int_equal(limits_read_cpu_memo(&p, "0-63\n", memo, &c), 0);
+		assert_int_equal(limits_read_cpu(&p, "0-63\n", &plain), 0);
+		assert_int_equal(c.quota_us, plain.quota_us);
+		assert_int_equal(c.period_us, plain.period_us);
+		assert_int_equal(c.quota_us, i >= 5 ? 300000 : i == 3 ? 50000 : 200000);
+		assert_int_equal(limits_read_mem_brief(&p, memo, &limit, &usage), 0);
+		assert_int_equal(limits_read_mem(&p, "", &m), 0);
+		assert_int_equal(limit, m.limit);
+		assert_int_equal(usage, m.usage);
+		assert_int_equal(limit, i == 4 ? 1048576 : 512 * MiB);
+	}
+	/*
+	 * Read once: pod's cpu.max (the v2 containers) and memory.max (v2; the
+	 * mount's own are never read), pod's v1 quota and period, the v1
+	 * mount's quota (-1: its period is not read; the walk ends there).
+	 * Asked: 2 files by each v2 container, 1 + 3 by each v1 one.
+	 */
+	cg_memo_stats(memo, &reads, &hits);
+	assert_int_equal(reads, 2 + 3);
+	assert_int_equal(hits, 5 * 2 + 5 * 4 - 5);
+	cg_memo_free(memo);
+	/* v1 memory: the hierarchical limit from memory.stat, as limits_read_mem() */
+	unit_mkdir(t, "memory");
+	unit_put(t, "memory/memory.stat", "total_rss 1\nhierarchical_memory_limit 268435456\n");
+	unit_put(t, "memory/memory.usage_in_bytes", "8192\n");
+	paths_of(t, "pod", &p);
+	snprintf(p.v1[V1_MEMORY], PATH_MAX, "%s/memory", t->root);
+	assert_int_equal(limits_read_mem_brief(&p, NULL, &limit, &usage), 0);
+	assert_int_equal(limit, 256 * MiB);
+	assert_int_equal(usage, 8192);
+	/* no memory files at all: -ENOENT, the view shows the host's */
+	p.v1[V1_MEMORY][0] = '\0';
+	assert_int_equal(limits_read_mem_brief(&p, NULL, &limit, &usage), -ENOENT);
+}
+
 static void pure_parsers(void **state)
 {
 	int64_t quota;
@@ -336,6 +427,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(vanished_cgroup, unit_scratch_setup, unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(v2_cpu_quota_ancestors, unit_scratch_setup, unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(v1_cpu_quota_ancestors, unit_scratch_setup, unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(memo_reads_shared_parents_once, unit_scratch_setup,
+						unit_scratch_teardown),
 	};
 
 	return cmocka_run_group_tests_name("limits", tests, NULL, NULL);
