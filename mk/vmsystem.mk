@@ -4,15 +4,15 @@
 # install this build of kava in it and run tests/vm/system/scenarios/*.sh
 # there. See tests/vm/system/run.sh for the knobs (KAVA_BUILD,
 # KAVA_VMSYSTEM_SCENARIOS, KAVA_VMSYSTEM_ONLY, KAVA_VMSYSTEM_TIMEOUT, VERBOSE).
-# Not part of make check: with the image cached, the two boots (plain and
-# lockdown=integrity) took 8-12 min on the 2-CPU development machine when it
-# was quiet and ~22 min under a heavy load; a fresh CI machine also builds the
-# image first (mmdebstrap from the Debian mirrors: 20-35 min measured here).
+# Part of make vmtest and make check (mk/vmtest.mk; KAVA_VMSYSTEM=0 leaves it
+# out): one boot. Figures are in README "Tests" and tests/vm/README.md.
 
 # Host packages the system VM harness needs (image build: mmdebstrap, which
 # pulls apt, python3, perl; mkfs.ext4 -d and debugfs: e2fsprogs; flock,
-# findmnt: util-linux; boot: qemu-system-x86).
-VMSYSTEM_DEB_PACKAGES := mmdebstrap qemu-system-x86 e2fsprogs util-linux
+# findmnt: util-linux; the initrd: cpio; boot: qemu-system-x86).
+VMSYSTEM_DEB_PACKAGES := mmdebstrap qemu-system-x86 e2fsprogs util-linux cpio
+# make deps installs them too: make check boots the system VM
+DEB_PACKAGES += $(VMSYSTEM_DEB_PACKAGES)
 
 .PHONY: vmsystem vmsystem-nobuild vmsystem-image vmsystem-shell vmsystem-clean vmsystem-deps
 
@@ -21,11 +21,12 @@ VMSYSTEM_DEB_PACKAGES := mmdebstrap qemu-system-x86 e2fsprogs util-linux
 # (mk/build-deb.sh, into $(BUILD)/deb/, which run.sh puts on the scenario
 # disk); without dpkg-buildpackage that scenario skips.
 VMSYSTEM = KAVA_BUILD=$${KAVA_BUILD:-$(abspath $(BUILD))} ONLY=extra EXTRA_SUITES=tests/vm/system/run.sh $(RUN_TESTS)
-vmsystem: all $(HELPER_BINS)
-	@case 20-deb in $${KAVA_VMSYSTEM_ONLY:-*}) \
+VMSYSTEM_DEB = case 20-deb in $${KAVA_VMSYSTEM_ONLY:-*}) \
 	    echo "vmsystem: building the Debian package for 20-deb (mk/build-deb.sh)"; \
 	    bash mk/build-deb.sh $(BUILD)/deb >/dev/null; rc=$$?; \
 	    [ $$rc = 0 ] || [ $$rc = 77 ] || exit $$rc ;; esac
+vmsystem: all $(HELPER_BINS)
+	@$(VMSYSTEM_DEB)
 	@$(VMSYSTEM)
 
 # the same with whatever is built

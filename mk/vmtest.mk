@@ -6,15 +6,23 @@
 # KAVA_VM_ONLY, VERBOSE). make vmtest-full runs every tests/integration/*.sh
 # in each VM (slow: TCG).
 #
-# make check runs the VM suite too (tests/run.sh runs $(EXTRA_SUITES)); the
-# suite prints one "# SKIP" line when qemu or a kernel package is unavailable.
-# KAVA_VMTEST=0 leaves it out of make check.
+# It also boots the system VM (tests/vm/system/run.sh, mk/vmsystem.mk): one
+# boot of a Debian 12 systemd host with LXC and podman, kava installed, every
+# scenario of tests/vm/system/scenarios in it (lockdown raised at runtime for
+# the last one); its image is built on first use (mmdebstrap) and cached.
+# KAVA_VMSYSTEM=0 leaves it out.
+#
+# make check runs the VM suites too (tests/run.sh runs $(EXTRA_SUITES)); each
+# prints one "# SKIP" line when qemu, mmdebstrap or a package is unavailable.
+# KAVA_VMTEST=0 leaves both out of make check.
 
 .PHONY: vmtest vmtest-full vmtest-nobuild vmtest-clean
 
 KAVA_VMTEST ?= 1
+KAVA_VMSYSTEM ?= 1
+VM_SUITES := tests/vm/run.sh $(if $(filter-out 0,$(KAVA_VMSYSTEM)),tests/vm/system/run.sh)
 ifneq ($(KAVA_VMTEST),0)
-EXTRA_SUITES += tests/vm/run.sh
+EXTRA_SUITES += $(VM_SUITES)
 export EXTRA_SUITES
 endif
 
@@ -22,9 +30,12 @@ endif
 # vmtest-full also runs the host integration tests (tests/integration/*.sh) in
 # each VM; vmtest-nobuild runs with whatever is built (a VM boot check while
 # kava does not link)
-VMTEST = ONLY=extra EXTRA_SUITES=tests/vm/run.sh $(RUN_TESTS)
+# (the system VM's 20-deb installs $(BUILD)/deb/kava_*.deb: built first, as
+# make vmsystem does; in make check, tests/integration/package.sh leaves it)
+VMTEST = ONLY=extra EXTRA_SUITES="$(VM_SUITES)" $(RUN_TESTS)
 vmtest-full: export KAVA_VM_INTEGRATION = all
 vmtest vmtest-full: all $(HELPER_BINS) $(TEST_BINS)
+	@$(if $(filter-out 0,$(KAVA_VMSYSTEM)),$(VMSYSTEM_DEB))
 	@$(VMTEST)
 
 vmtest-nobuild:

@@ -136,7 +136,7 @@ if want integration; then
 fi
 if want extra; then
     for s in ${EXTRA_SUITES:-}; do
-        CHECK_LEFTOVERS=1 run_suite "$(basename "$s")" bash "$s"
+        CHECK_LEFTOVERS=1 run_suite "${s#tests/}" bash "$s"
     done
 fi
 

@@ -24,6 +24,8 @@ command -v dh >/dev/null 2>&1 ||
 D=$(mktemp -d)
 # D lives in lib.sh's per-test TMPDIR, which its exit trap removes (a trap here would replace that one)
 OUT=$D/out
+# (a package of an older tree must not be the one the system VM installs)
+[ -n "${KAVA_BUILD:-}" ] && rm -f "$KAVA_BUILD"/deb/kava_*.deb
 bash mk/build-deb.sh "$OUT" >"$D/build.out" 2>&1
 rc=$?
 DEB=$(ls "$OUT"/kava_*.deb 2>/dev/null | head -1)
@@ -34,6 +36,11 @@ if [ $rc -ne 0 ] || [ -z "$DEB" ]; then
     exit 0
 fi
 ok "${NAMES[0]} ($(basename "$DEB"), $(stat -c %s "$DEB") bytes)"
+# make check's system VM (tests/vm/system, scenario 20-deb, after the
+# integration tests) installs this package: leave it where make deb would
+if [ -n "${KAVA_BUILD:-}" ] && [ -d "$KAVA_BUILD" ]; then
+    mkdir -p "$KAVA_BUILD/deb" && rm -f "$KAVA_BUILD"/deb/kava_*.deb && cp "$DEB" "$KAVA_BUILD/deb/"
+fi
 
 # ------------------------------------------------------------ lintian
 CHANGES=$(ls "$OUT"/kava_*.changes | head -1)
