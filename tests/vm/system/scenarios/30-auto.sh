@@ -85,8 +85,7 @@ echo "== top"; busybox top -b -n 1 | busybox head -n 4
 echo "== procps-free"; /usr/bin/free -k
 echo "== procps-top"; /usr/bin/top -b -n 1 | busybox head -n 5
 echo "== procps-uptime"; /usr/bin/uptime
-echo "== coreutils-nproc"; /usr/bin/nproc
-echo "== python"; /usr/bin/python3 -c "import os; print(os.cpu_count(), len(os.sched_getaffinity(0)), *os.getloadavg())"'
+echo "== coreutils-nproc"; /usr/bin/nproc'
 
 # tool_checks LABEL PID CGROUP OUT SINCE: the checks of CHECKS for a running
 # container whose probe output is in OUT
@@ -116,7 +115,7 @@ tool_checks() {
         [ \( "$ptop" = "MiB 256.0" -o "$ptop" = "KiB $MEM_KB.0" \) -a "$top" = "$MEM_KB" ]
     cpus=$(section cpuinfo "$out"); nall=$(section nproc-all "$out")
     check "$l: ${CHECKS[5]} (cpuinfo ${cpus:-?}, nproc --all ${nall:-?})" [ "$cpus" = 1 -a "$nall" = 1 ]
-    note "$l: coreutils nproc (sched_getaffinity) $(section coreutils-nproc "$out"), python cpu_count, affinity, loads: $(section python "$out")"
+    note "$l: coreutils nproc (sched_getaffinity: the host's 2 CPUs, a quota is no affinity) $(section coreutils-nproc "$out")"
     up=$(section proc-uptime "$out" | awk '{ print $1 }')
     check "$l: ${CHECKS[6]} (/proc/uptime $up s, started $(( $(date +%s) - since )) s ago; busybox: $(section uptime "$out" | tr -s ' '); procps: $(section procps-uptime "$out" | tr -s ' '))" \
         eval 'uptime_ok "$up" "$since" && up_min_ok "$(section uptime "$out")" "$since" && up_min_ok "$(section procps-uptime "$out")" "$since"'

@@ -80,10 +80,10 @@ zero_fail() { [ "${READS:-0}" -ge 10 ] && [ "$FAILED" = 0 ] && [ "$WRONG" = 0 ];
 
 # ------------------------------------------------------------ a) restart
 pid0=$(kava_main_pid)
-loop_start restart 24
-sleep 4; systemctl daemon-reload
-sleep 2; t0=$(date +%s.%N); systemctl restart kava; t1=$(date +%s.%N)
-sleep 4; systemctl daemon-reexec
+loop_start restart 22
+sleep 3; systemctl daemon-reload
+sleep 1; t0=$(date +%s.%N); systemctl restart kava; t1=$(date +%s.%N)
+sleep 2; systemctl daemon-reexec
 loop_wait restart
 check "${NAMES[1]} ($READS reads, $FAILED failed, $WRONG wrong)" zero_fail
 pid1=$(kava_main_pid)
@@ -92,8 +92,8 @@ check "${NAMES[2]} (pid $pid0 -> $pid1, systemctl restart took $(awk -v a="$t0" 
 
 # ------------------------------------------------------------ b) kill -9
 restarts0=$(systemctl show -p NRestarts --value kava)
-loop_start kill 20
-sleep 5
+loop_start kill 16
+sleep 4
 t0=$(date +%s.%N)
 kill -9 "$pid1"
 wait_until 60 eval '[ "$(systemctl show -p NRestarts --value kava)" -gt "$restarts0" ] && kava_serving'
@@ -121,7 +121,7 @@ sed 's/^/# kava mount: /' "$OUT/mount-c.txt"
 export bad; bad=$(awk '$1 != "mounted" && $1 != "replaced" && $1 != "current" && $1 != "missing" && !/^kava view /' "$OUT/mount-c.txt")
 check "${NAMES[6]} (exit $rc, $(tail -n 1 "$OUT/mount-c.txt" | sed 's/.*: //'))" \
     eval '[ "$rc" = 0 ] && [ -z "$bad" ] && grep -q "^replaced *\/proc\/meminfo" "$OUT/mount-c.txt"'
-loop_start after-mount 10
+loop_start after-mount 8
 loop_wait after-mount
 check "${NAMES[7]} ($READS reads, $FAILED failed, $WRONG wrong)" zero_fail
 journalctl -u kava -b --no-pager -o cat 2>&1 | grep -iE 'took over|fd store|fuse|restor' | tail -n 8 | sed 's/^/# kava: /'
