@@ -75,8 +75,9 @@ loop_wait() {
     read -r READS FAILED WRONG GAP <"$OUT/loop-$1.txt" || { READS=0 FAILED="?" WRONG="?" GAP="?"; }
     note "$1: $READS reads, $FAILED failed, $WRONG wrong, longest gap between reads ${GAP}s"
 }
-# (at least 10 reads: the loop ran; a loaded TCG host managed 33 in 20 s)
-zero_fail() { [ "${READS:-0}" -ge 10 ] && [ "$FAILED" = 0 ] && [ "$WRONG" = 0 ]; }
+# (at least 5 reads: the loop ran; a TCG guest on a host at a load of 60 managed
+# 16 in 10 s)
+zero_fail() { [ "${READS:-0}" -ge 5 ] && [ "$FAILED" = 0 ] && [ "$WRONG" = 0 ]; }
 
 # ------------------------------------------------------------ a) restart
 pid0=$(kava_main_pid)
@@ -121,7 +122,7 @@ sed 's/^/# kava mount: /' "$OUT/mount-c.txt"
 export bad; bad=$(awk '$1 != "mounted" && $1 != "replaced" && $1 != "current" && $1 != "missing" && !/^kava view /' "$OUT/mount-c.txt")
 check "${NAMES[6]} (exit $rc, $(tail -n 1 "$OUT/mount-c.txt" | sed 's/.*: //'))" \
     eval '[ "$rc" = 0 ] && [ -z "$bad" ] && grep -q "^replaced *\/proc\/meminfo" "$OUT/mount-c.txt"'
-loop_start after-mount 8
+loop_start after-mount 10
 loop_wait after-mount
 check "${NAMES[7]} ($READS reads, $FAILED failed, $WRONG wrong)" zero_fail
 journalctl -u kava -b --no-pager -o cat 2>&1 | grep -iE 'took over|fd store|fuse|restor' | tail -n 8 | sed 's/^/# kava: /'
