@@ -108,8 +108,8 @@ check "uninterruptible count returns to 0" [ "$(jfield "$cg" '.nr_uninterruptibl
 # (d) a task moved out stops counting
 cg=$(new_cgroup move)
 "$KAVA" enable "$cg" >/dev/null
-run_in "$cg" "$TASK" spin 8; mover=$!
-run_in "$cg" "$TASK" spin 8
+run_in "$cg" "$TASK" spin 60; mover=$!   # killed after the checks: a starved VM must not see them end first
+run_in "$cg" "$TASK" spin 60
 sleep 1
 before=$(jfield "$cg" '"\(.nr_running)/\(.nr_threads)"')
 echo "$mover" > "$(own_cgroup)/cgroup.procs"
@@ -157,10 +157,10 @@ check_drained "an orphan's exit is released" "$cg"
 cg=$(new_cgroup parent)
 "$KAVA" enable "$cg" >/dev/null
 mkdir "$cg/child"
-run_in "$cg/child" "$TASK" spin 3
+run_in "$cg/child" "$TASK" spin 60   # killed after the check (a starved VM)
 sleep 1
 check "descendant cgroup counts for ancestor" [ "$(jfield "$cg" '"\(.nr_running)/\(.nr_threads)"')" = 1/1 ]
-wait "${BG_PIDS[@]}"; BG_PIDS=()
+kill "${BG_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; BG_PIDS=()
 
 # (f) a cgroup that is not enabled is not tracked
 on=$(new_cgroup on); off=$(new_cgroup off)
