@@ -120,8 +120,41 @@ static __always_inline struct kava_pol_policy *find_policy(__u64 *policy_id)
 	return found;
 }
 
+/* The policy's counters of one hook (NULL without stats). */
+static __always_inline struct kava_pol_hook_stats *hook_stats(struct kava_pol_stats *st, __u32 hook)
+{
+	if (!st || hook < 1 || hook > KAVA_HOOK_COUNT)
+		return NULL;
+	return &st->hook[hook - 1];
+}
+
+/* An event not sent: counted in all and for its hook, and owed to the next event. */
+static __always_inline void suppress(struct kava_pol_stats *st, __u32 hook)
+{
+	struct kava_pol_hook_stats *hs = hook_stats(st, hook);
+
+	if (!st)
+		return;
+	__sync_fetch_and_add(&st->suppressed, 1);
+	__sync_fetch_and_add(&st->pending_suppressed, 1);
+	if (hs)
+		__sync_fetch_and_add(&hs->suppressed, 1);
+}
+
+/* A check that passed. */
+static __always_inline void count_allowed(struct kava_pol_stats *st, __u32 hook)
+{
+	struct kava_pol_hook_stats *hs = hook_stats(st, hook);
+
+	if (!st)
+		return;
+	__sync_fetch_and_add(&st->allowed, 1);
+	if (hs)
+		__sync_fetch_and_add(&hs->allowed, 1);
+}
+
 /* Fixed-window rate limit; racy between CPUs by a few events at most. */
-static __always_inline int rate_limited(struct kava_pol_stats *st, __u64 now)
+static __always_inline int rate_limited(struct kava_pol_stats *st, __u32 hook, __u64 now)
 {
 	if (!st)
 		return 0;
@@ -131,8 +164,7 @@ static __always_inline int rate_limited(struct kava_pol_stats *st, __u64 now)
 	}
 	if (__sync_fetch_and_add(&st->window_count, 1) < KAVA_POL_RATE_BURST)
 		return 0;
-	__sync_fetch_and_add(&st->suppressed, 1);
-	__sync_fetch_and_add(&st->pending_suppressed, 1);
+	suppress(st, hook);
 	return 1;
 }
 
@@ -142,14 +174,11 @@ static __always_inline void emit(struct kava_pol_stats *st, const struct kava_po
 	__u64 now = bpf_ktime_get_ns(), pid_tgid;
 	struct kava_pol_event *e;
 
-	if (rate_limited(st, now))
+	if (rate_limited(st, q->hook, now))
 		return;
 	e = bpf_ringbuf_reserve(&kpol_events, sizeof(*e), 0);
 	if (!e) {
-		if (st) {
-			__sync_fetch_and_add(&st->suppressed, 1);
-			__sync_fetch_and_add(&st->pending_suppressed, 1);
-		}
+		suppress(st, q->hook);
 		return;
 	}
 	pid_tgid = bpf_get_current_pid_tgid();
@@ -178,9 +207,12 @@ static __always_inline int refuse(struct kava_pol_stats *st, const struct kava_p
 				  __u64 policy_id, const struct query *q, int report)
 {
 	__u32 verdict = p->mode == KAVA_POL_ENFORCE ? KAVA_VERDICT_DENY : KAVA_VERDICT_WOULD_DENY;
+	struct kava_pol_hook_stats *hs = hook_stats(st, q->hook);
 
 	if (st)
 		__sync_fetch_and_add(verdict == KAVA_VERDICT_DENY ? &st->denied : &st->would_deny, 1);
+	if (hs)
+		__sync_fetch_and_add(verdict == KAVA_VERDICT_DENY ? &hs->denied : &hs->would_deny, 1);
 	if (report)
 		emit(st, p, policy_id, q, verdict);
 	return verdict == KAVA_VERDICT_DENY ? -EPERM : 0;
@@ -230,8 +262,7 @@ static __always_inline int check_device(struct query *q)
 		return 0;
 	st = bpf_map_lookup_elem(&kpol_stats, &policy_id);
 	if ((allowed_access(p, q) & q->access) == q->access) {
-		if (st)
-			__sync_fetch_and_add(&st->allowed, 1);
+		count_allowed(st, q->hook);
 		return 0;
 	}
 	return refuse(st, p, policy_id, q, 1);
@@ -328,8 +359,7 @@ int BPF_PROG(kpol_capable, const struct cred *cred, struct user_namespace *ns, i
 		return 0;
 	st = bpf_map_lookup_elem(&kpol_stats, &policy_id);
 	if (!(p->caps_deny & (1ULL << cap))) {
-		if (st)
-			__sync_fetch_and_add(&st->allowed, 1);
+		count_allowed(st, q.hook);
 		return 0;
 	}
 	q.cap = cap;

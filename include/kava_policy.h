@@ -25,7 +25,7 @@
 #include <linux/types.h>
 #endif
 
-#define KAVA_POL_ABI_VERSION   1
+#define KAVA_POL_ABI_VERSION   2                   /* 2: kava_pol_stats by hook */
 #define KAVA_POL_PIN_SUBDIR    "policy"            /* under KAVA_PIN_DIR */
 #define KAVA_POL_MAX_POLICIES  1024                /* policied cgroups */
 #define KAVA_POL_MAX_RULES     64                  /* device rules per policy, base set included */
@@ -77,6 +77,21 @@ struct kava_pol_policy {
 #define KAVA_POL_F_BASE_SAFE   1  /* the base set was included */
 #define KAVA_POL_F_CAPS_KEEP   2  /* caps_deny came from caps.keep */
 
+/* Hooks an event comes from. */
+#define KAVA_HOOK_CGROUP_DEV   1  /* cgroup/dev */
+#define KAVA_HOOK_FILE_OPEN    2  /* lsm/file_open */
+#define KAVA_HOOK_INODE_MKNOD  3  /* lsm/inode_mknod */
+#define KAVA_HOOK_CAPABLE      4  /* lsm/capable */
+#define KAVA_HOOK_COUNT        4
+
+/* The decisions of one hook, kava_pol_stats.hook[KAVA_HOOK_* - 1]. */
+struct kava_pol_hook_stats {
+	__u64 allowed;
+	__u64 denied;
+	__u64 would_deny;
+	__u64 suppressed;
+};
+
 /* kpol_stats value: counters and the event rate limiter of one policy.
  * Updated with atomic adds from any CPU. */
 struct kava_pol_stats {
@@ -87,6 +102,7 @@ struct kava_pol_stats {
 	__u64 window_start_ns;     /* rate limit: start of the current window */
 	__u64 window_count;        /* events sent in that window */
 	__u64 pending_suppressed;  /* suppressed since the last event sent */
+	struct kava_pol_hook_stats hook[KAVA_HOOK_COUNT];   /* the four counts above, by hook */
 };
 
 /* kpol_config[0]. */
@@ -94,12 +110,6 @@ struct kava_pol_config {
 	__u32 abi_version;
 	__u32 nr_policies;         /* 0: every hook returns at once */
 };
-
-/* Hooks an event comes from. */
-#define KAVA_HOOK_CGROUP_DEV   1  /* cgroup/dev */
-#define KAVA_HOOK_FILE_OPEN    2  /* lsm/file_open */
-#define KAVA_HOOK_INODE_MKNOD  3  /* lsm/inode_mknod */
-#define KAVA_HOOK_CAPABLE      4  /* lsm/capable */
 
 /* Verdicts. */
 #define KAVA_VERDICT_DENY       1

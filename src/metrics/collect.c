@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "metrics/collect.h"
 #include "metrics/runq.h"
 #include "metrics/viewstats.h"
+#include "policy/events.h"
 #include "policy/policy.h"
 #include "sched/figures_read.h"
 #include "sched/registry.h"
@@ -241,46 +243,91 @@ static int add_container(uint32_t slot, const struct kava_slot *s, void *arg)
 	return 0;	/* disabled or removed meanwhile: left out */
 }
 
-/* Decision counters of every policied cgroup, or of `only_id`'s alone (0: all). */
+/* Room for `more` policy entries in set->p. */
+static int grow_policies(struct metrics_set *set, size_t *cap, size_t more)
+{
+	struct metrics_policy *grown;
+	size_t ncap;
+
+	if (set->np + more <= *cap)
+		return 0;
+	ncap = *cap * 2 + more + 8;
+	grown = realloc(set->p, ncap * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	set->p = grown;
+	*cap = ncap;
+	return 0;
+}
+
+/* The value size of map `fd`: a kpol_stats pinned by another kava version differs. */
+static __u32 value_size(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.value_size : 0;
+}
+
+/*
+ * Decision counters of every policied cgroup, or of `only_id`'s alone (0:
+ * all): one entry per hook (KAVA_HOOK_*), as the policy programs count them.
+ */
 static int collect_policies(const struct view_source *src, uint64_t only_id, struct metrics_set *set)
 {
-	char dir[4096], path[4200], abs[4096];
+	char dir[4096], path[4200], abs[4096], rel[512];
 	struct kava_pol_stats st;
 	uint64_t key, next;
 	size_t cap = 0;
-	int fd, more;
+	int fd, more, h, hooks;
+	__u32 size;
 
 	policy_pin_dir(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/kpol_stats", dir);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return 0;	/* no policy was ever applied */
+	/*
+	 * A policy state pinned by a kava before the counters by hook (its
+	 * programs keep running after an upgrade): its totals, without a hook.
+	 */
+	size = value_size(fd);
+	hooks = size == sizeof(st) ? KAVA_HOOK_COUNT : 1;
+	if (size != sizeof(st) && size != offsetof(struct kava_pol_stats, hook)) {
+		close(fd);
+		return 0;	/* a layout this kava does not know */
+	}
 	more = bpf_map_get_next_key(fd, NULL, &key) == 0;
 	while (more) {
 		more = bpf_map_get_next_key(fd, &key, &next) == 0;
+		memset(&st, 0, sizeof(st));	/* an older layout fills only its prefix */
 		if ((!only_id || key == only_id) && bpf_map_lookup_elem(fd, &key, &st) == 0 &&
 		    cgroup_path_of_id(src->cgroup2_mount, key, abs, sizeof(abs)) == 0) {
-			struct metrics_policy *p;
-
-			if (set->np == cap) {
-				size_t ncap = cap * 2 + 8;
-				struct metrics_policy *grown = realloc(set->p, ncap * sizeof(*grown));
-
-				if (!grown) {
-					close(fd);
-					return -ENOMEM;
-				}
-				set->p = grown;
-				cap = ncap;
+			if (grow_policies(set, &cap, (size_t)hooks) < 0) {
+				close(fd);
+				return -ENOMEM;
 			}
-			p = &set->p[set->np++];
-			memset(p, 0, sizeof(*p));
-			relative_path(src->cgroup2_mount, abs, p->path, sizeof(p->path));
-			p->cgroup_id = key;
-			p->allowed = st.allowed;
-			p->denied = st.denied;
-			p->would_deny = st.would_deny;
-			p->suppressed = st.suppressed;
+			relative_path(src->cgroup2_mount, abs, rel, sizeof(rel));
+			for (h = 0; h < hooks; h++) {
+				struct metrics_policy *p = &set->p[set->np++];
+				const struct kava_pol_hook_stats *hs = &st.hook[h];
+
+				memset(p, 0, sizeof(*p));
+				snprintf(p->path, sizeof(p->path), "%s", rel);
+				p->cgroup_id = key;
+				if (hooks == 1) {	/* totals only */
+					p->allowed = st.allowed;
+					p->denied = st.denied;
+					p->would_deny = st.would_deny;
+					p->suppressed = st.suppressed;
+					continue;
+				}
+				p->hook = events_hook_name((unsigned int)h + 1);
+				p->allowed = hs->allowed;
+				p->denied = hs->denied;
+				p->would_deny = hs->would_deny;
+				p->suppressed = hs->suppressed;
+			}
 		}
 		key = next;
 	}

@@ -16,6 +16,12 @@
 struct metrics_set {
 	struct metrics_container *c;   /* in slot order */
 	size_t n;
+	/*
+	 * KAVA_HOOK_COUNT entries per policied cgroup, one per hook in
+	 * KAVA_HOOK_* order (hook set): add them up for the cgroup's totals.
+	 * One entry, its totals (hook NULL), where the policy state was pinned
+	 * by a kava without counters by hook.
+	 */
 	struct metrics_policy *p;
 	size_t np;
 };

@@ -279,7 +279,7 @@ static void policies(struct kbuf *b, const struct metrics_policy *p, size_t n)
 	if (!n)
 		return;
 	family(b, "kava_policy_decisions_total", "counter",
-	       "Device and capability checks of a policied cgroup by decision "
+	       "Device and capability checks of a policied cgroup by hook and decision "
 	       "(would_deny: audit mode).");
 	for (i = 0; i < n; i++) {
 		const uint64_t val[3] = { p[i].allowed, p[i].denied, p[i].would_deny };
@@ -292,7 +292,7 @@ static void policies(struct kbuf *b, const struct metrics_policy *p, size_t n)
 		}
 	}
 	family(b, "kava_policy_events_suppressed_total", "counter",
-	       "Policy events of a policied cgroup not reported because of the rate limit.");
+	       "Policy events of a policied cgroup not reported (rate limit, full ring buffer), by hook.");
 	for (i = 0; i < n; i++) {
 		open_series(b, "kava_policy_events_suppressed_total", p[i].path, p[i].cgroup_id);
 		if (p[i].hook)

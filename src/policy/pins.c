@@ -116,10 +116,22 @@ static int prepare_dirs(char *why, size_t why_size)
 	return bpfload_prepare_pin_dir(path, why, why_size);
 }
 
+/* A kpol_config of another ABI: the one line that says so, and the way out. */
+static int other_version(const struct kava_pol_config *cfg, char *why, size_t why_size)
+{
+	if (!cfg->abi_version || cfg->abi_version == KAVA_POL_ABI_VERSION)
+		return 0;
+	snprintf(why, why_size, "the policy state pinned in %s/%s is from another kava "
+		 "version (policy ABI %u, this kava's is %u); 'kava policy clear --all' removes it",
+		 kava_pin_dir(), KAVA_POL_PIN_SUBDIR, cfg->abi_version, (unsigned int)KAVA_POL_ABI_VERSION);
+	return -EPROTO;
+}
+
 static int init_config(int fd, char *why, size_t why_size)
 {
 	struct kava_pol_config cfg;
 	__u32 zero = 0;
+	int err;
 
 	if (bpf_map_lookup_elem(fd, &zero, &cfg) < 0) {
 		snprintf(why, why_size, "cannot read kpol_config: %s", strerror(errno));
@@ -127,18 +139,37 @@ static int init_config(int fd, char *why, size_t why_size)
 	}
 	if (cfg.abi_version == KAVA_POL_ABI_VERSION)
 		return 0;
-	if (cfg.abi_version) {
-		snprintf(why, why_size, "the policy state pinned in %s/%s is from another kava "
-			 "version; 'kava policy clear --all' removes it", kava_pin_dir(),
-			 KAVA_POL_PIN_SUBDIR);
-		return -EPROTO;
-	}
+	err = other_version(&cfg, why, why_size);
+	if (err)
+		return err;
 	cfg.abi_version = KAVA_POL_ABI_VERSION;
 	if (bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) < 0) {
 		snprintf(why, why_size, "cannot write kpol_config: %s", strerror(errno));
 		return -errno;
 	}
 	return 0;
+}
+
+/*
+ * Before loading programs beside pinned maps: maps of another ABI (a
+ * kava_pol_stats of another size) would make libbpf refuse to reuse them
+ * with a message about parameters; say which version is pinned instead.
+ */
+static int check_pinned_version(char *why, size_t why_size)
+{
+	struct kava_pol_config cfg = { 0 };
+	char path[PATH_MAX];
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	pol_path(path, sizeof(path), "kpol_config");
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;	/* nothing pinned yet */
+	if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0)
+		err = other_version(&cfg, why, why_size);
+	close(fd);
+	return err;
 }
 
 static int pin_lsm_links(struct policy_bpf *s, const int *need, char *why, size_t why_size)
@@ -192,6 +223,8 @@ int pol_ensure_loaded(int want_lsm, char *why, size_t why_size)
 	if (!any)
 		return 0;
 	err = prepare_dirs(why, why_size);
+	if (!err)
+		err = check_pinned_version(why, why_size);
 	if (err)
 		return err;
 	memset(&opts, 0, sizeof(opts));

@@ -9,8 +9,10 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
 T="scrape: 200 with the Prometheus text type;promtool check metrics is clean on a live scrape"
-T="$T;unknown path is 404;POST is 405;a huge header is refused (431/400);idle and stalled clients never stall the view"
-T="$T;unix socket serves the metrics;policy decisions are counted"
+T="$T;unknown path is 404;POST is 405;a huge header is refused (431/400)"
+T="$T;a huge request line is refused (414/431/400);PUT and DELETE are 405;idle and stalled clients never stall the view"
+T="$T;unix socket serves the metrics;policy decisions are counted;policy decisions by hook add up to kava policy show's"
+T="$T;every family of the README with its type and labels, BPF run time while stats are on"
 T="$T;Prometheus scrapes kava (up is 1);Prometheus load1 within 0.01 of kava stat"
 T="$T;Prometheus histogram_quantile(0.99) in kava stat's p99 bucket"
 T="$T;reader in A sees A's series only;reader in B sees B's series only;host reader sees every container and the agent"
@@ -70,6 +72,10 @@ check "POST is 405" [ "$(code -X POST -d x=1 "$URL/metrics")" = 405 ]
 c=$(code -H "X-Big: $(head -c 65536 /dev/zero | tr '\0' a)" "$URL/metrics")
 note "huge header: HTTP $c"
 check_all "a huge header is refused (431/400)" '[ "$c" = 431 ] || [ "$c" = 400 ]'
+c=$(code "$URL/metrics?$(head -c 65536 /dev/zero | tr '\0' a)")
+note "huge request line: HTTP $c"
+check_all "a huge request line is refused (414/431/400)" '[ "$c" = 414 ] || [ "$c" = 431 ] || [ "$c" = 400 ]'
+check "PUT and DELETE are 405" [ "$(code -X PUT -d x "$URL/metrics")$(code -X DELETE "$URL/metrics")" = 405405 ]
 
 # Stalled clients: more idle connections than the server allows plus one that
 # sends half a request line; the FUSE view must keep answering meanwhile.
@@ -93,12 +99,133 @@ check_all "unix socket serves the metrics" \
 printf 'mode = audit\n' > "$TMP/audit.policy"
 if "$KAVA" policy apply "$cga" "$TMP/audit.policy" >/dev/null 2>&1; then
     sh -c 'echo $$ > "$1/cgroup.procs"; exec head -c1 /dev/kmsg' sh "$cga" >/dev/null 2>&1
-    wd=$(curl -s "$URL/metrics" | awk -v id="$ida" 'index($0, "kava_policy_decisions_total{") == 1 && index($0, "cgroup_id=\"" id "\"") && /decision="would_deny"/ { print $2 }')
-    note "would_deny after reading /dev/kmsg in audit mode: $wd"
+    # A's series as "hook decision value" lines; kava policy show's totals
+    # before and after the scrape agree (nothing in A touches a device then)
+    for _ in 1 2 3; do
+        before=$("$KAVA" policy show "$cga" --json | jq -r '"\(.allowed) \(.denied) \(.would_deny) \(.suppressed)"')
+        curl -s "$URL/metrics" > "$TMP/policy.scrape"
+        want=$("$KAVA" policy show "$cga" --json | jq -r '"\(.allowed) \(.denied) \(.would_deny) \(.suppressed)"')
+        [ "$before" = "$want" ] && break
+    done
+    awk -v id="$ida" '(index($0, "kava_policy_decisions_total{") == 1 || index($0, "kava_policy_events_suppressed_total{") == 1) && index($0, "cgroup_id=\"" id "\"") {
+        h = $0; sub(/.*hook="/, "", h); sub(/".*/, "", h)
+        d = "suppressed"; if (index($0, "decision=\"")) { d = $0; sub(/.*decision="/, "", d); sub(/".*/, "", d) }
+        print h, d, $2 }' "$TMP/policy.scrape" > "$TMP/policy.series"
+    wd=$(awk '$1 == "cgroup_dev" && $2 == "would_deny" { print $3 }' "$TMP/policy.series")
+    note "would_deny by cgroup/dev after reading /dev/kmsg in audit mode: $wd"
     check_all "policy decisions are counted" '[ -n "$wd" ] && [ "$wd" -ge 1 ]'
+    # four series for each of the four hooks; added up, kava policy show's totals
+    hooks=$(awk '{ print $1 }' "$TMP/policy.series" | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')
+    sums=$(awk '{ s[$2] += $3 } END { printf "%d %d %d %d", s["allowed"], s["denied"], s["would_deny"], s["suppressed"] }' "$TMP/policy.series")
+    note "series per hook: $hooks; allowed denied would_deny suppressed over the hooks: $sums; kava policy show: $want"
+    check_all "policy decisions by hook add up to kava policy show's" \
+        '[ "$hooks" = "capable:4 cgroup_dev:4 file_open:4 inode_mknod:4 " ] && [ "$sums" = "$want" ]'
 else
     skip "policy decisions are counted" "cgroup/dev policy could not be applied here"
+    skip "policy decisions by hook add up to kava policy show's" "cgroup/dev policy could not be applied here"
 fi
+
+# ---- every family the README lists, with its type and labels (A has a
+# policy now). The BPF programs' run time is only there while
+# kernel.bpf_stats_enabled is on: a BPF_ENABLE_STATS fd held meanwhile turns
+# it on (and back, when closed) without touching the sysctl of other users.
+cat > "$TMP/stats_fd.py" <<'PY'
+import ctypes, os, sys
+nr = {"x86_64": 321, "aarch64": 280}.get(os.uname().machine)
+libc = ctypes.CDLL(None, use_errno=True)
+attr = (ctypes.c_uint32 * 16)()          # union bpf_attr: enable_stats.type = BPF_STATS_RUN_TIME (0)
+fd = libc.syscall(nr, 32, ctypes.byref(attr), 4) if nr else -1   # BPF_ENABLE_STATS
+print("held" if fd >= 0 else "failed: %s" % os.strerror(ctypes.get_errno()), flush=True)
+sys.stdin.read()                          # held until the test closes our stdin
+PY
+coproc STATS { python3 "$TMP/stats_fd.py"; }
+BG_PIDS+=("$STATS_PID")
+read -r held <&"${STATS[0]}"
+note "BPF_ENABLE_STATS: $held; kernel.bpf_stats_enabled $(cat /proc/sys/kernel/bpf_stats_enabled)"
+# FUSE requests, from A (its view budget families) and the host (latency histogram)
+timeout 5 sh -c "$(join_script "$cga")"' && exec cat "$1"' sh "$VIEW/proc/meminfo" >/dev/null
+timeout 5 cat "$VIEW/proc/meminfo" >/dev/null
+sleep 1                                          # programs run meanwhile
+curl -s "$URL/metrics" > "$TMP/families.scrape"
+w=${STATS[1]}
+exec {w}>&-                                      # the stats fd goes with the helper
+wait "$STATS_PID" 2>/dev/null
+python3 - "$TMP/families.scrape" "$ida" README.md > "$TMP/families" <<'PY'
+import re, sys
+text, ida = open(sys.argv[1]).read(), sys.argv[2]
+readme = open(sys.argv[3]).read()
+readme = readme[readme.index("## Monitoring"):]
+readme = readme[:readme.index("\n## ", 1)]
+C = ("cgroup", "cgroup_id")
+want = [  # name, type, labels of its samples (histograms: of _count)
+    ("kava_container_load1", "gauge", C), ("kava_container_load5", "gauge", C),
+    ("kava_container_load15", "gauge", C),
+    ("kava_container_cpu_seconds_total", "counter", C + ("cpu", "mode")),
+    ("kava_container_runnable_tasks", "gauge", C), ("kava_container_uninterruptible_tasks", "gauge", C),
+    ("kava_container_iowait_tasks", "gauge", C), ("kava_container_threads", "gauge", C),
+    ("kava_container_context_switches_total", "counter", C),
+    ("kava_container_forks_total", "counter", C),
+    ("kava_container_runqueue_wait_seconds", "histogram", C),
+    ("kava_container_visible_cpus", "gauge", C),
+    ("kava_container_memory_limit_bytes", "gauge", C),
+    ("kava_container_memory_usage_bytes", "gauge", C),
+    ("kava_container_view_open_files", "gauge", C), ("kava_container_view_open_bytes", "gauge", C),
+    ("kava_container_view_open_files_limit", "gauge", C),
+    ("kava_container_view_request_rate_limit", "gauge", C),
+    ("kava_container_view_requests_total", "counter", C),
+    ("kava_container_view_requests_delayed_total", "counter", C + ("reason",)),
+    ("kava_container_view_request_delay_seconds_total", "counter", C),
+    ("kava_container_view_opens_refused_total", "counter", C),
+    ("kava_policy_decisions_total", "counter", C + ("hook", "decision")),
+    ("kava_policy_events_suppressed_total", "counter", C + ("hook",)),
+    ("kava_build_info", "gauge", ("version", "abi")),
+    ("kava_enabled_containers", "gauge", ()),
+    ("kava_view_requests_total", "counter", ("file",)),
+    ("kava_view_render_errors_total", "counter", ("file",)),
+    ("kava_fuse_request_duration_seconds", "histogram", ("op",)),
+    ("kava_bpf_stats_enabled", "gauge", ()),
+    ("kava_bpf_prog_run_seconds_total", "counter", ("prog",)),
+    ("kava_bpf_prog_runs_total", "counter", ("prog",)),
+    ("kava_last_scrape_cpu_seconds", "gauge", ()),
+]
+types = dict(re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M))
+samples = {}
+for m in re.finditer(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$", text, re.M):
+    labels = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+    samples.setdefault(m.group(1), []).append((labels, float(m.group(3))))
+bad = []
+for name, typ, labels in want:
+    sample = name + "_count" if typ == "histogram" else name
+    got = samples.get(sample, [])
+    if types.get(name) != typ:
+        bad.append("%s: TYPE %s, not %s" % (name, types.get(name), typ))
+    elif not got:
+        bad.append("%s: no sample" % name)
+    elif any(tuple(sorted(l)) != tuple(sorted(labels)) for l, _ in got):
+        bad.append("%s: labels %s, not %s" % (name, sorted(got[0][0]), sorted(labels)))
+    elif "cgroup_id" in labels and not any(l["cgroup_id"] == ida for l, _ in got):
+        bad.append("%s: nothing of container A" % name)
+# the README's Monitoring section names each family (shorthand: `_load5` after
+# `kava_container_load1`), and no other
+names = {n for n, _, _ in want}
+for name in names:
+    short = re.sub(r"^kava_container(_view)?", "", name)
+    if "`" + name not in readme and "`" + short + "`" not in readme and "`" + short + "{" not in readme:
+        bad.append("%s: not in the README's Monitoring section" % name)
+for tok in set(re.findall(r"\bkava_[a-z0-9_]*[a-z0-9]", readme)):
+    base = re.sub(r"_(bucket|sum|count)$", "", tok)
+    if tok not in names and base not in names:
+        bad.append("%s: in the README, not in the scrape" % tok)
+runs = [v for _, v in samples.get("kava_bpf_prog_runs_total", [])]
+print("families %d, missing or wrong %d; BPF programs %d, %d of them ran" % (len(want), len(bad), len(runs), sum(v > 0 for v in runs)))
+for b in bad:
+    print(b)
+sys.exit(1 if bad or not any(v > 0 for v in runs) else 0)
+PY
+rc=$?
+sed 's/^/# /' "$TMP/families"
+check_all "every family of the README with its type and labels, BPF run time while stats are on" \
+    '[ "$held" = held ] && [ $rc = 0 ]'
 
 # ---- a real Prometheus
 cat > "$TMP/prometheus.yml" <<EOF
@@ -118,7 +245,9 @@ query() {       # query PROMQL: the value of the first result, or nothing
 }
 wait_for 30 curl -sf -o /dev/null "$PURL/-/ready"
 wait_for 15 sh -c "[ \"\$(curl -s '$PURL/api/v1/query' --data-urlencode 'query=up{job=\"kava\"}' | jq -r '.data.result[0].value[1] // empty')\" = 1 ]"
-check "Prometheus scrapes kava (up is 1)" [ "$(query 'up{job="kava"}')" = 1 ]
+up=$(query 'up{job="kava"}')
+[ "$up" = 1 ] || note "Prometheus' target: $(curl -s "$PURL/api/v1/targets" | jq -c '[.data.activeTargets[] | {health, lastError, lastScrapeDuration}]')"
+check "Prometheus scrapes kava (up is 1)" [ "$up" = 1 ]
 
 # The spinners stop; A's histogram then stands still, its load changes only every 5 s.
 for p in "${spinners[@]}"; do wait "$p" 2>/dev/null; done

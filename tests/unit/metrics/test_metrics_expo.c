@@ -144,7 +144,10 @@ static void families_are_whole(void **state)
 	struct metrics_hist lat[2] = { { .bucket = { [12] = 3 }, .sum_ns = 15000 } };
 	struct metrics_file files[1] = { { "proc/meminfo", 10, 1 } };
 	struct metrics_prog progs[1] = { { "kava_sched_switch", 2000000000ull, 7 } };
-	struct metrics_policy pol = { .path = "/a", .cgroup_id = 11, .allowed = 5, .denied = 2 };
+	struct metrics_policy pol[2] = {
+		{ .path = "/a", .cgroup_id = 11, .hook = "cgroup_dev", .allowed = 5, .denied = 2 },
+		{ .path = "/a", .cgroup_id = 11, .hook = "capable", .would_deny = 3, .suppressed = 1 },
+	};
 	struct metrics_agent a = { .version = "1.2", .enabled = 2, .files = files, .nr_files = 1,
 				   .fuse_ops = ops, .fuse_lat = lat, .nr_fuse_ops = 2,
 				   .bpf_stats_enabled = 1, .progs = progs, .nr_progs = 1,
@@ -156,7 +159,7 @@ static void families_are_whole(void **state)
 	(void)state;
 	container(&c[0], "/a", 11);
 	container(&c[1], "/b", 12);
-	t = render(&a, c, 2, &pol, 1);
+	t = render(&a, c, 2, pol, 2);
 	{
 		char series[64];
 
@@ -168,7 +171,9 @@ static void families_are_whole(void **state)
 	assert_string_equal(value_of(t, "kava_bpf_prog_run_seconds_total{prog=\"kava_sched_switch\"}"), "2");
 	assert_string_equal(value_of(t, "kava_fuse_request_duration_seconds_bucket{op=\"open\",le=\"0.000008192\"}"), "3");
 	assert_string_equal(value_of(t, "kava_fuse_request_duration_seconds_sum{op=\"open\"}"), "0.000015");
-	assert_string_equal(value_of(t, "kava_policy_decisions_total{cgroup=\"/a\",cgroup_id=\"11\",decision=\"denied\"}"), "2");
+	assert_string_equal(value_of(t, "kava_policy_decisions_total{cgroup=\"/a\",cgroup_id=\"11\",hook=\"cgroup_dev\",decision=\"denied\"}"), "2");
+	assert_string_equal(value_of(t, "kava_policy_decisions_total{cgroup=\"/a\",cgroup_id=\"11\",hook=\"capable\",decision=\"would_deny\"}"), "3");
+	assert_string_equal(value_of(t, "kava_policy_events_suppressed_total{cgroup=\"/a\",cgroup_id=\"11\",hook=\"capable\"}"), "1");
 	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char name[128];
 
