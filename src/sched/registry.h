@@ -27,7 +27,7 @@ void registry_forget_cgroup(struct kava_state *st, uint64_t cgroup_id);
 int registry_lookup(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot,
 		    struct kava_slot *out);
 
-/* Call fn for each enabled slot in slot order; stops at a non-zero return. */
+/* Call fn for each enabled slot (table order); stops at a non-zero return. */
 int registry_foreach(const struct kava_state *st,
 		     int (*fn)(uint32_t slot, const struct kava_slot *s, void *arg), void *arg);
 

@@ -124,6 +124,56 @@ static void unpublish_sweeps_the_cgroup_cache(void **state)
 		assert_true(cached(st, i));
 }
 
+struct visits {
+	uint8_t seen[KAVA_MAX_CONTAINERS];
+	unsigned int n, stop_after;
+};
+
+static int visit(uint32_t slot, const struct kava_slot *s, void *arg)
+{
+	struct visits *v = arg;
+
+	assert_true(slot < KAVA_MAX_CONTAINERS);
+	assert_int_equal(s->cgroup_id, 100000 + slot);
+	assert_false(v->seen[slot]);
+	v->seen[slot] = 1;
+	return ++v->n == v->stop_after;
+}
+
+/*
+ * registry_foreach() (batched where the kernel has batches) calls back for
+ * every enabled cgroup whose slot holds it at the same generation, once,
+ * more than one batch's worth, and stops when the callback says so.
+ */
+static void foreach_visits_the_live(void **state)
+{
+	struct kava_state *st = *state;
+	struct visits v;
+	uint32_t slot;
+
+	for (slot = 0; slot < 900; slot++) {
+		uint64_t id = 100000 + slot;
+		struct kava_owner o = { .slot = slot, .gen = 3 };
+		struct kava_slot s = { .cgroup_id = id, .gen = 3 };
+
+		if (slot % 10 == 1)
+			s.gen = 4;		/* re-enabled since: not this owner's */
+		if (slot % 10 == 2)
+			s.cgroup_id = 7;	/* the slot holds another cgroup now */
+		assert_int_equal(bpf_map_update_elem(st->enabled_fd, &id, &o, BPF_ANY), 0);
+		assert_int_equal(bpf_map_update_elem(st->slots_fd, &slot, &s, BPF_ANY), 0);
+	}
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(registry_foreach(st, visit, &v), 0);
+	assert_int_equal(v.n, 900 - 90 - 90);
+	for (slot = 0; slot < 900; slot++)
+		assert_int_equal(v.seen[slot], slot % 10 != 1 && slot % 10 != 2);
+	memset(&v, 0, sizeof(v));
+	v.stop_after = 5;
+	assert_int_equal(registry_foreach(st, visit, &v), 1);
+	assert_int_equal(v.n, 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -131,6 +181,7 @@ int main(void)
 						close_maps),
 		cmocka_unit_test_setup_teardown(unpublish_sweeps_the_cgroup_cache, make_maps,
 						close_maps),
+		cmocka_unit_test_setup_teardown(foreach_visits_the_live, make_maps, close_maps),
 	};
 
 	if (geteuid() != 0) {
