@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,19 @@ static void put_escaped(struct kbuf *b, const char *s)
 	kbuf_append(b, run, strlen(run));
 }
 
+/* A number in decimal, without printf (a scrape writes tens of thousands). */
+static void put_u64(struct kbuf *b, uint64_t v)
+{
+	char d[20];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	kbuf_append(b, d + i, sizeof(d) - i);
+}
+
 static void family(struct kbuf *b, const char *name, const char *type, const char *help)
 {
 	kbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -46,13 +60,10 @@ static int series_start(struct kbuf *b, const char *name, const char *suffix, co
 	kbuf_append(b, suffix, strlen(suffix));
 	kbuf_append(b, "{", 1);
 	if (path) {
-		char num[24];
-		int n = snprintf(num, sizeof(num), "%" PRIu64, id);
-
 		kbuf_append(b, "cgroup=\"", 8);
 		put_escaped(b, path);
 		kbuf_append(b, "\",cgroup_id=\"", 13);
-		kbuf_append(b, num, n > 0 ? (size_t)n : 0);
+		put_u64(b, id);
 		kbuf_append(b, "\"", 1);
 	}
 	if (extra)
@@ -83,30 +94,62 @@ void metrics_le(unsigned int b, char *out, size_t size)
 	ns_to_s(2ull << b, out, size);
 }
 
+#define LE_BUCKETS 64
+static char le_text[LE_BUCKETS][24];
+static pthread_once_t le_once = PTHREAD_ONCE_INIT;
+
+static void le_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < LE_BUCKETS - 1; i++)
+		metrics_le(i, le_text[i], sizeof(le_text[i]));
+}
+
 /*
  * A histogram from log2(ns) buckets: bucket i counts [2^i, 2^(i+1)) ns, so
  * its upper edge 2^(i+1) ns is the le of the cumulative count up to i. The
  * last bucket also holds everything longer (the BPF side clamps), so it is
- * only in +Inf.
+ * only in +Inf. Most lines of a scrape are these: the "name_bucket{labels,"
+ * head is made once per histogram and the le texts once per process.
  */
 static void histogram(struct kbuf *b, const char *name, const char *path, uint64_t id,
 		      const char *extra, const uint64_t *bucket, unsigned int n, uint64_t sum_ns)
 {
+	struct kbuf head = { 0 };
 	uint64_t cum = 0;
 	unsigned int i;
 	char v[48];
 	int l;
 
+	pthread_once(&le_once, le_init);
+	l = series_start(&head, name, "_bucket", path, id, extra);
+	kbuf_append(&head, l ? ",le=\"" : "le=\"", l ? 5 : 4);
+	if (head.failed) {
+		b->failed = 1;
+		kbuf_free(&head);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		cum += bucket[i];
 		if (i + 1 == n)
 			break;
-		metrics_le(i, v, sizeof(v));
-		l = series_start(b, name, "_bucket", path, id, extra);
-		kbuf_printf(b, "%sle=\"%s\"} %" PRIu64 "\n", l ? "," : "", v, cum);
+		kbuf_append(b, head.data, head.len);
+		if (i < LE_BUCKETS - 1) {
+			kbuf_append(b, le_text[i], strlen(le_text[i]));
+		} else {
+			metrics_le(i, v, sizeof(v));
+			kbuf_append(b, v, strlen(v));
+		}
+		kbuf_append(b, "\"} ", 3);
+		put_u64(b, cum);
+		kbuf_append(b, "\n", 1);
 	}
-	l = series_start(b, name, "_bucket", path, id, extra);
-	kbuf_printf(b, "%sle=\"+Inf\"} %" PRIu64 "\n", l ? "," : "", cum);
+	kbuf_append(b, head.data, head.len);
+	kbuf_free(&head);
+	kbuf_append(b, "+Inf\"} ", 7);
+	put_u64(b, cum);
+	kbuf_append(b, "\n", 1);
 	ns_to_s(sum_ns, v, sizeof(v));
 	series_start(b, name, "_sum", path, id, extra);
 	kbuf_printf(b, "} %s\n", v);
