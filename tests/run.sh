@@ -19,6 +19,9 @@
 # /tmp/kava-test-PID-*, where PID is the suite's own process (tests name what
 # they create after $$, so other runs on the same machine do not count).
 # Anything left is one failure, and is then removed.
+#
+# Without KAVA_PIN_DIR, the run pins its BPF state under
+# /sys/fs/bpf/kava-check-PID and unloads it at the end.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 # A golden comparison must never turn silently into a write: REGEN=1 makes the
@@ -38,7 +41,22 @@ pass=0 fail=0 skip=0
 env_ok=0 env_fail=0 env_skip=0
 failed_names=()
 pidfile=$(mktemp)
-trap 'rm -f "$pidfile"' EXIT
+# The suites' kernel state goes to a pin directory of this run unless one is
+# given: what an older kava left pinned on the machine (its programs keep
+# running across upgrades, by design) must not decide a fresh build's results.
+own_pins=
+if [ -z "${KAVA_PIN_DIR:-}" ]; then
+    own_pins=/sys/fs/bpf/kava-check-$$
+    export KAVA_PIN_DIR=$own_pins
+fi
+remove_own_pins() {
+    [ -n "$own_pins" ] && [ -d "$own_pins" ] || return 0
+    "$KAVA" policy clear --all >/dev/null 2>&1
+    "$KAVA" unload >/dev/null 2>&1
+    rm -rf "$own_pins" 2>/dev/null
+    [ ! -e "$own_pins" ] || echo "tests/run.sh: could not remove $own_pins" >&2
+}
+trap 'rm -f "$pidfile"; remove_own_pins' EXIT
 
 # leftovers PID: what a suite whose process was PID left behind, one per line
 leftovers() {

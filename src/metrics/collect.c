@@ -100,7 +100,11 @@ static int cached_limits(struct collect_ctx *x, const struct kava_owner *owner,
 		return 0;
 	/* a reader's own v1 cgroups may differ from the stand-in process's: not cached */
 	err = view_container_limits_memo(x->src, owner, x->reader, x->online, x->memo, out);
-	if (!err && x->reader == 0) {
+	/*
+	 * Not kept when provisional: an empty container's v1 cgroups are found
+	 * through its first task, and the next scrape may have one.
+	 */
+	if (!err && x->reader == 0 && !out->provisional) {
 		pthread_mutex_lock(&limits_lock);
 		limits_entry_clear(e);
 		e->v2_path = strdup(out->v2_path);

@@ -69,6 +69,7 @@ struct container {
 	struct container_paths paths;
 	struct kava_slot slot;
 	uint32_t slot_index;
+	int v1_unresolved;             /* v1 directories not found, no process to ask */
 };
 
 /* The slot alone: enough for files made from kava's figures only (loadavg). */
@@ -77,6 +78,7 @@ static int locate_slot(const struct view_source *src, const struct kava_owner *o
 {
 	/* not memset: the paths are 24 KiB, filled by locate() when a file needs them */
 	container_paths_clear(&c->paths);
+	c->v1_unresolved = 0;
 	memset(&c->slot, 0, sizeof(c->slot));
 	c->slot_index = owner->slot;
 	if (bpf_map_lookup_elem(src->st->slots_fd, &owner->slot, &c->slot) < 0 ||
@@ -101,6 +103,7 @@ static int locate(const struct view_source *src, const struct kava_owner *owner,
 		return -ENOENT;	/* removed: the caller falls back to the host's view */
 	if (!v1_complete && reader == 0)
 		reader = cgroup_first_pid(c->paths.v2);
+	c->v1_unresolved = !v1_complete && reader <= 0;
 	if (!v1_complete && reader > 0)
 		/* hybrid host with another v1 layout: ask the reader's own cgroups (kept if it went) */
 		(void)container_paths_v1(&src->v1, reader, &c->paths);
@@ -365,6 +368,7 @@ int view_container_limits_memo(const struct view_source *src, const struct kava_
 	err = locate(src, owner, reader, c);
 	if (!err) {
 		snprintf(out->v2_path, sizeof(out->v2_path), "%s", c->paths.v2);
+		out->provisional = c->v1_unresolved;
 		if (visible_cpus_of(c, host_online, memo, &visible) == 0)
 			out->visible_cpus = cpuset_count(&visible);
 		/* the caller caps it at the host's MemTotal, as render_meminfo() does */

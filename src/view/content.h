@@ -65,6 +65,7 @@ struct view_limits {
 	uint64_t mem_limit;        /* tightest memory limit (KAVA_UNLIMITED: none or unknown) */
 	uint64_t mem_usage;
 	int mem_known;             /* its memory files were read (else the view shows the host's) */
+	int provisional;           /* hybrid host, an empty container: its v1 limits were not found */
 };
 
 /*

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.." || exit 1
 T="scrape: 200 with the Prometheus text type;promtool check metrics is clean on a live scrape"
 T="$T;unknown path is 404;POST is 405;a huge header is refused (431/400)"
 T="$T;a huge request line is refused (414/431/400);PUT and DELETE are 405;idle and stalled clients never stall the view"
-T="$T;unix socket serves the metrics;policy decisions are counted;policy decisions by hook add up to kava policy show's"
+T="$T;a container's limits are read afresh once it has a task;unix socket serves the metrics;policy decisions are counted;policy decisions by hook add up to kava policy show's"
 T="$T;every family of the README with its type and labels, BPF run time while stats are on"
 T="$T;Prometheus scrapes kava (up is 1);Prometheus load1 within 0.01 of kava stat"
 T="$T;Prometheus histogram_quantile(0.99) in kava stat's p99 bucket"
@@ -55,6 +55,13 @@ wait_for 10 curl -sf -o /dev/null "$URL/metrics"
 # sleeper, and more runnable spinners than CPUs, so tasks wait for a CPU
 in_a() { sh -c "$(join_script "$cga")"' && exec "$@"' sh "$@" & BG_PIDS+=($!); }
 in_a sleep 300
+# A had no task at the agent's first scrape (on hybrid hosts its v1 memory
+# cgroup is found through one): the first scrape once one is there shows it
+wait_for 10 grep -q . "$cga/cgroup.procs"
+is_hybrid && wait_for 10 grep -q . "$(v1_dir memory)/${cga##*/}/cgroup.procs"
+lim=$(curl -s "$URL/metrics" | awk -v id="cgroup_id=\"$ida\"" 'index($0, "kava_container_memory_limit_bytes{") == 1 && index($0, id) { print $2 }')
+note "A's memory limit at the first scrape with a task in A: $lim"
+check "a container's limits are read afresh once it has a task" [ "$lim" = $((1024 * 1024 * 1024)) ]
 for _ in 1 2 3; do in_a "$TASK" spin 20; done
 spinners=("${BG_PIDS[@]: -3}")
 
