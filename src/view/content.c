@@ -556,10 +556,14 @@ int view_pressure_source(const struct view_source *src, enum view_file_id file,
 	return w < 0 || (size_t)w >= size ? -ENAMETOOLONG : 0;
 }
 
+struct publish_ctx {
+	const struct view_source *src;
+};
+
 /* registry_foreach() callback: one container's memory.stat shmem into kava_memstat. */
 static int publish_one(uint32_t slot, const struct kava_slot *s, void *arg)
 {
-	const struct view_source *src = arg;
+	const struct view_source *src = ((const struct publish_ctx *)arg)->src;
 	struct kava_owner owner = { .slot = slot, .gen = s->gen };
 	struct kava_memstat ms = { .gen = s->gen };
 	struct container *c = malloc(sizeof(*c));
@@ -579,7 +583,9 @@ static int publish_one(uint32_t slot, const struct kava_slot *s, void *arg)
 
 int view_publish_memstat(const struct view_source *src)
 {
+	struct publish_ctx ctx = { .src = src };
+
 	if (src->st->memstat_fd < 0)
 		return -EBADF;
-	return registry_foreach(src->st, publish_one, (void *)src);
+	return registry_foreach(src->st, publish_one, &ctx);
 }
