@@ -118,7 +118,7 @@ DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
                 qemu-system-x86 busybox-static cpio kmod linux-perf jq \
                 clang-tidy cppcheck runc scdoc bash-completion sysstat libjson-c-dev crun \
                 python3-yaml libmicrohttpd-dev libncurses-dev prometheus tmux curl \
-                dpkg-dev debhelper lintian fakeroot rt-tests redis-server redis-tools
+                dpkg-dev debhelper lintian fakeroot rt-tests redis-server redis-tools docker.io
 
 # install_debs PACKAGES: recipe lines that apt-get install those of PACKAGES
 # not installed yet (dpkg-query prints nothing for an unknown package: it counts
@@ -136,13 +136,16 @@ endef
 deps:
 	$(call install_debs,$(DEB_PACKAGES))
 	@# lxcfs and redis-server are only benchmark workloads (make bench starts
-	@# its own) and prometheus serves only the metrics tests (they start their
-	@# own): none may run as a service. With systemd running: disabled and
-	@# stopped; without: disabled, and the init scripts stopped (not running is fine).
-	@if [ -d /run/systemd/system ]; then systemctl disable --now --quiet lxcfs prometheus redis-server; \
-	else systemctl disable --quiet lxcfs prometheus redis-server && \
+	@# its own), prometheus serves only the metrics tests and docker.io only
+	@# docker.sh (they start their own): none may run as a service. With
+	@# systemd running: disabled and stopped; without: disabled, and the init
+	@# scripts stopped (not running is fine).
+	@if [ -d /run/systemd/system ]; then \
+	  systemctl disable --now --quiet lxcfs prometheus redis-server docker.socket docker containerd; \
+	else systemctl disable --quiet lxcfs prometheus redis-server docker.socket docker containerd && \
 	  { [ ! -x /etc/init.d/prometheus ] || /etc/init.d/prometheus stop >/dev/null; } && \
-	  { [ ! -x /etc/init.d/redis-server ] || /etc/init.d/redis-server stop >/dev/null; }; fi
+	  { [ ! -x /etc/init.d/redis-server ] || /etc/init.d/redis-server stop >/dev/null; } && \
+	  { [ ! -x /etc/init.d/docker ] || /etc/init.d/docker stop >/dev/null; }; fi
 
 # tests/run.sh: ONLY=unit, integration, host (both), extra ($(EXTRA_SUITES): the
 # VMs, mk/vmtest.mk) or all. make check is all of it, as CI runs it; make
