@@ -25,6 +25,7 @@
 #include "sched/figures_read.h"
 #include "sched/registry.h"
 #include "view/budget.h"
+#include "view/cpu_history.h"
 
 #define MAX_PROGS 32
 
@@ -177,13 +178,45 @@ static void fill_budget(const struct view_source *src, const struct kava_owner *
 	m->view_refused = bs.refused;
 }
 
+int metrics_container_cpus(struct cpu_history *h, const struct kava_owner *owner,
+			   const struct kava_figures *f, struct metrics_container *m)
+{
+	unsigned int c, nr = f->nr_cpus < KAVA_MAX_CPUS ? f->nr_cpus : KAVA_MAX_CPUS, used = 0;
+	struct cpu_ticks *t = calloc(nr ? nr : 1, sizeof(*t));
+	int err = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (c = 0; c < nr; c++) {
+		t[c].user = f->cpu[c].user_ns;
+		t[c].system = f->cpu[c].system_ns;
+		t[c].idle = 0;
+	}
+	if (h)
+		cpu_history_keep(h, owner->slot, f->cgroup_id, owner->gen, t, (int)nr);
+	for (c = 0; c < nr; c++)
+		used += t[c].user || t[c].system;
+	m->cpus = used ? calloc(used, sizeof(*m->cpus)) : NULL;
+	if (used && !m->cpus)
+		err = -ENOMEM;
+	for (c = 0; !err && c < nr && m->nr_cpus < used; c++) {
+		if (!t[c].user && !t[c].system)
+			continue;	/* a CPU it never ran on: no series */
+		m->cpus[m->nr_cpus].cpu = c;
+		m->cpus[m->nr_cpus].user_ns = t[c].user;
+		m->cpus[m->nr_cpus].system_ns = t[c].system;
+		m->nr_cpus++;
+	}
+	free(t);
+	return err;
+}
+
 static int fill_container(struct collect_ctx *x, uint32_t slot, const struct kava_slot *s,
 			  struct metrics_container *m)
 {
 	struct kava_owner owner = { .slot = slot, .gen = s->gen };
 	struct kava_figures *f = x->fig;
 	struct view_limits lim;
-	unsigned int c, used = 0;
 	int err;
 
 	memset(&lim, 0, sizeof(lim));
@@ -211,20 +244,7 @@ static int fill_container(struct collect_ctx *x, uint32_t slot, const struct kav
 	m->mem_usage = lim.mem_usage;
 	m->mem_usage_known = lim.mem_known;
 	fill_budget(x->src, &owner, m);
-	for (c = 0; c < f->nr_cpus; c++)
-		used += f->cpu[c].user_ns || f->cpu[c].system_ns;
-	m->cpus = used ? calloc(used, sizeof(*m->cpus)) : NULL;
-	if (used && !m->cpus)
-		return -ENOMEM;
-	for (c = 0; c < f->nr_cpus; c++) {
-		if ((!f->cpu[c].user_ns && !f->cpu[c].system_ns) || m->nr_cpus >= used)
-			continue;	/* a CPU it never ran on: no series */
-		m->cpus[m->nr_cpus].cpu = c;
-		m->cpus[m->nr_cpus].user_ns = f->cpu[c].user_ns;
-		m->cpus[m->nr_cpus].system_ns = f->cpu[c].system_ns;
-		m->nr_cpus++;
-	}
-	return 0;
+	return metrics_container_cpus(x->src->metrics_history, &owner, f, m);
 }
 
 static int add_container(uint32_t slot, const struct kava_slot *s, void *arg)

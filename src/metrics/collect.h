@@ -37,6 +37,18 @@ int metrics_collect(const struct view_source *src, const struct kava_owner *only
 void metrics_set_free(struct metrics_set *set);
 
 /*
+ * m->cpus (m->nr_cpus, calloc'ed): the CPUs container `owner` (cgroup
+ * f->cgroup_id) ran on, with f's user and system times each kept at or
+ * above what `h` holds as shown last for it (cpu_history_keep(): the
+ * kernel's cputime_adjust() rule), then remembered there. f's figures
+ * wobble back by up to a tick; a counter that went back reads as a reset
+ * to Prometheus. h NULL: the figures as they are.
+ */
+struct cpu_history;
+int metrics_container_cpus(struct cpu_history *h, const struct kava_owner *owner,
+			   const struct kava_figures *f, struct metrics_container *m);
+
+/*
  * How long a container's limits and memory usage may be reused (default
  * 5 s, for scrapes); kava top asks for fresh ones at every refresh.
  */

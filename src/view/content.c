@@ -24,6 +24,26 @@
 #include "view/paths.h"
 #include "view/sysinfo.h"
 
+static struct cpu_history *history_new(void)
+{
+	struct cpu_history *h = calloc(1, sizeof(*h));
+
+	if (h && cpu_history_init(h) < 0) {
+		cpu_history_free(h);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static void history_free(struct cpu_history *h)
+{
+	if (!h)
+		return;
+	cpu_history_free(h);
+	free(h);
+}
+
 int view_source_init(struct view_source *src, const struct kava_state *st)
 {
 	char *text = NULL;
@@ -42,12 +62,10 @@ int view_source_init(struct view_source *src, const struct kava_state *st)
 	v1_mounts_from_mountinfo(text, &src->v1);
 	free(text);
 	src->paths = view_paths_new();
-	src->history = calloc(1, sizeof(*src->history));
-	if (!src->paths || !src->history || cpu_history_init(src->history) < 0) {
-		view_paths_free(src->paths);
-		free(src->history);
-		src->paths = NULL;
-		src->history = NULL;
+	src->history = history_new();
+	src->metrics_history = history_new();
+	if (!src->paths || !src->history || !src->metrics_history) {
+		view_source_free(src);
 		return -ENOMEM;
 	}
 	return 0;
@@ -55,13 +73,12 @@ int view_source_init(struct view_source *src, const struct kava_state *st)
 
 void view_source_free(struct view_source *src)
 {
-	if (!src->paths)
-		return;
 	view_paths_free(src->paths);
 	src->paths = NULL;
-	cpu_history_free(src->history);
-	free(src->history);
+	history_free(src->history);
 	src->history = NULL;
+	history_free(src->metrics_history);
+	src->metrics_history = NULL;
 }
 
 /* Everything one container's files are made from. */

@@ -24,6 +24,7 @@ struct view_source {
 	struct view_paths *paths;  /* where each container's cgroup files are (view/paths.h) */
 	struct budgets *budgets;   /* the FUSE view's per-container budgets, while it serves */
 	struct cpu_history *history;   /* /proc/stat lines shown last, per container */
+	struct cpu_history *metrics_history;   /* the metrics' CPU seconds shown last */
 };
 
 /* Fill the parts of a source that never change while kava runs. */

@@ -33,35 +33,71 @@ void cpu_history_free(struct cpu_history *h)
 	pthread_mutex_destroy(&h->lock);
 }
 
-int cpu_history_lines(struct cpu_history *h, uint32_t slot, uint64_t cgroup_id, uint32_t gen,
-		      struct stat_inputs *in, struct cpu_ticks **lines, int *n)
+/* Slot `slot`'s entry (under the lock), emptied when it was another container's. */
+static struct cpu_history_entry *entry_of(struct cpu_history *h, uint32_t slot, uint64_t cgroup_id,
+					  uint32_t gen)
 {
-	struct cpu_history_entry *e;
-	struct cpu_ticks *copy;
-	int err;
+	struct cpu_history_entry *e = &h->slot[slot];
 
-	if (slot >= KAVA_MAX_CONTAINERS)
-		return stat_cpu_lines(in, lines, n);
-	e = &h->slot[slot];
-	pthread_mutex_lock(&h->lock);
 	if (e->cgroup_id != cgroup_id || e->gen != gen) {
 		free(e->lines);
 		memset(e, 0, sizeof(*e));
 	}
+	return e;
+}
+
+/* `lines` become what entry `e` was shown last (kept as it was when out of memory). */
+static void remember(struct cpu_history_entry *e, uint64_t cgroup_id, uint32_t gen,
+		     const struct cpu_ticks *lines, int n)
+{
+	struct cpu_ticks *copy = e->lines;
+
+	if (!copy || e->n != n) {
+		copy = malloc(sizeof(*copy) * (size_t)(n ? n : 1));
+		if (!copy)
+			return;
+		free(e->lines);
+	}
+	memcpy(copy, lines, sizeof(*copy) * (size_t)n);
+	e->lines = copy;
+	e->n = n;
+	e->cgroup_id = cgroup_id;
+	e->gen = gen;
+}
+
+int cpu_history_lines(struct cpu_history *h, uint32_t slot, uint64_t cgroup_id, uint32_t gen,
+		      struct stat_inputs *in, struct cpu_ticks **lines, int *n)
+{
+	struct cpu_history_entry *e;
+	int err;
+
+	if (slot >= KAVA_MAX_CONTAINERS)
+		return stat_cpu_lines(in, lines, n);
+	pthread_mutex_lock(&h->lock);
+	e = entry_of(h, slot, cgroup_id, gen);
 	in->last = e->lines;
 	in->last_n = e->n;
 	err = stat_cpu_lines(in, lines, n);
 	in->last = NULL;
 	in->last_n = 0;
-	copy = err ? NULL : malloc(sizeof(*copy) * (size_t)(*n ? *n : 1));
-	if (copy) {
-		memcpy(copy, *lines, sizeof(*copy) * (size_t)*n);
-		free(e->lines);
-		e->lines = copy;
-		e->n = *n;
-		e->cgroup_id = cgroup_id;
-		e->gen = gen;
-	}
+	if (!err)
+		remember(e, cgroup_id, gen, *lines, *n);
 	pthread_mutex_unlock(&h->lock);
 	return err;
+}
+
+void cpu_history_keep(struct cpu_history *h, uint32_t slot, uint64_t cgroup_id, uint32_t gen,
+		      struct cpu_ticks *lines, int n)
+{
+	struct cpu_history_entry *e;
+	int i;
+
+	if (slot >= KAVA_MAX_CONTAINERS)
+		return;
+	pthread_mutex_lock(&h->lock);
+	e = entry_of(h, slot, cgroup_id, gen);
+	for (i = 0; e->lines && e->n == n && i < n; i++)
+		cpu_ticks_keep_monotonic(&e->lines[i], &lines[i]);
+	remember(e, cgroup_id, gen, lines, n);
+	pthread_mutex_unlock(&h->lock);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The /proc/stat cpuN lines each enabled container was shown last, so the
- * next render keeps every counter at or above them (stat_cpu_lines()).
+ * next render keeps every counter at or above them (stat_cpu_lines()); the
+ * metrics keep their CPU seconds per host CPU in a history of their own.
  */
 #ifndef KAVA_VIEW_CPU_HISTORY_H
 #define KAVA_VIEW_CPU_HISTORY_H
@@ -35,5 +36,13 @@ void cpu_history_free(struct cpu_history *h);
  */
 int cpu_history_lines(struct cpu_history *h, uint32_t slot, uint64_t cgroup_id, uint32_t gen,
 		      struct stat_inputs *in, struct cpu_ticks **lines, int *n);
+
+/*
+ * The same for lines the caller made (any unit; metrics: ns per host CPU):
+ * each of the n lines kept at or above slot `slot`'s last ones
+ * (cpu_ticks_keep_monotonic()) when it had as many, then remembered.
+ */
+void cpu_history_keep(struct cpu_history *h, uint32_t slot, uint64_t cgroup_id, uint32_t gen,
+		      struct cpu_ticks *lines, int n);
 
 #endif

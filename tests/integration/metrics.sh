@@ -12,6 +12,7 @@ T="scrape: 200 with the Prometheus text type;promtool check metrics is clean on 
 T="$T;unknown path is 404;POST is 405;a huge header is refused (431/400)"
 T="$T;a huge request line is refused (414/431/400);PUT and DELETE are 405;idle and stalled clients never stall the view"
 T="$T;a container's limits are read afresh once it has a task;unix socket serves the metrics;policy decisions are counted;policy decisions by hook add up to kava policy show's"
+T="$T;counters never go back across scrapes of a busy container"
 T="$T;every family of the README with its type and labels, BPF run time while stats are on"
 T="$T;Prometheus scrapes kava (up is 1);Prometheus load1 within 0.01 of kava stat"
 T="$T;Prometheus histogram_quantile(0.99) in kava stat's p99 bucket"
@@ -64,6 +65,27 @@ note "A's memory limit at the first scrape with a task in A: $lim"
 check "a container's limits are read afresh once it has a task" [ "$lim" = $((1024 * 1024 * 1024)) ]
 for _ in 1 2 3; do in_a "$TASK" spin 20; done
 spinners=("${BG_PIDS[@]: -3}")
+
+# ---- counters only grow: many scrapes of A while its spinners run (three
+# tasks on two CPUs: slices end between the reads of a scrape, ticks move
+# the user/system split). Prometheus takes a counter that went back for a
+# reset. Each counter series of A, scrape after scrape: how often it went
+# back (and the most), how often it grew.
+for i in $(seq 120); do
+    curl -s "$URL/metrics" | awk -v i="$i" -v id="cgroup_id=\"$ida\"" '/^kava_container_/ && index($0, id) &&
+        ($1 ~ /_total\{/ || $1 ~ /^kava_container_runqueue_wait_seconds_(bucket|sum|count)\{/) { print i, $1, $2 }'
+done > "$TMP/counters"
+read -r scrapes back worst grew cpu_grew <<<"$(awk '
+    ($2 in last) { if ($3 + 0 < last[$2] + 0) { back++; f = $2; sub(/\{.*/, "", f); fam[f] = 1
+                                                if (last[$2] - $3 > worst) { worst = last[$2] - $3; what = $2 } }
+                   else if ($3 + 0 > last[$2] + 0) { grew++; if (index($2, "cpu_seconds_total")) cpu++ } }
+    { last[$2] = $3; if ($1 > n) n = $1 }
+    END { printf "%d %d %.9f %d %d\n", n, back, worst, grew, cpu
+          if (back) { printf "most: %s;", what > "/dev/stderr"; for (f in fam) printf " %s", f > "/dev/stderr" } }' \
+    "$TMP/counters" 2>"$TMP/worst")"
+note "$scrapes scrapes of A: counters grew $grew times ($cpu_grew of them CPU seconds), went back $back times$([ "$back" = 0 ] || echo " (by up to ${worst}s, $(cat "$TMP/worst"))")"
+check_all "counters never go back across scrapes of a busy container" \
+    '[ "$scrapes" = 120 ] && [ "$back" = 0 ] && [ "$cpu_grew" -gt 100 ]'
 
 # ---- the endpoint
 curl -s -D "$TMP/headers" -o "$TMP/scrape" "$URL/metrics"

@@ -37,6 +37,12 @@ struct cpu_ticks {
 	uint64_t user, system, idle;
 };
 
+/*
+ * Keep line `l` at or above `last`: user and system as the kernel's
+ * cputime_adjust() keeps them (cputime_keep_monotonic()), idle never lower.
+ */
+void cpu_ticks_keep_monotonic(const struct cpu_ticks *last, struct cpu_ticks *l);
+
 /* What /proc/stat and /proc/uptime are made from: both measure the same span. */
 struct stat_inputs {
 	const char *host;              /* host /proc/stat (render_uptime() needs none) */

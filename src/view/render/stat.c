@@ -95,9 +95,8 @@ static uint64_t idle_ticks(const struct stat_inputs *in, uint64_t busy)
 	return span_ticks > busy ? span_ticks - busy : 0;
 }
 
-/* Keep line `l` at or above `last`: busy as cputime_keep_monotonic(); idle never goes
- * back either (every value shown before fit a span no longer than now's). */
-static void keep_monotonic(const struct cpu_ticks *last, struct cpu_ticks *l)
+/* idle never goes back either: every value shown before fit a span no longer than now's */
+void cpu_ticks_keep_monotonic(const struct cpu_ticks *last, struct cpu_ticks *l)
 {
 	cputime_keep_monotonic(last->user, last->system, &l->user, &l->system);
 	if (l->idle < last->idle)
@@ -118,7 +117,7 @@ int stat_cpu_lines(const struct stat_inputs *in, struct cpu_ticks **lines, int *
 	for (i = 0; i < *n; i++) {
 		(*lines)[i].idle = idle_ticks(in, (*lines)[i].user + (*lines)[i].system);
 		if (in->last && in->last_n == *n)
-			keep_monotonic(&in->last[i], &(*lines)[i]);
+			cpu_ticks_keep_monotonic(&in->last[i], &(*lines)[i]);
 	}
 	return 0;
 }
