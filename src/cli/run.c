@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 #include "policy/events.h"
 #include "sched/registry.h"
 #include "common/fdstore.h"
+#include "common/heap.h"
 #include "common/util.h"
 #include "seccomp/server.h"
 #include "metrics/http.h"
@@ -129,14 +129,10 @@ int cmd_run(int argc, char **argv)
 		return ret < 0 ? 0 : ret;
 	}
 	ret = 1;
-	/*
-	 * Two malloc arenas, not glibc's 8 per CPU: the FUSE workers' snapshots
-	 * then share arenas that the budget's malloc_trim() gives back after a
-	 * burst of opens, instead of each thread keeping its own.
-	 */
-	if (mallopt(M_ARENA_MAX, 2) != 1)
-		fprintf(stderr, "kava: run: note: cannot limit malloc arenas; memory freed after "
-			"bursts may stay with the agent\n");
+	/* before libbpf's copy of the BTF: see heap.c */
+	if (heap_setup() < 0)
+		fprintf(stderr, "kava: run: note: cannot set up malloc (arenas, thresholds) or "
+			"huge pages; memory freed after bursts may stay with the agent\n");
 	if (cgroup2_mount(src.cgroup2_mount, sizeof(src.cgroup2_mount)) < 0) {
 		cmd_error("run", "no cgroup2 filesystem is mounted");
 		goto free_opts;

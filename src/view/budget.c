@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Per-container budgets of the FUSE view (see budget.h). */
 #include <errno.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <time.h>
 
 #include "common/clock.h"
+#include "common/heap.h"
 #include "view/budget.h"
 
 #define NS 1000000000ull
@@ -323,15 +323,11 @@ static void *dispatch(void *arg)
 			continue;
 		}
 		if (b->trim_at_ns && now >= b->trim_at_ns) {
-			struct mallinfo2 mi;
-
 			b->trim_at_ns = 0;
 			b->held_peak = b->held;
 			pthread_mutex_unlock(&b->lock);
 			/* what every thread freed, snapshots or not: arenas' free bytes */
-			mi = mallinfo2();
-			if (mi.fordblks >= TRIM_BYTES)
-				(void)malloc_trim(0);	/* 0: nothing could go back, which is fine */
+			heap_give_back(TRIM_BYTES);
 			pthread_mutex_lock(&b->lock);
 			continue;
 		}

@@ -66,6 +66,20 @@ in_cg() { local cg=$1; shift; sh -c 'echo $$ > "$1/cgroup.procs" && shift && exe
 rss() { awk '/^RssAnon:/ { print $2 }' "/proc/$agent/status"; }
 vmrss() { awk '/^VmRSS:/ { print $2 }' "/proc/$agent/status"; }
 threads() { awk '/^Threads:/ { print $2 }' "/proc/$agent/status"; }
+# Where the agent's anonymous memory is (kB), to tell what a burst left behind:
+# malloc's main arena (the [heap]), its thread arenas (mappings at 64 MiB
+# boundaries, glibc's HEAP_MAX_SIZE), the rest (thread stacks, mmap'ed blocks),
+# and how much of it all is in transparent huge pages
+anon_where() {
+    awk '/^[0-9a-f]+-[0-9a-f]+ / { a = $1; sub(/-.*/, "", a); n = length(a)
+             k = "other"
+             if (substr(a, n - 5) == "000000" && index("048c", substr(a, n - 6, 1))) k = "arenas"
+             if ($6 == "[heap]") k = "heap" }
+         /^Anonymous:/ { kb[k] += $2 }
+         /^AnonHugePages:/ { huge += $2 }
+         END { printf "main arena %d, thread arenas %d, other %d (huge pages %d)", kb["heap"], kb["arenas"], kb["other"], huge }' \
+        "/proc/$agent/smaps" 2>/dev/null
+}
 # metric NAME CGROUP [LABEL]: a container's value from the view's kava/metrics (read as the host)
 metric() {
     awk -v n="$1{cgroup=\"$(rel "$2")\"," -v x="${3:-}" \
@@ -78,14 +92,14 @@ in_cg "$b" "$VL" loop 1 8 "$VIEW/proc/meminfo" >/dev/null
 # and the metrics' caches (read below) exist before it too
 cat "$VIEW/kava/metrics" >/dev/null
 sleep 2
-base=$(rss) base_vm=$(vmrss) base_threads=$(threads)
+base=$(rss) base_vm=$(vmrss) base_threads=$(threads) base_where=$(anon_where)
 mkfifo "$TMP/in"
 in_cg "$a" "$VL" hold $((BUDGET * 3)) "$VIEW/proc/cpuinfo" < "$TMP/in" > "$TMP/hold" 2>&1 &
 holder=$!; BG_PIDS+=($holder)
 exec 3>"$TMP/in"
 wait_for 120 grep -q '^held' "$TMP/hold"
 read -r _ held _ failed _ errno_ < <(grep '^held' "$TMP/hold")
-full=$(rss)
+full=$(rss) full_where=$(anon_where)
 note "A held ${held:-?} files, ${failed:-?} opens failed (errno ${errno_:-?}); anonymous RSS ${base} kB -> ${full} kB (VmRSS $base_vm kB -> $(vmrss) kB)"
 check_all "opens beyond the budget fail with ENFILE" \
     '[ "${held:-0}" = $BUDGET ] && [ "${failed:-0}" -gt 0 ] && [ "${errno_:-0}" = 23 ]'
@@ -104,6 +118,7 @@ wait_for 120 sh -c "[ \"\$(awk -v n='kava_container_view_open_files{cgroup=\"$(r
 wait_for 15 sh -c "[ \$(awk '/^VmRSS:/ { print \$2 }' /proc/$agent/status) -le $((base_vm * 12 / 10)) ]"
 after=$(vmrss)
 note "VmRSS after close: ${after} kB (baseline ${base_vm} kB); anonymous RSS $base kB -> $(rss) kB; threads $base_threads -> $(threads)"
+note "anonymous kB at the baseline: $base_where; at the budget: $full_where; after close: $(anon_where)"
 check_all "agent RSS back within 20% of its baseline after close" '[ -n "$after" ] && [ "$after" -le $((base_vm * 12 / 10)) ]'
 echo >&3; exec 3>&-
 wait "$holder" 2>/dev/null
