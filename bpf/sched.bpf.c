@@ -8,8 +8,9 @@
  * averages: sched_load.bpf.h; sysinfo(2): sched_sysinfo.bpf.h.
  *
  * Every handler first rejects events while nothing is enabled, then maps the
- * task's cgroup v2 to its container through a cgroup-id cache, so tasks of
- * cgroups that are not enabled cost one hash lookup.
+ * task's cgroup v2 to its container through a per-CPU front cache keyed by
+ * the cgroup (sched_owner.bpf.h), so a task of a cgroup that is not enabled
+ * costs two pointer loads and one cache entry.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -68,34 +68,38 @@ struct {
 } kava_cpucur SEC(".maps");
 
 /*
- * A small per-CPU front for kava_cgcache: direct-mapped by cgroup id, same
- * entries and the same epoch rule, but no hash walk on the hot path. Private
- * to the programs (not pinned, not ABI). Only the sched_switch and
- * sched_wakeup(_new) handlers use it; the process-context ones (cgroup
- * attach, the seeding iterator, sysinfo) go straight to kava_cgcache. The
- * sched handlers run with preemption off, but a task waking itself
- * (try_to_wake_up() with p == current) runs sched_wakeup with interrupts
- * on, so an interrupt's wakeup could nest: `busy` makes a nested run skip
- * the front, and nobody ever sees an entry half-written.
+ * A per-CPU front for kava_cgcache: direct-mapped, same answers and the same
+ * epoch rule, read with no hash walk and no helper call. Private to the
+ * programs (not pinned, not ABI). One ARRAY map holds every CPU's ways
+ * (KAVA_FRONT_WAYS each; the loader sizes it to the possible CPUs), so a
+ * lookup is the verifier's inlined array access: one cache line of ours per
+ * event, where a per-CPU array costs the map's pointer table and the value's
+ * header too (measured: that and the LRU hash behind a 16-way front were
+ * most of the cost of an event for a task outside every container).
+ *
+ * Keyed by the cgroup's css serial number (cgroup_subsys_state.serial_nr:
+ * unique, never reused), which lies in the cgroup's first cache line, not
+ * by its id, which is one more pointer away (cgroup->kn->id).
+ *
+ * Only the sched_switch and sched_wakeup(_new) handlers use it. A task
+ * waking itself runs sched_wakeup with interrupts on, so another handler
+ * could nest on the same CPU: each entry carries a sequence count (odd
+ * while written), and a reader that sees it odd or changed takes the slow
+ * path, so nobody uses an entry half-written.
  */
-#define CPUCACHE_WAYS 16
-struct cpucache_entry {
-	__u64 cgroup_id;
-	struct kava_owner owner;
-	__u32 epoch;
-	__u32 pad;
-};
-struct cpucache {
-	__u32 busy;        /* a handler on this CPU is rewriting an entry */
-	__u32 pad;
-	struct cpucache_entry e[CPUCACHE_WAYS];
+struct front_entry {
+	__u64 serial;      /* css serial of the cgroup; 0: empty */
+	__u64 owner;       /* kava_owner_pack() of its container, 0: none */
+	__u32 epoch;       /* kava_config.epoch it was resolved in */
+	__u32 seq;         /* odd while being written */
+	__u64 pad;         /* two entries per cache line */
 };
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KAVA_FRONT_WAYS);	/* times the CPUs, set by the loader */
 	__type(key, __u32);
-	__type(value, struct cpucache);
-} kava_cpucache SEC(".maps");
+	__type(value, struct front_entry);
+} kava_front SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);

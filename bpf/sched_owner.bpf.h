@@ -34,30 +34,16 @@ static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
  * bump, even one racing with it, is never trusted after it. A descendant
  * created after enable is resolved on first sight.
  */
-static __always_inline struct kava_owner resolve_cgroup(struct cgroup *cgrp, __u32 epoch,
-						       bool sched_handler)
+static __always_inline struct kava_owner resolve_cgroup_slow(struct cgroup *cgrp, __u32 epoch)
 {
 	struct kava_cgcache_entry entry = { .owner.slot = KAVA_NO_SLOT, .epoch = epoch }, *cached;
 	__u64 id = cgroup_id_of(cgrp), cur_id = id;
-	struct cpucache_entry *front = NULL;
 	struct kava_owner *hit;
-	struct cpucache *cc;
-	__u32 zero = 0;
 	int depth;
 
-	cc = sched_handler ? bpf_map_lookup_elem(&kava_cpucache, &zero) : NULL;
-	if (cc && !cc->busy) {
-		front = &cc->e[id & (CPUCACHE_WAYS - 1)];
-		if (front->cgroup_id == id && front->epoch == epoch)
-			return front->owner;
-		cc->busy = 1;	/* until the entry is rewritten below */
-		barrier();
-	}
 	cached = bpf_map_lookup_elem(&kava_cgcache, &id);
-	if (cached && cached->epoch == epoch) {
-		entry.owner = cached->owner;
-		goto remember;
-	}
+	if (cached && cached->epoch == epoch)
+		return cached->owner;
 	for (depth = 0; depth < KAVA_MAX_DEPTH && cgrp; depth++) {
 		hit = bpf_map_lookup_elem(&kava_enabled, &cur_id);
 		if (hit) {
@@ -72,26 +58,58 @@ static __always_inline struct kava_owner resolve_cgroup(struct cgroup *cgrp, __u
 		cur_id = cgroup_id_of(cgrp);
 	}
 	bpf_map_update_elem(&kava_cgcache, &id, &entry, BPF_ANY);
-remember:
-	if (front) {
-		front->cgroup_id = id;
-		front->owner = entry.owner;
-		front->epoch = epoch;
-		barrier();	/* a nested run sees the entry whole, or not at all */
-		cc->busy = 0;
-	}
 	return entry.owner;
+}
+
+/* resolve_cgroup_slow() behind this CPU's front (kava_front), for the sched handlers. */
+static __always_inline struct kava_owner resolve_cgroup_front(struct cgroup *cgrp, __u32 epoch)
+{
+	__u64 serial = cgrp->self.serial_nr;
+	__u32 idx = bpf_get_smp_processor_id() * KAVA_FRONT_WAYS +
+		    (__u32)((serial * 0x9E3779B97F4A7C15ull) >> 32) % KAVA_FRONT_WAYS;
+	struct front_entry *e = bpf_map_lookup_elem(&kava_front, &idx);
+	struct kava_owner o;
+	__u32 seq;
+
+	if (!e)
+		return resolve_cgroup_slow(cgrp, epoch);
+	seq = e->seq;
+	barrier();
+	if (!(seq & 1) && e->serial == serial && e->epoch == epoch) {
+		__u64 packed = e->owner;
+
+		barrier();
+		if (e->seq == seq) {
+			if (!packed) {
+				o.slot = KAVA_NO_SLOT;
+				o.gen = 0;
+				return o;
+			}
+			return kava_owner_unpack(packed);
+		}
+	}
+	o = resolve_cgroup_slow(cgrp, epoch);
+	if (e->seq != seq || (seq & 1))
+		return o;	/* a nested handler is rewriting it, or did */
+	e->seq = seq + 1;
+	barrier();
+	e->serial = serial;
+	e->owner = o.slot == KAVA_NO_SLOT ? 0 : kava_owner_pack(o);
+	e->epoch = epoch;
+	barrier();	/* a nested run sees the entry whole, or not at all */
+	e->seq = seq + 2;
+	return o;
 }
 
 static __always_inline struct kava_owner resolve_task(struct task_struct *p, __u32 epoch)
 {
-	return resolve_cgroup(p->cgroups->dfl_cgrp, epoch, false);
+	return resolve_cgroup_slow(p->cgroups->dfl_cgrp, epoch);
 }
 
-/* resolve_task() for the sched_switch/sched_wakeup(_new) handlers only (see kava_cpucache). */
+/* resolve_task() for the sched_switch/sched_wakeup(_new) handlers only (see kava_front). */
 static __always_inline struct kava_owner resolve_task_sched(struct task_struct *p, __u32 epoch)
 {
-	return resolve_cgroup(p->cgroups->dfl_cgrp, epoch, true);
+	return resolve_cgroup_front(p->cgroups->dfl_cgrp, epoch);
 }
 
 /* The slot's figures on this CPU, or NULL when the slot was disabled or reused. */

@@ -284,6 +284,12 @@ static struct sched_bpf *open_and_load(const struct bpf_object_open_opts *opts, 
 	}
 	skel->rodata->nr_cpus = ncpus;
 	skel->rodata->page_size = (__u32)sysconf(_SC_PAGESIZE);
+	/* the per-CPU front of the cgroup cache: KAVA_FRONT_WAYS entries for each CPU */
+	*err = bpf_map__set_max_entries(skel->maps.kava_front, ncpus * KAVA_FRONT_WAYS);
+	if (*err < 0) {
+		sched_bpf__destroy(skel);
+		return NULL;
+	}
 	if (!with_sysinfo)
 		bpf_program__set_autoload(skel->progs.kava_sysinfo_exit, false);
 	*err = sched_bpf__load(skel);
