@@ -84,7 +84,11 @@ static __always_inline void set_state(struct kava_task *ts, struct kava_owner o,
  * time, or still owned by a disabled slot, starts counting as `state`; a
  * task owned by another live container (moved between cgroups) takes its
  * current state along. Returns false when another handler won the race to
- * claim the task first (only the seeding iterator can race here).
+ * claim the task first, or is still counting it in: the winner publishes the
+ * owner before it adds the counts and sets the state, so a task owned
+ * already but still UNTRACKED is not ours to move (the seeding iterator,
+ * slow and preemptible, and a sched handler on another CPU could otherwise
+ * both count it runnable).
  */
 static __always_inline bool claim(struct task_struct *task, struct kava_task *ts,
 				  struct kava_owner o, __u32 state, __u32 iowait, bool atomic)
@@ -93,7 +97,7 @@ static __always_inline bool claim(struct task_struct *task, struct kava_task *ts
 	struct kava_cpustats *old_st = NULL, *st;
 
 	if (had == want)
-		return true;
+		return *(volatile __u32 *)&ts->state != KAVA_TS_UNTRACKED;
 	if (had) {
 		__u64 packed = had - 1;
 
