@@ -15,7 +15,7 @@
 #   KAVA_VM_KERNELS   kernel series to boot      (default "6.12 6.1")
 #   KAVA_VM_REFRESH=1 look for newer kernel packages even if some are cached
 #   KAVA_VM_INTEGRATION  host integration scripts to run inside the VMs, by
-#                     name (default "accounting cli_errors cpu_quota view_uptime sysinfo"; "all" = every
+#                     name (default "accounting cli_errors cpu_quota view_uptime sysinfo view_budgets"; "all" = every
 #                     tests/integration/*.sh, as make vmtest-full; "none")
 #   KAVA_VM_TIMEOUT   seconds one boot may take  (default 900; 1500 with "all")
 #   KAVA_VM_SCRIPT_TIMEOUT  seconds a tests/vm script may take (default 120)
@@ -34,7 +34,7 @@ BUILD=${BUILD:-build}
 KAVA_BUILD=${KAVA_BUILD:-$ROOT/$BUILD}
 CACHE=${KAVA_VM_CACHE:-$ROOT/tests/vm/cache}
 KERNELS=${KAVA_VM_KERNELS:-6.12 6.1}
-INTEGRATION=${KAVA_VM_INTEGRATION:-accounting cli_errors cpu_quota view_uptime sysinfo}
+INTEGRATION=${KAVA_VM_INTEGRATION:-accounting cli_errors cpu_quota view_uptime sysinfo view_budgets}
 [ "$INTEGRATION" = none ] && INTEGRATION=
 if [ "$INTEGRATION" = all ]; then TIMEOUT=${KAVA_VM_TIMEOUT:-1500}; else TIMEOUT=${KAVA_VM_TIMEOUT:-900}; fi
 SCRIPT_TIMEOUT=${KAVA_VM_SCRIPT_TIMEOUT:-120}

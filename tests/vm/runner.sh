@@ -10,7 +10,7 @@
 KAVA_VM_SCRIPT_TIMEOUT=120
 KAVA_VM_INTEGRATION_TIMEOUT=400
 KAVA_VM_ONLY=
-KAVA_VM_INTEGRATION="accounting cli_errors cpu_quota view_uptime sysinfo"
+KAVA_VM_INTEGRATION="accounting cli_errors cpu_quota view_uptime sysinfo view_budgets"
 [ -f /etc/kava-vm.conf ] && . /etc/kava-vm.conf
 KAVA_VM_SERIES=$(cat /etc/kava-vm-series 2>/dev/null || echo unknown)
 export KAVA=/opt/kava/build/kava KAVA_BUILD=/opt/kava/build KAVA_VM=1 KAVA_VM_SERIES
