@@ -320,6 +320,18 @@ static int mem_brief_v1(const char *dir, uint64_t *limit, uint64_t *usage)
 	return 0;
 }
 
+int limits_read_mem_usage(const struct container_paths *p, uint64_t *usage)
+{
+	int found = 0;
+
+	/* where limits_read_mem_brief() reads it: v1's memory directory, else v2 */
+	if (p->v1[V1_MEMORY][0])
+		*usage = read_limit(p->v1[V1_MEMORY], "memory.usage_in_bytes", &found);
+	if (!found)
+		*usage = read_limit(p->v2, "memory.current", &found);
+	return found ? 0 : -ENOENT;
+}
+
 int limits_read_mem_brief(const struct container_paths *p, struct cg_memo *memo, uint64_t *limit,
 			  uint64_t *usage)
 {

@@ -73,6 +73,8 @@ int limits_read_cpu_memo(const struct container_paths *p, const char *host_onlin
  */
 int limits_read_mem_brief(const struct container_paths *p, struct cg_memo *memo, uint64_t *limit,
 			  uint64_t *usage);
+/* The usage alone, from the file limits_read_mem_brief() reads it from. -ENOENT: none. */
+int limits_read_mem_usage(const struct container_paths *p, uint64_t *usage);
 int limits_read_io(const struct container_paths *p, struct io_stats *io);
 
 /* v1 controller line of /proc/PID/cgroup text: "4:memory:/a/b" -> "/a/b". */

@@ -30,18 +30,31 @@
 #define MAX_PROGS 32
 
 /*
- * A container's limits as the view computes them, kept LIMITS_TTL_NS per
- * slot generation: reading them opens several cgroup files up the
- * hierarchy, which at 1,000 containers was most of a scrape's cost. One
- * entry per slot, its path on the heap; a scrape of every container frees
- * the entries of slots it did not meet (sweep_limits()).
+ * A container's limits as the view computes them (visible CPUs, memory
+ * limit) and its memory usage, kept per slot generation: reading the limits
+ * opens several cgroup files up the hierarchy, which at 1,000 containers
+ * was most of a scrape's cost. The usage is read again once LIMITS_TTL_NS
+ * old (one file). The limits, once that old, are read again by a scrape of
+ * every container for one share of the containers only: those whose slot
+ * % LIMITS_SHARES is the scrape's number % LIMITS_SHARES, where only
+ * scrapes LIMITS_TTL_NS or more after the last numbered one get a new
+ * number (scrape_round()). So a cold scrape reads the limits of a quarter of
+ * them, a warm one none, and a container's limits are at most LIMITS_SHARES
+ * scrapes old, counting scrapes 5 s or more apart (1 min at Prometheus'
+ * default 15 s interval; 4 x (5 s + the interval) when closer). A scrape of
+ * one container reads them once LIMITS_TTL_NS old; kava top (TTL 0) at
+ * every refresh. One entry per slot, its path on the heap; a scrape of
+ * every container frees the entries of slots it did not meet (sweep_limits()).
  */
 #define LIMITS_TTL_NS 5000000000ull
+#define LIMITS_SHARES 4u
+#define NO_ROUND UINT64_MAX            /* a scrape of one container */
 
 struct limits_entry {
 	uint64_t cgroup_id;            /* 0: empty */
 	uint32_t gen;
-	uint64_t read_ns;
+	uint64_t limits_ns;            /* when the limits (and the path) were read */
+	uint64_t usage_ns;             /* when mem_usage was */
 	char *v2_path;
 	int visible_cpus;
 	int mem_known;
@@ -52,12 +65,33 @@ struct limits_entry {
 static struct limits_entry limits_cache[KAVA_MAX_CONTAINERS];
 static pthread_mutex_t limits_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t limits_ttl_ns = LIMITS_TTL_NS;
+static uint64_t rounds;                /* cold scrapes of every container so far */
+static uint64_t round_ns;              /* when the last one began */
 
 void metrics_limits_ttl(uint64_t ns)
 {
 	pthread_mutex_lock(&limits_lock);
 	limits_ttl_ns = ns;
 	pthread_mutex_unlock(&limits_lock);
+}
+
+/*
+ * The number of a scrape of every container: a new one when it comes
+ * LIMITS_TTL_NS or more after the last new one, else the same (a warm
+ * scrape reads nothing the cold one before it read).
+ */
+static uint64_t scrape_round(void)
+{
+	uint64_t now = monotonic_ns(), r;
+
+	pthread_mutex_lock(&limits_lock);
+	if (!rounds || now - round_ns >= limits_ttl_ns) {
+		rounds++;
+		round_ns = now;
+	}
+	r = rounds;
+	pthread_mutex_unlock(&limits_lock);
+	return r;
 }
 
 struct collect_ctx {
@@ -69,6 +103,7 @@ struct collect_ctx {
 	pid_t reader;
 	struct cg_memo *memo;          /* this scrape's reads of shared ancestors */
 	uint8_t *seen;                 /* slots met in this scrape (NULL: one container only) */
+	uint64_t round;                /* this scrape's number (NO_ROUND: one container) */
 	int err;
 };
 
@@ -78,48 +113,95 @@ static void limits_entry_clear(struct limits_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+enum kept { KEPT_NONE, KEPT_LIMITS, KEPT_ALL };
+
+/* What of entry `e` (under the lock) a scrape may use at `now`: nothing, the limits, all. */
+static enum kept kept_of(const struct limits_entry *e, const struct kava_owner *owner,
+			 uint64_t cgroup_id, uint64_t now, uint64_t round)
+{
+	int share = round == NO_ROUND || owner->slot % LIMITS_SHARES == round % LIMITS_SHARES;
+
+	if (e->cgroup_id != cgroup_id || e->gen != owner->gen)
+		return KEPT_NONE;
+	if (now - e->limits_ns >= limits_ttl_ns && (share || !limits_ttl_ns))
+		return KEPT_NONE;
+	/* without memory files there is no usage to read again */
+	return !e->mem_known || now - e->usage_ns < limits_ttl_ns ? KEPT_ALL : KEPT_LIMITS;
+}
+
+static void limits_of_entry(const struct limits_entry *e, struct view_limits *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->v2_path, sizeof(out->v2_path), "%s", e->v2_path);
+	out->visible_cpus = e->visible_cpus;
+	out->mem_known = e->mem_known;
+	out->mem_limit = e->mem_limit;
+	out->mem_usage = e->mem_usage;
+}
+
+static void keep_limits(struct limits_entry *e, const struct kava_owner *owner, uint64_t cgroup_id,
+			uint64_t now, const struct view_limits *lim)
+{
+	pthread_mutex_lock(&limits_lock);
+	limits_entry_clear(e);
+	e->v2_path = strdup(lim->v2_path);
+	if (e->v2_path) {	/* else: read again next time */
+		e->cgroup_id = cgroup_id;
+		e->gen = owner->gen;
+		e->limits_ns = now;
+		e->usage_ns = now;
+		e->visible_cpus = lim->visible_cpus;
+		e->mem_known = lim->mem_known;
+		e->mem_limit = lim->mem_limit;
+		e->mem_usage = lim->mem_usage;
+	}
+	pthread_mutex_unlock(&limits_lock);
+}
+
+/* The memory usage of a container whose limits are kept: 0, or -1 to read it all. */
+static int fresh_usage(struct collect_ctx *x, const struct kava_owner *owner, uint64_t cgroup_id,
+		       struct limits_entry *e, uint64_t now, struct view_limits *out)
+{
+	uint64_t usage;
+
+	if (view_container_mem_usage(x->src, owner, &usage) < 0)
+		return -1;	/* gone, or its memory files: read it all, as at first */
+	out->mem_usage = usage;
+	pthread_mutex_lock(&limits_lock);
+	if (e->cgroup_id == cgroup_id && e->gen == owner->gen) {
+		e->mem_usage = usage;
+		e->usage_ns = now;
+	}
+	pthread_mutex_unlock(&limits_lock);
+	return 0;
+}
+
 static int cached_limits(struct collect_ctx *x, const struct kava_owner *owner,
 			 const struct kava_slot *s, struct view_limits *out)
 {
 	struct limits_entry *e = &limits_cache[owner->slot % KAVA_MAX_CONTAINERS];
 	uint64_t now = monotonic_ns();
-	int err = 0, hit;
+	enum kept kept = KEPT_NONE;
+	int err;
 
-	pthread_mutex_lock(&limits_lock);
-	hit = x->reader == 0 && e->cgroup_id == s->cgroup_id && e->gen == owner->gen &&
-	      now - e->read_ns < limits_ttl_ns;
-	if (hit) {
-		memset(out, 0, sizeof(*out));
-		snprintf(out->v2_path, sizeof(out->v2_path), "%s", e->v2_path);
-		out->visible_cpus = e->visible_cpus;
-		out->mem_known = e->mem_known;
-		out->mem_limit = e->mem_limit;
-		out->mem_usage = e->mem_usage;
-	}
-	pthread_mutex_unlock(&limits_lock);
-	if (hit)
-		return 0;
 	/* a reader's own v1 cgroups may differ from the stand-in process's: not cached */
+	if (x->reader == 0) {
+		pthread_mutex_lock(&limits_lock);
+		kept = kept_of(e, owner, s->cgroup_id, now, x->round);
+		if (kept != KEPT_NONE)
+			limits_of_entry(e, out);
+		pthread_mutex_unlock(&limits_lock);
+	}
+	if (kept == KEPT_ALL ||
+	    (kept == KEPT_LIMITS && fresh_usage(x, owner, s->cgroup_id, e, now, out) == 0))
+		return 0;
 	err = view_container_limits_memo(x->src, owner, x->reader, x->online, x->memo, out);
 	/*
 	 * Not kept when provisional: an empty container's v1 cgroups are found
 	 * through its first task, and the next scrape may have one.
 	 */
-	if (!err && x->reader == 0 && !out->provisional) {
-		pthread_mutex_lock(&limits_lock);
-		limits_entry_clear(e);
-		e->v2_path = strdup(out->v2_path);
-		if (e->v2_path) {	/* else: read again next time */
-			e->cgroup_id = s->cgroup_id;
-			e->gen = owner->gen;
-			e->read_ns = now;
-			e->visible_cpus = out->visible_cpus;
-			e->mem_known = out->mem_known;
-			e->mem_limit = out->mem_limit;
-			e->mem_usage = out->mem_usage;
-		}
-		pthread_mutex_unlock(&limits_lock);
-	}
+	if (!err && x->reader == 0 && !out->provisional)
+		keep_limits(e, owner, s->cgroup_id, now, out);
 	return err;
 }
 
@@ -364,7 +446,8 @@ int metrics_collect(const struct view_source *src, const struct kava_owner *only
 {
 	/* a host reader's own v1 cgroups say nothing about the containers */
 	int all = !only || only->slot == KAVA_NO_SLOT;
-	struct collect_ctx x = { .src = src, .set = set, .reader = all ? 0 : reader };
+	struct collect_ctx x = { .src = src, .set = set, .reader = all ? 0 : reader,
+				 .round = all ? scrape_round() : NO_ROUND };
 	char *online = NULL;
 	int err;
 

@@ -401,6 +401,21 @@ int view_container_limits_memo(const struct view_source *src, const struct kava_
 	return err;
 }
 
+int view_container_mem_usage(const struct view_source *src, const struct kava_owner *owner,
+			     uint64_t *usage)
+{
+	struct container *c = malloc(sizeof(*c));
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	err = locate(src, owner, 0, c);
+	if (!err)
+		err = c->v1_unresolved ? -ENOENT : limits_read_mem_usage(&c->paths, usage);
+	free(c);
+	return err;
+}
+
 int view_topology_content(const struct view_source *src, const struct kava_owner *owner,
 			  pid_t reader, int cpu, const struct topology_file *file, char **out,
 			  size_t *len)

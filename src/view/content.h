@@ -85,6 +85,13 @@ int view_container_limits_memo(const struct view_source *src, const struct kava_
 			       pid_t reader, const char *host_online, struct cg_memo *memo,
 			       struct view_limits *out);
 /*
+ * The memory usage alone of a container whose limits were read before (the
+ * file limits_read_mem_brief() reads it from). -ENOENT when it went away or
+ * has no memory file.
+ */
+int view_container_mem_usage(const struct view_source *src, const struct kava_owner *owner,
+			     uint64_t *usage);
+/*
  * For budgets: the container's cgroup v2 path relative to the cgroup2 mount
  * and its CPU limit in CPUs (the tightest quota/period on its path, at most
  * its cpuset's CPUs; 0 when no level has a quota). -ENOENT when it went away.

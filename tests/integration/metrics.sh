@@ -12,7 +12,7 @@ T="scrape: 200 with the Prometheus text type;promtool check metrics is clean on 
 T="$T;unknown path is 404;POST is 405;a huge header is refused (431/400)"
 T="$T;a huge request line is refused (414/431/400);PUT and DELETE are 405;idle and stalled clients never stall the view"
 T="$T;a container's limits are read afresh once it has a task;unix socket serves the metrics;policy decisions are counted;policy decisions by hook add up to kava policy show's"
-T="$T;counters never go back across scrapes of a busy container"
+T="$T;counters never go back across scrapes of a busy container;a changed limit shows within 4 scrapes more than 5 s apart"
 T="$T;every family of the README with its type and labels, BPF run time while stats are on"
 T="$T;Prometheus scrapes kava (up is 1);Prometheus load1 within 0.01 of kava stat"
 T="$T;Prometheus histogram_quantile(0.99) in kava stat's p99 bucket"
@@ -66,6 +66,33 @@ check "a container's limits are read afresh once it has a task" [ "$lim" = $((10
 for _ in 1 2 3; do in_a "$TASK" spin 20; done
 spinners=("${BG_PIDS[@]: -3}")
 
+# ---- kept limits (src/metrics/collect.c): a scrape more than 5 s after the
+# last reads the limits of a quarter of the containers only, so a changed
+# memory limit shows within 4 such scrapes. On the unix socket's agent
+# (nothing else scrapes it), in the background while the counters are checked.
+sock_limit() {
+    curl -s --unix-socket "$SOCK" http://kava/metrics |
+        awk -v id="cgroup_id=\"$ida\"" 'index($0, "kava_container_memory_limit_bytes{") == 1 && index($0, id) { print $2 }'
+}
+set_limit() {
+    if is_hybrid; then echo "$1" > "$(v1_dir memory)/${cga##*/}/memory.limit_in_bytes"; else echo "$1" > "$cga/memory.max"; fi
+}
+limit_probe() {         # prints after how many scrapes the new limit showed
+    local want=$((768 * 1024 * 1024)) got i
+    got=$(sock_limit)   # A's limits, now kept by that agent
+    [ "$got" = $((1024 * 1024 * 1024)) ] || { echo "first scrape: $got"; return; }
+    set_limit $want || { echo "cannot set A's memory limit"; return; }
+    for i in 1 2 3 4 5 6; do
+        sleep 5.5
+        got=$(sock_limit)
+        [ "$got" = "$want" ] && { echo "$i"; return; }
+    done
+    echo "not after 6 scrapes ($got)"
+}
+wait_for 10 test -S "$SOCK"
+limit_probe > "$TMP/limit_probe" & probe=$!
+BG_PIDS+=($probe)
+
 # ---- counters only grow: many scrapes of A while its spinners run (three
 # tasks on two CPUs: slices end between the reads of a scrape, ticks move
 # the user/system split). Prometheus takes a counter that went back for a
@@ -86,6 +113,10 @@ read -r scrapes back worst grew cpu_grew <<<"$(awk '
 note "$scrapes scrapes of A: counters grew $grew times ($cpu_grew of them CPU seconds), went back $back times$([ "$back" = 0 ] || echo " (by up to ${worst}s, $(cat "$TMP/worst"))")"
 check_all "counters never go back across scrapes of a busy container" \
     '[ "$scrapes" = 120 ] && [ "$back" = 0 ] && [ "$cpu_grew" -ge 20 ]'
+wait "$probe"
+after=$(cat "$TMP/limit_probe")
+note "A's new memory limit showed after $after scrape(s) more than 5 s apart"
+check_all "a changed limit shows within 4 scrapes more than 5 s apart" '[ "$after" -ge 1 ] 2>/dev/null && [ "$after" -le 4 ]'
 
 # ---- the endpoint
 curl -s -D "$TMP/headers" -o "$TMP/scrape" "$URL/metrics"
@@ -120,7 +151,6 @@ after=$(code --max-time 10 "$URL/metrics")
 note "${#fds[@]} stalled connections; scrape after they closed: HTTP $after"
 check_all "idle and stalled clients never stall the view" '[ $view_ok = 1 ] && [ "$after" = 200 ]'
 
-wait_for 10 test -S "$SOCK"
 check_all "unix socket serves the metrics" \
     'curl -s --unix-socket "$SOCK" http://kava/metrics | grep -q "^kava_container_threads{cgroup=\"[^\"]*\",cgroup_id=\"$ida\"}"'
 
