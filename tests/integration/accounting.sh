@@ -23,7 +23,7 @@ check_drained() {
     check "$1" [ "$c" = 0/0/0/0 ]
 }
 
-need_root "cpu time matches cpu.stat" "per-cpu sums" "busy loop is user time" \
+need_root "cpu time matches cpu.stat" "per-cpu sums" "busy loop is user time, as the kernel splits it" \
     "load average follows kernel formula" "uninterruptible tasks count" "uninterruptible count returns to 0" \
     "moved-out task stops counting" "moved-out counters return to 0" "pre-existing tasks count" \
     "seeded counters return to 0" "an orphan's exit is released" "ping-pong counters return to 0" \
@@ -44,7 +44,13 @@ note "kava ${total} ns, cpu.stat usage_usec ${usage_us}, user ${user} system ${s
 check "cpu time matches cpu.stat (within 2%)" \
     holds "$usage_us > 2e6 && ($total / 1e3 - $usage_us) <= 0.02 * $usage_us && ($usage_us - $total / 1e3) <= 0.02 * $usage_us"
 check "per-cpu sums equal the total" [ $((user + sys)) -eq "$total" ]
-check "busy loop is user time (>= 95%)" holds "$user >= 0.95 * $total"
+# kava splits user/system as the kernel does (cputime_adjust() over sampled
+# ticks), so the kernel's own split is the reference: a starved TCG VM puts
+# more ticks in system mode (93% user seen on 6.1), a quiet host ~98%
+kuser_us=$(awk '$1 == "user_usec" { print $2 }' "$cg/cpu.stat")
+note "user share: kava $(awk "BEGIN { printf \"%.3f\", $user / $total }"), kernel (cpu.stat user_usec) $(awk "BEGIN { printf \"%.3f\", ${kuser_us:-0} / $usage_us }")"
+check "busy loop is user time, as the kernel splits it (within 3 points, and >= 80%)" \
+    holds "${kuser_us:--1} >= 0 && $user >= 0.8 * $total && ($user / $total - $kuser_us / $usage_us) <= 0.03 && ($kuser_us / $usage_us - $user / $total) <= 0.03"
 
 # (b) N busy loops for 60+ s: the 1-min load follows calc_load() over the samples kava took
 cg=$(new_cgroup load)
@@ -93,12 +99,19 @@ kill "${BG_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; BG_PIDS=()
 # (c) uninterruptible sleepers count, as the kernel's own D state says
 cg=$(new_cgroup dstate)
 "$KAVA" enable "$cg" >/dev/null
-for _ in 1 2 3; do run_in "$cg" "$TASK" dsleep 4; done
-sleep 1
-kernel_d=0
-for t in $(cat "$cg/cgroup.threads"); do
-    [ "$(awk '{print $3}' "/proc/$t/stat" 2>/dev/null)" = D ] && kernel_d=$((kernel_d + 1))
-done
+# (vfork parents wait in D for 8 s; a loaded machine may take a while to get
+# all three there, so the count is read once the kernel shows three)
+for _ in 1 2 3; do run_in "$cg" "$TASK" dsleep 8; done
+kernel_d_count() {
+    local t n=0
+    for t in $(cat "$cg/cgroup.threads"); do
+        [ "$(awk '{print $3}' "/proc/$t/stat" 2>/dev/null)" = D ] && n=$((n + 1))
+    done
+    echo $n
+}
+three_in_d() { [ "$(kernel_d_count)" = 3 ]; }
+wait_for 6 three_in_d
+kernel_d=$(kernel_d_count)
 kava_d=$(jfield "$cg" '.nr_uninterruptible')
 note "kernel sees $kernel_d tasks in D, kava counts $kava_d"
 check_all "uninterruptible tasks count (3 in D)" '[ "$kava_d" = 3 ] && [ "$kernel_d" = 3 ]'
