@@ -23,6 +23,7 @@
 #include "deploy/auto.h"
 #include "policy/events.h"
 #include "sched/registry.h"
+#include "sched/state.h"
 #include "common/fdstore.h"
 #include "common/heap.h"
 #include "common/util.h"
@@ -119,9 +120,9 @@ int cmd_run(int argc, char **argv)
 	struct budget_conf budget = { 0 };
 	struct kava_state st;
 	struct run_opts o;
-	uint64_t next_prune = 0, next_paths_prune = 0;
+	uint64_t next_prune = 0, next_paths_prune = 0, next_tick = 0;
 	char why[512] = "";
-	int sfd, ret = 1;
+	int sfd, ret = 1, publish;
 
 	ret = run_opts_parse(argc, argv, &o);
 	if (ret) {
@@ -197,9 +198,12 @@ int cmd_run(int argc, char **argv)
 	if (start_auto(&engine, &st, &src, &o) < 0)
 		goto close_state;
 	sd_notify(0, "READY=1\nSTATUS=serving container views");
+	/* sysinfo(2)'s sharedram: published only where the sysinfo(2) program runs */
+	publish = kava_state_has_sysinfo();
 	for (;;) {
 		uint64_t now = monotonic_ns();
-		int ticking = !engine || o.view == VIEW_TMPFS || o.log_events;
+		int ticking = !engine || o.view == VIEW_TMPFS || o.log_events, wait_ms = -1;
+		uint64_t period_ns = (o.view == VIEW_TMPFS ? o.period_ms : PRUNE_INTERVAL_MS) * 1000000ull;
 
 		if (!engine && now >= next_prune) {
 			registry_prune(&st, src.cgroup2_mount);
@@ -207,10 +211,19 @@ int cmd_run(int argc, char **argv)
 		}
 		if (engine)
 			auto_handle(engine);
-		if (o.view == VIEW_TMPFS)
-			view_tmpfs_refresh(&src, o.mount);
-		/* sysinfo(2)'s sharedram: memory.stat is beyond the BPF program's reach */
-		(void)view_publish_memstat(&src);
+		/*
+		 * The periodic work keeps its own clock: events (a cgroup made or
+		 * removed anywhere on the host) wake the loop too, and must not
+		 * repeat it.
+		 */
+		if (now >= next_tick) {
+			if (o.view == VIEW_TMPFS)
+				view_tmpfs_refresh(&src, o.mount);
+			/* memory.stat is beyond the BPF program's reach */
+			if (publish)
+				(void)view_publish_memstat(&src);
+			next_tick = monotonic_ns() + period_ns;
+		}
 		/* the paths of containers disabled or removed since: one read of the slot table */
 		if (now >= next_paths_prune) {
 			(void)view_paths_prune(&src);
@@ -223,8 +236,10 @@ int cmd_run(int argc, char **argv)
 			fflush(stderr);
 		}
 		/* with removal events and nothing periodic to do, sleep until something happens */
-		if (wait_tick(sfd, engine ? auto_fd(engine) : -1,
-			      !ticking ? -1 : o.view == VIEW_TMPFS ? (int)o.period_ms : PRUNE_INTERVAL_MS))
+		now = monotonic_ns();
+		if (ticking)
+			wait_ms = next_tick > now ? (int)((next_tick - now + 999999) / 1000000) : 0;
+		if (wait_tick(sfd, engine ? auto_fd(engine) : -1, wait_ms))
 			break;
 	}
 	sd_notify(0, "STOPPING=1");

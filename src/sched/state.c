@@ -397,6 +397,14 @@ int kava_state_open(struct kava_state *st, enum kava_open_mode mode, char *why, 
 	return open_existing(st, why, why_size);
 }
 
+int kava_state_has_sysinfo(void)
+{
+	char path[PATH_MAX];
+
+	pin_path(path, sizeof(path), "links/kava_sysinfo_exit");
+	return access(path, F_OK) == 0;
+}
+
 /* Unlink every entry of a pin subdirectory (links/: one per attached program). */
 static int unlink_pins_in(const char *rel)
 {

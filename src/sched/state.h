@@ -38,6 +38,12 @@ enum kava_open_mode {
 int kava_state_open(struct kava_state *st, enum kava_open_mode mode, char *why, size_t why_size);
 void kava_state_close(struct kava_state *st);
 
+/*
+ * Is the sysinfo(2) program attached (links/kava_sysinfo_exit pinned)? The
+ * loader leaves it out where the kernel refuses bpf_probe_write_user.
+ */
+int kava_state_has_sysinfo(void);
+
 /* Detach every program and remove the pinned state (kava unload, run --clean). */
 int kava_state_unload(char *why, size_t why_size);
 
