@@ -14,6 +14,7 @@
 #include "cgroup/memo.h"
 #include "cgroup/path.h"
 #include "common/clock.h"
+#include "common/fdcache.h"
 #include "common/util.h"
 #include "common/version.h"
 #include "kava_policy.h"
@@ -233,7 +234,8 @@ static uint64_t host_mem_total(void)
 	unsigned long long kb = 0;
 	char *text = NULL, *p;
 
-	if (read_file("/proc/meminfo", &text, NULL) == 0 && (p = strstr(text, "MemTotal:")) != NULL &&
+	if (fdcache_read("/proc/meminfo", FDCACHE_ONE_RECORD, &text, NULL) == 0 &&
+	    (p = strstr(text, "MemTotal:")) != NULL &&
 	    sscanf(p, "MemTotal: %llu", &kb) != 1)
 		kb = 0;
 	free(text);
@@ -452,13 +454,14 @@ int metrics_collect(const struct view_source *src, const struct kava_owner *only
 	int err;
 
 	memset(set, 0, sizeof(*set));
-	set->c = calloc(KAVA_MAX_CONTAINERS, sizeof(*set->c));
+	/* one container (its kava/metrics file, every tmpfs period): room for one */
+	set->c = calloc(all ? KAVA_MAX_CONTAINERS : 1, sizeof(*set->c));
 	x.fig = malloc(sizeof(*x.fig));
 	x.memo = cg_memo_new();
 	x.seen = all ? calloc(KAVA_MAX_CONTAINERS, 1) : NULL;
 	err = !set->c || !x.fig || !x.memo || (all && !x.seen) ? -ENOMEM : 0;
 	if (!err)
-		err = read_file("/sys/devices/system/cpu/online", &online, NULL);
+		err = fdcache_read("/sys/devices/system/cpu/online", FDCACHE_ONE_RECORD, &online, NULL);
 	if (err < 0)
 		goto out;
 	x.online = online;

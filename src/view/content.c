@@ -87,7 +87,21 @@ struct container {
 	struct kava_slot slot;
 	uint32_t slot_index;
 	int v1_unresolved;             /* v1 directories not found, no process to ask */
+	/* read on first use, freed with the container (container_free()) */
+	struct kava_figures *fig;
+	int fig_flags, fig_err;
+	/* a batch (view_batch_open()) keeps its visible CPUs for all its files */
+	int batch, visible_err;
+	unsigned char visible_done;
+	struct cpuset visible;
 };
+
+static void container_free(struct container *c)
+{
+	if (c)
+		free(c->fig);
+	free(c);
+}
 
 /* The slot alone: enough for files made from kava's figures only (loadavg). */
 static int locate_slot(const struct view_source *src, const struct kava_owner *owner,
@@ -96,6 +110,9 @@ static int locate_slot(const struct view_source *src, const struct kava_owner *o
 	/* not memset: the paths are 24 KiB, filled by locate() when a file needs them */
 	container_paths_clear(&c->paths);
 	c->v1_unresolved = 0;
+	c->fig = NULL;
+	c->batch = 0;
+	c->visible_done = 0;
 	memset(&c->slot, 0, sizeof(c->slot));
 	c->slot_index = owner->slot;
 	if (bpf_map_lookup_elem(src->st->slots_fd, &owner->slot, &c->slot) < 0 ||
@@ -140,35 +157,49 @@ static int visible_cpus_of(const struct container *c, const char *online, struct
 	return 0;
 }
 
-static int visible_cpus(const struct container *c, struct cpuset *visible)
+static int visible_cpus(struct container *c, struct cpuset *visible)
 {
 	char *online = NULL;
 	int err;
 
+	if (c->visible_done) {
+		*visible = c->visible;
+		return c->visible_err;
+	}
 	err = fdcache_read("/sys/devices/system/cpu/online", FDCACHE_ONE_RECORD, &online, NULL);
 	if (err < 0)
 		return err;
 	err = visible_cpus_of(c, online, NULL, visible);
 	free(online);
+	if (c->batch) {
+		c->visible = *visible;
+		c->visible_err = err < 0 ? err : 0;
+		c->visible_done = 1;
+	}
 	return err < 0 ? err : 0;
 }
 
-/* kava's figures for the container; `flags` FIGURES_NO_CPUTIME where no CPU time is shown. */
-static int with_figures(const struct view_source *src, const struct container *c, int flags,
-			struct kava_figures **fig)
+/*
+ * kava's figures for the container, kept in it; `flags` FIGURES_NO_CPUTIME
+ * where no CPU time is shown. Read once: a batch reads them whole for all
+ * its files.
+ */
+static int with_figures(const struct view_source *src, struct container *c, int flags,
+			const struct kava_figures **fig)
 {
-	int err;
-
-	*fig = malloc(sizeof(**fig));
-	if (!*fig)
-		return -ENOMEM;
-	/* the slot as locate_slot() read it just now */
-	err = figures_read_from(src->st, c->slot_index, &c->slot, flags, *fig);
-	if (err < 0) {
-		free(*fig);
-		*fig = NULL;
+	if (c->batch)
+		flags = 0;
+	if (!c->fig || (c->fig_flags && c->fig_flags != flags)) {
+		free(c->fig);
+		c->fig = malloc(sizeof(*c->fig));
+		if (!c->fig)
+			return -ENOMEM;
+		/* the slot as locate_slot() read it */
+		c->fig_err = figures_read_from(src->st, c->slot_index, &c->slot, flags, c->fig);
+		c->fig_flags = flags;
 	}
-	return err;
+	*fig = c->fig;
+	return c->fig_err < 0 ? c->fig_err : 0;
 }
 
 static int content_meminfo_or_swaps(const struct container *c, enum view_file_id file,
@@ -200,9 +231,9 @@ static uint64_t container_uptime_ns(const struct kava_figures *fig)
 }
 
 /* The inputs of stat and uptime; the host's /proc/stat only for stat (`with_host`). */
-static int stat_inputs(const struct view_source *src, const struct container *c, int with_host,
-		       struct stat_inputs *in, struct cpuset *visible, struct kava_figures **fig,
-		       char **host)
+static int stat_inputs(const struct view_source *src, struct container *c, int with_host,
+		       struct stat_inputs *in, struct cpuset *visible,
+		       const struct kava_figures **fig, char **host)
 {
 	int err;
 
@@ -213,10 +244,8 @@ static int stat_inputs(const struct view_source *src, const struct container *c,
 		err = with_figures(src, c, 0, fig);
 	if (!err && with_host)
 		err = fdcache_read("/proc/stat", FDCACHE_ONE_RECORD, host, NULL);
-	if (err < 0) {
-		free(*fig);
+	if (err < 0)
 		return err;
-	}
 	in->host = *host;
 	in->visible = visible;
 	in->fig = *fig;
@@ -226,11 +255,11 @@ static int stat_inputs(const struct view_source *src, const struct container *c,
 	return 0;
 }
 
-static int content_stat_or_uptime(const struct view_source *src, const struct container *c,
+static int content_stat_or_uptime(const struct view_source *src, struct container *c,
 				  enum view_file_id file, char **out, size_t *len)
 {
 	struct stat_inputs in = { 0 };
-	struct kava_figures *fig;
+	const struct kava_figures *fig;
 	struct cpu_ticks *lines;
 	struct cpuset visible;
 	char *host;
@@ -248,7 +277,6 @@ static int content_stat_or_uptime(const struct view_source *src, const struct co
 		err = file == VF_STAT ? render_stat(&in, out, len) : render_uptime(&in, out, len);
 		free(lines);
 	}
-	free(fig);
 	free(host);
 	return err;
 }
@@ -289,10 +317,10 @@ static int content_diskstats(const struct container *c, char **out, size_t *len)
 	return err;
 }
 
-static int container_content(const struct view_source *src, const struct container *c,
+static int container_content(const struct view_source *src, struct container *c,
 			     enum view_file_id file, char **out, size_t *len)
 {
-	struct kava_figures *fig;
+	const struct kava_figures *fig;
 	struct cpuset visible;
 	char *host = NULL;
 	int err;
@@ -306,11 +334,7 @@ static int container_content(const struct view_source *src, const struct contain
 		return content_stat_or_uptime(src, c, file, out, len);
 	case VF_LOADAVG:
 		err = with_figures(src, c, FIGURES_NO_CPUTIME, &fig);
-		if (err < 0)
-			return err;
-		err = render_loadavg(fig, out, len);
-		free(fig);
-		return err;
+		return err < 0 ? err : render_loadavg(fig, out, len);
 	case VF_CPUINFO:
 		err = visible_cpus(c, &visible);
 		if (!err)
@@ -357,11 +381,74 @@ int view_content(const struct view_source *src, enum view_file_id file,
 			err = container_content(src, c, file, out, len);
 		if (err == -ENOENT)
 			view_paths_forget(src, owner->slot);
-		free(c);
+		container_free(c);
 	}
 	/* -ENOENT: the container went away, and the caller renders the host's file */
 	viewstats_render(file, err == -ENOENT ? 0 : err);
 	return err;
+}
+
+struct view_batch {
+	const struct view_source *src;
+	struct kava_owner owner;
+	struct container c;
+};
+
+int view_batch_open(const struct view_source *src, const struct kava_owner *owner,
+		    struct view_batch **out)
+{
+	struct view_batch *b = malloc(sizeof(*b));
+	int err;
+
+	*out = NULL;
+	if (!b)
+		return -ENOMEM;
+	b->src = src;
+	b->owner = *owner;
+	/* no reader: on a hybrid host a process of the container stands in, found once */
+	err = locate(src, owner, 0, &b->c);
+	if (err < 0) {
+		if (err == -ENOENT)
+			view_paths_forget(src, owner->slot);
+		free(b->c.fig);
+		free(b);
+		return err;
+	}
+	b->c.batch = 1;
+	*out = b;
+	return 0;
+}
+
+int view_batch_content(struct view_batch *b, enum view_file_id file, char **out, size_t *len)
+{
+	int err;
+
+	if (file == VF_KAVA_METRICS || file == VF_KAVA_RUNQ)
+		return view_content(b->src, file, &b->owner, 0, out, len);
+	err = container_content(b->src, &b->c, file, out, len);
+	if (err == -ENOENT)
+		view_paths_forget(b->src, b->owner.slot);
+	viewstats_render(file, err == -ENOENT ? 0 : err);
+	return err;
+}
+
+int view_batch_visible(struct view_batch *b, struct cpuset *visible)
+{
+	int n;
+
+	memset(visible, 0, sizeof(*visible));
+	n = visible_cpus(&b->c, visible) == 0 ? cpuset_count(visible) : 0;
+
+	/* as view_visible_set() when the container's limits cannot be read */
+	return n > 0 ? n : view_visible_set(b->src, &(struct kava_owner){ .slot = KAVA_NO_SLOT }, 0,
+					    visible);
+}
+
+void view_batch_close(struct view_batch *b)
+{
+	if (b)
+		free(b->c.fig);
+	free(b);
 }
 
 int view_container_limits(const struct view_source *src, const struct kava_owner *owner,
@@ -397,7 +484,7 @@ int view_container_limits_memo(const struct view_source *src, const struct kava_
 	} else if (err == -ENOENT) {
 		view_paths_forget(src, owner->slot);
 	}
-	free(c);
+	container_free(c);
 	return err;
 }
 
@@ -442,7 +529,7 @@ int view_topology_content(const struct view_source *src, const struct kava_owner
 	}
 	if (err == -ENOENT)
 		view_paths_forget(src, owner->slot);
-	free(c);
+	container_free(c);
 	viewstats_render(VIEWSTATS_TOPOLOGY, err == -ENOENT || err == -ENXIO ? 0 : err);
 	return err;
 }
@@ -457,7 +544,7 @@ int view_visible_set(const struct view_source *src, const struct kava_owner *own
 	if (owner->slot != KAVA_NO_SLOT && (c = malloc(sizeof(*c))) != NULL) {
 		if (locate(src, owner, reader, c) == 0 && visible_cpus(c, visible) == 0)
 			n = cpuset_count(visible);
-		free(c);
+		container_free(c);
 	}
 	if (n <= 0) {
 		char *text = NULL;
@@ -513,15 +600,15 @@ int view_container_cpu(const struct view_source *src, const struct kava_owner *o
 	free(online);
 	if (err == -ENOENT)
 		view_paths_forget(src, owner->slot);
-	free(c);
+	container_free(c);
 	return err;
 }
 
 /* Inputs of a container's sysinfo(2): the figures its loadavg, meminfo, swaps and uptime show. */
-static int container_sysinfo_inputs(const struct view_source *src, const struct container *c,
+static int container_sysinfo_inputs(const struct view_source *src, struct container *c,
 				    struct sysinfo_inputs *in)
 {
-	struct kava_figures *fig = NULL;
+	const struct kava_figures *fig = NULL;
 	struct mem_limits m;
 	char *host = NULL;
 	int err, i;
@@ -541,7 +628,6 @@ static int container_sysinfo_inputs(const struct view_source *src, const struct 
 		in->avenrun[i] = fig->avenrun[i];
 	in->nr_threads = fig->nr_threads;
 	in->uptime_s = (double)container_uptime_ns(fig) / 1e9;
-	free(fig);
 	return 0;
 }
 
@@ -562,7 +648,7 @@ int view_sysinfo_inputs(const struct view_source *src, const struct kava_owner *
 		err = container_sysinfo_inputs(src, c, in);
 	if (err == -ENOENT)
 		view_paths_forget(src, owner->slot);
-	free(c);
+	container_free(c);
 	return err;
 }
 
@@ -581,7 +667,7 @@ int view_pressure_source(const struct view_source *src, enum view_file_id file,
 			if (w >= (int)size || access(out, F_OK) < 0)
 				w = -1;
 		}
-		free(c);
+		container_free(c);
 	}
 	if (w < 0)
 		w = snprintf(out, size, "%s", view_files[file].host_path);
@@ -609,7 +695,7 @@ static int publish_one(uint32_t slot, const struct kava_slot *s, void *arg)
 		/* a failed update leaves the previous figure: the next tick retries */
 		(void)bpf_map_update_elem(src->st->memstat_fd, &slot, &ms, BPF_ANY);
 	}
-	free(c);
+	container_free(c);
 	return 0;
 }
 

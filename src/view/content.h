@@ -42,6 +42,21 @@ int view_content(const struct view_source *src, enum view_file_id file,
 		 const struct kava_owner *owner, pid_t reader, char **out, size_t *len);
 
 /*
+ * Every file of one container from inputs read once: its slot, cgroup
+ * paths (on a hybrid host, the process standing in for it found once),
+ * kava's figures and its visible CPUs (the tmpfs view's period, which has
+ * no reader). view_batch_open() gives -ENOENT when the container went
+ * away; view_batch_content() is view_content() for the batch's container.
+ */
+struct view_batch;
+int view_batch_open(const struct view_source *src, const struct kava_owner *owner,
+		    struct view_batch **out);
+int view_batch_content(struct view_batch *b, enum view_file_id file, char **out, size_t *len);
+/* view_visible_set() for the batch's container. */
+int view_batch_visible(struct view_batch *b, struct cpuset *visible);
+void view_batch_close(struct view_batch *b);
+
+/*
  * cpuN/topology/<file> as `owner` sees it: rendered for a container, the
  * host's own file for the host. -ENXIO when the container sees no CPU `cpu`;
  * -ENOENT, as for view_content(), when the container vanished meanwhile.

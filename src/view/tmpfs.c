@@ -201,15 +201,17 @@ static int make_container_dirs(const char *cdir)
  * One container's files: every file rendered each period except those made
  * from its visible CPUs, which wait for that set (or the host's cpuinfo) to
  * change; a file whose text is what was written last is not written again.
- * No reader is passed: the content layer finds a process of the container
+ * Its inputs are located and read once for all its files (view_batch). No
+ * reader is passed: the content layer finds a process of the container
  * itself when a hybrid host's v1 layout needs one.
  */
 static int render_container(const struct view_source *src, const char *dir, uint32_t slot,
 			    const struct kava_slot *s, uint64_t cpuinfo_hash)
 {
-	struct kava_owner owner = { .slot = slot, .gen = s->gen };
+	struct kava_owner owner = { .slot = slot, .gen = s->gen }, host = { .slot = KAVA_NO_SLOT };
 	struct written *w = &written[slot % KAVA_MAX_CONTAINERS];
 	char cdir[PATH_MAX], path[PATH_MAX];
+	struct view_batch *b = NULL;
 	struct cpuset visible;
 	int i, n, err = 0, cpu_same;
 
@@ -225,25 +227,26 @@ static int render_container(const struct view_source *src, const char *dir, uint
 			return err;
 		w->dirs_made = 1;
 	}
-	n = view_visible_set(src, &owner, 0, &visible);
+	/* -ENOENT: no cgroup files for it (going away): the host's files, as below */
+	err = view_batch_open(src, &owner, &b);
+	if (err < 0 && err != -ENOENT)
+		return err;
+	n = b ? view_batch_visible(b, &visible) : view_visible_set(src, &host, 0, &visible);
 	cpu_same = w->cpu_files && !memcmp(&visible, &w->visible, sizeof(visible)) &&
 		   w->cpuinfo_hash == cpuinfo_hash;
-	for (i = 0; i < VF_COUNT; i++) {
+	for (i = 0, err = 0; i < VF_COUNT && !err; i++) {
 		char *text = NULL;
 		size_t len = 0;
 		uint64_t h;
 
 		if (cpu_same && cpu_derived(view_files[i].id))
 			continue;
-		err = view_content(src, view_files[i].id, &owner, 0, &text, &len);
-		if (err == -ENOENT && access(cdir, F_OK) == 0) {
+		err = b ? view_batch_content(b, view_files[i].id, &text, &len) : -ENOENT;
+		if (err == -ENOENT && access(cdir, F_OK) == 0)
 			/* limits unreadable (no cgroup files for it): the host's file */
-			struct kava_owner host = { .slot = KAVA_NO_SLOT };
-
 			err = view_content(src, view_files[i].id, &host, 0, &text, &len);
-		}
 		if (err < 0)
-			return err;
+			break;
 		h = fnv1a(text, len);
 		if (w->have[i] && w->hash[i] == h && w->len[i] == len) {
 			free(text);
@@ -257,11 +260,10 @@ static int render_container(const struct view_source *src, const char *dir, uint
 		w->have[i] = !err;
 		w->hash[i] = h;
 		w->len[i] = len;
-		if (err < 0)
-			return err;
 	}
-	if (cpu_same)
-		return 0;
+	view_batch_close(b);
+	if (err < 0 || cpu_same)
+		return err;
 	err = sync_cpu_dirs(cdir, n);
 	if (!err) {
 		w->cpu_files = 1;
