@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scale_lib  # noqa: E402
 
 BATCH = 50
+TABLE = 1024           # KAVA_MAX_CONTAINERS: enabled cgroups kava holds at once
 
 
 def enabled_ids(pin):
@@ -73,6 +74,12 @@ def main(argv):
         else:
             pending.append(d)
             if len(pending) == BATCH or i == total - 1:
+                # at most `alive` enabled, counting the batch: kava's table
+                # holds 1,024, and the agent frees a removed cgroup's slot
+                # on its cgroup_rmdir event, a moment later
+                while live and len(live) + len(pending) > alive:
+                    remove(live.pop(0), removed)
+                wait_for(lambda: len(enabled_ids(pin)) + len(pending) <= TABLE, 60)
                 subprocess.run([kava, "enable", *pending], check=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
                 for pd in pending:
