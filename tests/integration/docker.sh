@@ -115,8 +115,10 @@ sleep 11     # two of the kernel's 5 s load samples, at least
 la_early=$(D exec early /bin/busybox cut -d' ' -f1 /proc/loadavg)
 la_late=$(D exec late /bin/busybox cut -d' ' -f1 /proc/loadavg)
 note "load1 inside early (4 spinners): $la_early; inside late (a sleeper): $la_late; kava stat: $("$KAVA" stat "$CG2/docker/$early" --json | jq -r ".loadavg[0] / 2048")"
+# the sleeper's load is not 0: each `docker exec` above is a task of it
+# that may be runnable at a sample on a loaded host (0.16 seen in CI)
 check_all "inside: loadavg is the container's own" \
-    'awk -v e="$la_early" -v l="$la_late" "BEGIN { exit !(e > 0.5 && l < 0.05) }"'
+    'awk -v e="$la_early" -v l="$la_late" "BEGIN { exit !(e > 0.5 && l < 0.5 * e) }"'
 
 D stop -t 1 late >/dev/null && D start late >/dev/null
 wait_for 30 has_view late
