@@ -240,12 +240,16 @@ static int stat_inputs(const struct view_source *src, struct container *c, int w
 	*fig = NULL;
 	*host = NULL;
 	err = visible_cpus(c, visible);
-	if (!err)
-		err = with_figures(src, c, 0, fig);
-	if (!err && with_host)
-		err = fdcache_read("/proc/stat", FDCACHE_ONE_RECORD, host, NULL);
 	if (err < 0)
 		return err;
+	err = with_figures(src, c, 0, fig);
+	if (err < 0)
+		return err;
+	if (with_host) {
+		err = fdcache_read("/proc/stat", FDCACHE_ONE_RECORD, host, NULL);
+		if (err < 0)
+			return err;
+	}
 	in->host = *host;
 	in->visible = visible;
 	in->fig = *fig;
