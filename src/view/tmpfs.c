@@ -20,8 +20,30 @@
 #include "common/util.h"
 #include "view/tmpfs.h"
 
+/*
+ * Room for a full table of containers: a tmpfs file takes a page at least,
+ * kava/metrics a few, and each visible CPU has TOPOLOGY_FILE_COUNT files.
+ * A size is only a bound (tmpfs uses what its files hold); 64 MiB, the
+ * bound before, held ~390 containers of a 2-CPU host.
+ */
+static unsigned long long view_tmpfs_bytes(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_CONF), page = sysconf(_SC_PAGESIZE);
+	unsigned long long pages_each;
+
+	if (cpus < 1)
+		cpus = 1;
+	if (page < 4096)
+		page = 4096;
+	/* every file, 8 pages more for kava/metrics and runq, the topology files */
+	pages_each = VF_COUNT + 8 + (unsigned long long)TOPOLOGY_FILE_COUNT * (unsigned long)cpus;
+	return KAVA_MAX_CONTAINERS * pages_each * (unsigned long)page;
+}
+
 int view_tmpfs_prepare(const char *dir, char *why, size_t why_size)
 {
+	unsigned long long want = view_tmpfs_bytes();
+	char opts[64];
 	struct statfs sfs;
 	int err = make_dirs(dir, 0755);
 
@@ -29,9 +51,17 @@ int view_tmpfs_prepare(const char *dir, char *why, size_t why_size)
 		snprintf(why, why_size, "cannot create %s: %s", dir, strerror(-err));
 		return err;
 	}
-	if (statfs(dir, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC)
-		return 0;	/* reuse: bind mounts into containers keep working */
-	if (mount("kava", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64m") < 0) {
+	snprintf(opts, sizeof(opts), "mode=0755,size=%llu", want);
+	if (statfs(dir, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC) {
+		/* reuse: bind mounts into containers keep working; a smaller one grows */
+		if ((unsigned long long)sfs.f_blocks * (unsigned long long)sfs.f_bsize < want &&
+		    mount(NULL, dir, NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  opts + strlen("mode=0755,")) < 0)
+			fprintf(stderr, "kava: cannot grow the tmpfs on %s to %llu bytes: %s\n", dir,
+				want, strerror(errno));
+		return 0;
+	}
+	if (mount("kava", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0) {
 		snprintf(why, why_size, "cannot mount a tmpfs on %s: %s", dir, strerror(errno));
 		return -errno;
 	}
