@@ -68,6 +68,14 @@ static pthread_mutex_t limits_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t limits_ttl_ns = LIMITS_TTL_NS;
 static uint64_t rounds;                /* cold scrapes of every container so far */
 static uint64_t round_ns;              /* when the last one began */
+/*
+ * Read ahead (metrics_limits_ahead()): the slot generation it last tried,
+ * per slot, so a container whose limits cannot be kept (provisional, or an
+ * error) is tried once, not at every tick; and the full limit reads made by
+ * scrapes and ahead, for tests.
+ */
+static struct { uint64_t cgroup_id; uint32_t gen; } ahead_tried[KAVA_MAX_CONTAINERS];
+static uint64_t reads_by_scrape, reads_ahead;
 
 void metrics_limits_ttl(uint64_t ns)
 {
@@ -197,6 +205,9 @@ static int cached_limits(struct collect_ctx *x, const struct kava_owner *owner,
 	    (kept == KEPT_LIMITS && fresh_usage(x, owner, s->cgroup_id, e, now, out) == 0))
 		return 0;
 	err = view_container_limits_memo(x->src, owner, x->reader, x->online, x->memo, out);
+	pthread_mutex_lock(&limits_lock);
+	reads_by_scrape++;
+	pthread_mutex_unlock(&limits_lock);
 	/*
 	 * Not kept when provisional: an empty container's v1 cgroups are found
 	 * through its first task, and the next scrape may have one.
@@ -215,6 +226,78 @@ static void sweep_limits(const uint8_t *seen)
 	for (i = 0; i < KAVA_MAX_CONTAINERS; i++)
 		if (!seen[i] && limits_cache[i].cgroup_id)
 			limits_entry_clear(&limits_cache[i]);
+	pthread_mutex_unlock(&limits_lock);
+}
+
+struct ahead_ctx {
+	const struct view_source *src;
+	const char *online;
+	struct cg_memo *memo;          /* this call's reads of shared ancestors */
+	unsigned int left, read;
+	int more;                      /* stopped with containers left to read */
+};
+
+static int ahead_one(uint32_t slot, const struct kava_slot *s, void *arg)
+{
+	struct ahead_ctx *a = arg;
+	struct kava_owner owner = { .slot = slot, .gen = s->gen };
+	struct limits_entry *e;
+	struct view_limits lim;
+	int known;
+
+	if (slot >= KAVA_MAX_CONTAINERS)
+		return 0;
+	e = &limits_cache[slot];
+	pthread_mutex_lock(&limits_lock);
+	known = (e->cgroup_id == s->cgroup_id && e->gen == s->gen) ||
+		(ahead_tried[slot].cgroup_id == s->cgroup_id && ahead_tried[slot].gen == s->gen);
+	if (!known && a->left) {
+		ahead_tried[slot].cgroup_id = s->cgroup_id;
+		ahead_tried[slot].gen = s->gen;
+		reads_ahead++;
+	}
+	pthread_mutex_unlock(&limits_lock);
+	if (known)
+		return 0;
+	if (!a->left) {
+		a->more = 1;
+		return 1;
+	}
+	a->left--;
+	a->read++;
+	/* as a scrape reads them (cached_limits()); a provisional one is left to the scrape */
+	if (view_container_limits_memo(a->src, &owner, 0, a->online, a->memo, &lim) == 0 &&
+	    !lim.provisional)
+		keep_limits(e, &owner, s->cgroup_id, monotonic_ns(), &lim);
+	return 0;
+}
+
+int metrics_limits_ahead(const struct view_source *src, unsigned int max, unsigned int *read)
+{
+	struct ahead_ctx a = { .src = src, .left = max };
+	char *online = NULL;
+	int err;
+
+	*read = 0;
+	a.memo = cg_memo_new();
+	if (!a.memo)
+		return -ENOMEM;
+	err = fdcache_read("/sys/devices/system/cpu/online", FDCACHE_ONE_RECORD, &online, NULL);
+	if (!err) {
+		a.online = online;
+		err = registry_foreach(src->st, ahead_one, &a);
+	}
+	free(online);
+	cg_memo_free(a.memo);
+	*read = a.read;
+	return err < 0 ? err : a.more;
+}
+
+void metrics_limits_stats(uint64_t *by_scrape, uint64_t *ahead)
+{
+	pthread_mutex_lock(&limits_lock);
+	*by_scrape = reads_by_scrape;
+	*ahead = reads_ahead;
 	pthread_mutex_unlock(&limits_lock);
 }
 

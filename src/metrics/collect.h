@@ -55,6 +55,21 @@ int metrics_container_cpus(struct cpu_history *h, const struct kava_owner *owner
 void metrics_limits_ttl(uint64_t ns);
 
 /*
+ * Read ahead, off the scrape (the agent's metrics endpoint calls it from a
+ * thread of its own, a few times a second): the limits of up to `max`
+ * enabled containers that have none kept yet (enabled since, or every one
+ * after the agent started), read and kept as a scrape would, so the first
+ * scrape after 1,000 containers were enabled finds them kept instead of
+ * reading them all. Each slot generation is tried once (a provisional one,
+ * not kept, is left to the scrape). *read: how many were read. Returns 1
+ * when more are left, 0 when none, or a negative errno.
+ */
+int metrics_limits_ahead(const struct view_source *src, unsigned int max, unsigned int *read);
+
+/* Containers' limits read in full so far by scrapes and by read-ahead; for tests. */
+void metrics_limits_stats(uint64_t *by_scrape, uint64_t *ahead);
+
+/*
  * The exposition for `owner`: its container's families, or (host, owner
  * KAVA_NO_SLOT) every container's plus the agent's own. `scrape_cpu_s` is
  * the previous scrape's CPU time (< 0: leave the family out).

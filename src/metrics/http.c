@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,16 @@
 #define MIN_GAP_NS 100000000ull
 #define RENDER_SHARE 10
 #define MAX_WAIT_NS 1000000000ull
+/*
+ * Reading ahead (metrics_limits_ahead()): the limits of containers enabled
+ * since, or of every one after the agent started, AHEAD_BATCH at a time
+ * every AHEAD_BUSY_MS while some are left (1,000 containers in about 2 s,
+ * spread), then a look every AHEAD_IDLE_MS (one batched read of the slot
+ * table).
+ */
+#define AHEAD_BATCH 50u
+#define AHEAD_BUSY_MS 100
+#define AHEAD_IDLE_MS 500
 
 struct metrics_http {
 	struct MHD_Daemon *d;
@@ -43,7 +54,59 @@ struct metrics_http {
 	char unix_path[108];
 	double last_scrape_cpu_s;      /* only the daemon's thread touches it */
 	uint64_t next_render_ns;       /* the budget: no render before (monotonic) */
+	pthread_t ahead;
+	int ahead_started;
+	int stop;                      /* under lock: the read-ahead thread ends */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
 };
+
+/* The read-ahead thread: until metrics_http_stop(). */
+static void *ahead_main(void *arg)
+{
+	struct metrics_http *h = arg;
+	struct timespec until;
+	unsigned int read;
+	int more = 1, stop;
+
+	pthread_mutex_lock(&h->lock);
+	stop = h->stop;
+	pthread_mutex_unlock(&h->lock);
+	while (!stop) {
+		more = metrics_limits_ahead(h->src, AHEAD_BATCH, &read) > 0;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += (long)(more ? AHEAD_BUSY_MS : AHEAD_IDLE_MS) * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_mutex_lock(&h->lock);
+		while (!h->stop && pthread_cond_timedwait(&h->wake, &h->lock, &until) != ETIMEDOUT)
+			;
+		stop = h->stop;
+		pthread_mutex_unlock(&h->lock);
+	}
+	return NULL;
+}
+
+/* The read-ahead thread's lock and clock; 0 or a negative errno. */
+static int ahead_init(struct metrics_http *h)
+{
+	pthread_condattr_t ca;
+	int err;
+
+	if (pthread_mutex_init(&h->lock, NULL))
+		return -ENOMEM;
+	err = pthread_condattr_init(&ca);
+	if (!err)
+		err = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (!err)
+		err = pthread_cond_init(&h->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	if (err) {
+		pthread_mutex_destroy(&h->lock);
+		return -err;
+	}
+	return 0;
+}
 
 static const char index_page[] =
 	"<html><head><title>kava</title></head><body><h1>kava</h1>"
@@ -267,6 +330,12 @@ int metrics_http_start(const char *spec, const struct view_source *src, struct m
 	h->src = src;
 	h->fd = fd;
 	h->last_scrape_cpu_s = -1;
+	if (ahead_init(h) < 0) {
+		snprintf(why, why_size, "cannot set up the metrics read-ahead");
+		close(fd);
+		free(h);
+		return -ENOMEM;
+	}
 	if (is_unix && snprintf(h->unix_path, sizeof(h->unix_path), "%s", host) < 0)
 		h->unix_path[0] = '\0';
 	h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, handle, h,
@@ -280,9 +349,16 @@ int metrics_http_start(const char *spec, const struct view_source *src, struct m
 		close(fd);
 		if (is_unix)
 			unlink(host);
+		pthread_cond_destroy(&h->wake);
+		pthread_mutex_destroy(&h->lock);
 		free(h);
 		return -EIO;
 	}
+	/* without it, scrapes read what it would have: a note, not a failure */
+	h->ahead_started = pthread_create(&h->ahead, NULL, ahead_main, h) == 0;
+	if (!h->ahead_started)
+		fprintf(stderr, "kava: run: note: no metrics read-ahead thread; the first scrape "
+			"reads every container's limits\n");
 	*out = h;
 	return 0;
 }
@@ -291,6 +367,15 @@ void metrics_http_stop(struct metrics_http *h)
 {
 	if (!h)
 		return;
+	if (h->ahead_started) {
+		pthread_mutex_lock(&h->lock);
+		h->stop = 1;
+		pthread_cond_signal(&h->wake);
+		pthread_mutex_unlock(&h->lock);
+		pthread_join(h->ahead, NULL);
+	}
+	pthread_cond_destroy(&h->wake);
+	pthread_mutex_destroy(&h->lock);
 	MHD_stop_daemon(h->d);	/* joins its thread; the listen socket stays ours */
 	close(h->fd);
 	if (h->unix_path[0])
