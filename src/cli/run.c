@@ -24,6 +24,7 @@
 #include "policy/events.h"
 #include "sched/registry.h"
 #include "sched/state.h"
+#include "common/fdcache.h"
 #include "common/fdstore.h"
 #include "common/heap.h"
 #include "common/util.h"
@@ -134,6 +135,14 @@ int cmd_run(int argc, char **argv)
 	if (heap_setup() < 0)
 		fprintf(stderr, "kava: run: note: cannot set up malloc (arenas, thresholds) or "
 			"huge pages; memory freed after bursts may stay with the agent\n");
+	/*
+	 * Room for the descriptors kept for cgroup and /proc files (fdcache.h):
+	 * systemd's soft limit of 1,024 left room for 256, a quarter of what a
+	 * scrape of 1,000 containers reads.
+	 */
+	if (fdcache_raise_nofile() < 0)
+		fprintf(stderr, "kava: run: note: cannot raise the open files limit; fewer cgroup "
+			"files are kept open\n");
 	if (cgroup2_mount(src.cgroup2_mount, sizeof(src.cgroup2_mount)) < 0) {
 		cmd_error("run", "no cgroup2 filesystem is mounted");
 		goto free_opts;

@@ -2,6 +2,7 @@
 /* Kernel pseudo-files read through descriptors kept open (see fdcache.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 
 #include "common/fdcache.h"
 
-#define NBUCKETS 2048   /* a power of two, at least twice FDCACHE_MAX */
+#define NBUCKETS 16384   /* a power of two, at least twice FDCACHE_MAX */
 
 struct fde {
 	char *path;
@@ -54,6 +55,23 @@ static unsigned int default_capacity(void)
 	if (n < 16)
 		n = 16;
 	return n > FDCACHE_MAX ? FDCACHE_MAX : (unsigned int)n;
+}
+
+long fdcache_raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)FDCACHE_MAX * 4;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+		want = rl.rlim_max;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -errno;
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? LONG_MAX : (long)rl.rlim_cur;
 }
 
 static void fde_free(struct fde *e)

@@ -17,14 +17,16 @@
  *
  * Thread-safe. The number of descriptors kept is bounded by a quarter of
  * RLIMIT_NOFILE's soft limit (at most FDCACHE_MAX); the least recently
- * read go first.
+ * read go first. FDCACHE_MAX holds what a scrape of the metrics reads at
+ * 1,024 containers (about four cgroup files each, and the shared parents');
+ * at 1,024 descriptors they were opened again at every cold scrape.
  */
 #ifndef KAVA_FDCACHE_H
 #define KAVA_FDCACHE_H
 
 #include <stddef.h>
 
-#define FDCACHE_MAX 1024
+#define FDCACHE_MAX 8192
 
 /*
  * The kernel makes the whole text in one read when the buffer is large
@@ -40,6 +42,15 @@
  * read_file() does (same errors: -ENOENT when it is not there).
  */
 int fdcache_read(const char *path, int flags, char **out, size_t *len);
+
+/*
+ * Raise RLIMIT_NOFILE's soft limit to room for FDCACHE_MAX kept descriptors
+ * (4 x FDCACHE_MAX: the cache takes a quarter), within the hard limit; never
+ * lowers it. systemd starts services at a soft 1,024 (for select()'s sake;
+ * kava uses poll and epoll only), which left the cache 256. Returns the
+ * soft limit now, or a negative errno.
+ */
+long fdcache_raise_nofile(void);
 
 /* Close the descriptors of every path under directory `dir` (a removed cgroup). */
 void fdcache_forget_under(const char *dir);

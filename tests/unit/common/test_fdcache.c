@@ -7,6 +7,7 @@
  * directory's files.
  */
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "../../common/unit.h"
@@ -149,6 +150,92 @@ static void bounded(void **state)
 	assert_int_equal(fdcache_count(), 16);
 }
 
+static void raise_nofile_makes_room(void **state)
+{
+	struct rlimit was, low, now;
+	rlim_t want = (rlim_t)FDCACHE_MAX * 4;
+	long got;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+	low = was;
+	if (low.rlim_cur == RLIM_INFINITY || low.rlim_cur > 1024)
+		low.rlim_cur = 1024;	/* as systemd starts services */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	got = fdcache_raise_nofile();
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &now), 0);
+	if (was.rlim_max != RLIM_INFINITY && want > was.rlim_max)
+		want = was.rlim_max;
+	if (want < low.rlim_cur)
+		want = low.rlim_cur;	/* never lowered */
+	assert_int_equal(now.rlim_cur, want);
+	assert_int_equal(now.rlim_max, was.rlim_max);
+	assert_int_equal(got, (long)now.rlim_cur);
+	/* again: nothing changes */
+	assert_int_equal(fdcache_raise_nofile(), got);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+}
+
+/* Up to `max` readable files under /proc/sys (kernel pseudo-files, kept by the cache). */
+static char **proc_sys_files(size_t max, size_t *n)
+{
+	char **paths = calloc(max, sizeof(*paths)), line[PATH_MAX];
+	FILE *p = popen("find /proc/sys -type f -perm -u=r 2>/dev/null", "r");
+
+	assert_non_null(paths);
+	assert_non_null(p);
+	*n = 0;
+	while (*n < max && fgets(line, sizeof(line), p)) {
+		char *text = NULL;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (read_file(line, &text, NULL) == 0) {
+			paths[*n] = strdup(line);
+			assert_non_null(paths[*n]);
+			(*n)++;
+		}
+		free(text);
+	}
+	pclose(p);
+	return paths;
+}
+
+static void holds_more_than_1024(void **state)
+{
+	struct rlimit was;
+	char **paths, *text = NULL;
+	size_t n, i, kept = 0;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+	if (fdcache_raise_nofile() < 4 * 1500) {
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+		skip();	/* a hard limit too low for the check */
+	}
+	paths = proc_sys_files(1500, &n);
+	if (n < 1100) {
+		for (i = 0; i < n; i++)
+			free(paths[i]);
+		free(paths);
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+		skip();	/* not enough files to tell */
+	}
+	fdcache_reset(0);	/* the bound from the raised limit */
+	for (i = 0; i < n; i++)
+		if (fdcache_read(paths[i], 0, &text, NULL) == 0) {
+			kept++;
+			free(text);
+		}
+	/* every one kept: at FDCACHE_MAX 1024 (or a soft limit of 1024), 1024 or 256 */
+	assert_int_equal(fdcache_count(), kept);
+	assert_true(kept > 1024);
+	fdcache_reset(0);
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+}
+
 static void forget_under_a_directory(void **state)
 {
 	char *text = NULL;
@@ -176,6 +263,8 @@ int main(void)
 		cmocka_unit_test_setup(dead_task_reads_as_gone, reset),
 		cmocka_unit_test_setup(bounded, reset),
 		cmocka_unit_test_setup(forget_under_a_directory, reset),
+		cmocka_unit_test_setup(raise_nofile_makes_room, reset),
+		cmocka_unit_test_setup(holds_more_than_1024, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
