@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "sched/registry.h"
 #include "common/util.h"
 #include "view/tmpfs.h"
+#include "view/tmpfs_file.h"
 
 /*
  * Room for a full table of containers: a tmpfs file takes a page at least,
@@ -189,11 +191,39 @@ struct written {
 	int cpu_files;             /* cpuinfo, cpu/{online,possible,present}, topology are of: */
 	struct cpuset visible;     /*   this CPU set */
 	uint64_t cpuinfo_hash;     /*   and this host /proc/cpuinfo */
-	uint64_t hash[VF_COUNT];   /* each file's last text (FNV-1a) and length, when written */
-	size_t len[VF_COUNT];
-	uint8_t have[VF_COUNT];
+	uint64_t period;           /* the last period (refresh count) that rendered it */
+	uint64_t hash[VF_COUNT];   /* each file's last text (FNV-1a), when file[i] knows its length */
+	struct tmpfs_file file[VF_COUNT];
 };
 static struct written *written;	/* KAVA_MAX_CONTAINERS of them, allocated at first use */
+static uint64_t periods;	/* refreshes so far */
+static unsigned int kept, keep_max;	/* write descriptors kept open (tmpfs_file), and the bound */
+
+/*
+ * Descriptors for files rewritten period after period: half the soft
+ * RLIMIT_NOFILE (the descriptor cache, fdcache.c, takes a quarter); past
+ * that, files are opened for each write as before.
+ */
+static unsigned int keep_bound(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 2u * KAVA_MAX_CONTAINERS * VF_COUNT)
+		return KAVA_MAX_CONTAINERS * VF_COUNT;
+	return (unsigned int)(rl.rlim_cur / 2);
+}
+
+/* Forget what was written for a slot, closing its kept descriptors. */
+static void written_reset(struct written *w)
+{
+	for (int i = 0; i < VF_COUNT; i++) {
+		kept -= tmpfs_file_kept(&w->file[i]);
+		tmpfs_file_close(&w->file[i]);
+	}
+	memset(w, 0, sizeof(*w));
+}
 
 static uint64_t fnv1a(const char *text, size_t len)
 {
@@ -246,10 +276,11 @@ static int render_container(const struct view_source *src, const char *dir, uint
 	int i, n, err = 0, cpu_same;
 
 	if (w->cgroup_id != s->cgroup_id || w->gen != s->gen) {
-		memset(w, 0, sizeof(*w));
+		written_reset(w);
 		w->cgroup_id = s->cgroup_id;
 		w->gen = s->gen;
 	}
+	w->period = periods;
 	view_tmpfs_container_dir(dir, s->cgroup_id, cdir, sizeof(cdir));
 	if (!w->dirs_made) {
 		err = make_container_dirs(cdir);
@@ -265,6 +296,7 @@ static int render_container(const struct view_source *src, const char *dir, uint
 	cpu_same = w->cpu_files && !memcmp(&visible, &w->visible, sizeof(visible)) &&
 		   w->cpuinfo_hash == cpuinfo_hash;
 	for (i = 0, err = 0; i < VF_COUNT && !err; i++) {
+		struct tmpfs_file *f;
 		char *text = NULL;
 		size_t len = 0;
 		uint64_t h;
@@ -278,18 +310,22 @@ static int render_container(const struct view_source *src, const char *dir, uint
 		if (err < 0)
 			break;
 		h = fnv1a(text, len);
-		if (w->have[i] && w->hash[i] == h && w->len[i] == len) {
+		f = &w->file[i];
+		if (f->known && w->hash[i] == h && f->len == len) {
 			free(text);
 			continue;
 		}
-		if (snprintf(path, sizeof(path), "%s/%s", cdir, view_files[i].path) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "%s/%s", cdir, view_files[i].path) >= (int)sizeof(path)) {
 			err = -ENAMETOOLONG;
-		else
-			err = write_in_place(path, text, len);
+		} else {
+			/* written before and changed since: likely to change every period */
+			int was = tmpfs_file_kept(f), keep = f->known && kept < keep_max;
+
+			err = tmpfs_file_write(f, path, text, len, keep);
+			kept += tmpfs_file_kept(f) - was;
+		}
 		free(text);
-		w->have[i] = !err;
 		w->hash[i] = h;
-		w->len[i] = len;
 	}
 	view_batch_close(b);
 	if (err < 0 || cpu_same)
@@ -352,10 +388,15 @@ int view_tmpfs_refresh(const struct view_source *src, const char *dir)
 
 	if (!c)
 		return -ENOMEM;
-	if (!written && !(written = calloc(KAVA_MAX_CONTAINERS, sizeof(*written)))) {
-		free(c);
-		return -ENOMEM;
+	if (!written) {
+		written = calloc(KAVA_MAX_CONTAINERS, sizeof(*written));
+		if (!written) {
+			free(c);
+			return -ENOMEM;
+		}
+		keep_max = keep_bound();
 	}
+	periods++;
 	c->src = src;
 	c->dir = dir;
 	{	/* read once per period, not once per container */
@@ -367,6 +408,10 @@ int view_tmpfs_refresh(const struct view_source *src, const char *dir)
 		free(text);
 	}
 	err = registry_foreach(src->st, refresh_one, c);
+	/* slots not rendered this period (disabled): their descriptors go */
+	for (i = 0; i < KAVA_MAX_CONTAINERS && err == 0; i++)
+		if (written[i].cgroup_id && written[i].period != periods)
+			written_reset(&written[i]);
 	d = opendir(dir);
 	if (d) {
 		while ((de = readdir(d)) != NULL) {

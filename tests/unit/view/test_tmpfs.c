@@ -1,11 +1,103 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The tmpfs view (src/view/tmpfs.c): its mount. */
+/*
+ * The tmpfs view (src/view/tmpfs.c): its mount, and its file writer
+ * (src/view/tmpfs_file.c): a rewrite leaves exactly the new text (no tail of
+ * a longer old one), in the same inode, through a descriptor kept open or
+ * opened for the one write.
+ */
 #include <sys/mount.h>
 #include "../../common/unit.h"
 #include "common/util.h"
 #include "sched/registry.h"
 #include "view/files.h"
 #include "view/tmpfs.h"
+#include "view/tmpfs_file.h"
+
+static void expect_text(const char *path, const char *want)
+{
+	char *have = NULL;
+	size_t len = 0;
+
+	assert_int_equal(read_file(path, &have, &len), 0);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(have, want, len);
+	free(have);
+}
+
+static ino_t inode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+static void write_text(struct tmpfs_file *f, const char *path, const char *text, int keep)
+{
+	assert_int_equal(tmpfs_file_write(f, path, text, strlen(text), keep), 0);
+}
+
+/* Shorter, longer, same length: the file says what was written last, kept or not. */
+static void rewrites_leave_the_last_text_only(void **state)
+{
+	struct unit_scratch *s = *state;
+	struct tmpfs_file f = TMPFS_FILE_INIT;
+	char path[PATH_MAX];
+	ino_t ino;
+	int keep;
+
+	unit_path(path, sizeof(path), s, "uptime");
+	for (keep = 0; keep <= 1; keep++) {
+		write_text(&f, path, "12345.67 23456.78\n", keep);
+		ino = inode_of(path);
+		expect_text(path, "12345.67 23456.78\n");
+		assert_int_equal(tmpfs_file_kept(&f), keep);
+		write_text(&f, path, "9.99 1.00\n", keep);
+		expect_text(path, "9.99 1.00\n");
+		write_text(&f, path, "100000.01 200000.02\n", keep);
+		expect_text(path, "100000.01 200000.02\n");
+		write_text(&f, path, "100000.02 200000.03\n", keep);
+		expect_text(path, "100000.02 200000.03\n");
+		write_text(&f, path, "", keep);
+		expect_text(path, "");
+		/* in place: bind mounts of the file keep showing it */
+		assert_int_equal(inode_of(path), ino);
+		tmpfs_file_close(&f);
+		assert_int_equal(tmpfs_file_kept(&f), 0);
+	}
+}
+
+/* A file left longer by someone else (an earlier agent) is cut at the first write. */
+static void the_first_write_cuts_an_older_longer_file(void **state)
+{
+	struct unit_scratch *s = *state;
+	struct tmpfs_file f = TMPFS_FILE_INIT;
+	char path[PATH_MAX];
+
+	unit_put(s, "loadavg", "0.00 0.00 0.00 1/200 123456789\n");
+	unit_path(path, sizeof(path), s, "loadavg");
+	write_text(&f, path, "1.00 0.50 0.25 2/3 42\n", 1);
+	expect_text(path, "1.00 0.50 0.25 2/3 42\n");
+	tmpfs_file_close(&f);
+	/* a new writer knows nothing of the length it left: cut again */
+	unit_put(s, "loadavg", "0.00 0.00 0.00 1/200 123456789\n");
+	write_text(&f, path, "1.00 0.50 0.25 2/3 42\n", 1);
+	expect_text(path, "1.00 0.50 0.25 2/3 42\n");
+	tmpfs_file_close(&f);
+}
+
+/* A write that fails leaves no length believed, and no descriptor kept. */
+static void a_failed_write_keeps_nothing(void **state)
+{
+	struct unit_scratch *s = *state;
+	struct tmpfs_file f = TMPFS_FILE_INIT;
+	char path[PATH_MAX];
+
+	unit_path(path, sizeof(path), s, "no/such/dir/stat");
+	assert_int_equal(tmpfs_file_write(&f, path, "x\n", 2, 1), -ENOENT);
+	assert_int_equal(tmpfs_file_kept(&f), 0);
+	tmpfs_file_close(&f);
+}
 
 /* n bytes of text into path (made) */
 static int put_bytes(const char *path, size_t n)
@@ -74,6 +166,12 @@ static void the_mount_holds_every_container(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(rewrites_leave_the_last_text_only, unit_scratch_setup,
+						unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(the_first_write_cuts_an_older_longer_file,
+						unit_scratch_setup, unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_write_keeps_nothing, unit_scratch_setup,
+						unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(the_mount_holds_every_container, unit_scratch_setup,
 						unit_scratch_teardown),
 	};
