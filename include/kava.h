@@ -17,7 +17,7 @@
 #define KAVA_MAX_CONTAINERS  1024     /* enabled-cgroup table size */
 #define KAVA_MAX_DEPTH       32       /* ancestors walked to find an enabled cgroup */
 #define KAVA_CGCACHE_SIZE    65536    /* cgroup id -> container cache (LRU) */
-#define KAVA_FRONT_WAYS      1024     /* per-CPU front of that cache (private, not ABI) */
+#define KAVA_FRONT_WAYS      4096     /* per-CPU front of that cache (private, not ABI) */
 #define KAVA_HIST_BUCKETS    32       /* log2(ns) run-queue wait buckets */
 #define KAVA_NO_SLOT         0xffffffffu
 
