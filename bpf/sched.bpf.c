@@ -292,11 +292,19 @@ static __always_inline void switch_out(struct kava_cpucur *cur, struct task_stru
 	}
 }
 
+/*
+ * Record the task coming on this CPU. Its own record (task storage) is not
+ * touched: a task of a container is runnable in it already when it is
+ * switched in, counted so by the handler that made it runnable (sched_wakeup,
+ * sched_wakeup_new, or the switch-out of its preemption), so there is nothing
+ * to change. The one exception, a task none of them claimed yet (it ran
+ * before its container was enabled and the seed has not reached it), is
+ * claimed at its switch-out, or by the seed, whichever comes first.
+ */
 static __always_inline void switch_in(struct kava_cpucur *cur, struct task_struct *next,
 				      __u32 epoch)
 {
 	struct kava_owner o = { .slot = KAVA_NO_SLOT };
-	struct kava_task *ts;
 
 	cur->valid = 1;
 	cur->pid = next->pid;
@@ -310,11 +318,6 @@ static __always_inline void switch_in(struct kava_cpucur *cur, struct task_struc
 	cur->exec_at_in = next->se.sum_exec_runtime;
 	cur->utime_at_in = next->utime;
 	cur->stime_at_in = next->stime;
-
-	ts = bpf_task_storage_get(&kava_tasks, next, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts || !claim(next, ts, o, KAVA_TS_RUNNABLE, 0, false))
-		return;
-	set_state(ts, o, KAVA_TS_RUNNABLE, 0, false);
 }
 
 SEC("tp_btf/sched_switch")
