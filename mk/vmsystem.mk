@@ -17,21 +17,18 @@ DEB_PACKAGES += $(VMSYSTEM_DEB_PACKAGES)
 .PHONY: vmsystem vmsystem-nobuild vmsystem-image vmsystem-shell vmsystem-clean vmsystem-deps
 
 # the TAP of the system VM through tests/run.sh ("N passed, N failed, N skipped").
-# When the scenario 20-deb is selected, the Debian package is built first
-# (mk/build-deb.sh, into $(BUILD)/deb/, which run.sh puts on the scenario
-# disk); without dpkg-buildpackage that scenario skips.
-VMSYSTEM = KAVA_BUILD=$${KAVA_BUILD:-$(abspath $(BUILD))} ONLY=extra EXTRA_SUITES=tests/vm/system/run.sh $(RUN_TESTS)
-VMSYSTEM_DEB = case 20-deb in $${KAVA_VMSYSTEM_ONLY:-*}) \
-	    echo "vmsystem: building the Debian package for 20-deb (mk/build-deb.sh)"; \
-	    bash mk/build-deb.sh $(BUILD)/deb >/dev/null; rc=$$?; \
-	    [ $$rc = 0 ] || [ $$rc = 77 ] || exit $$rc ;; esac
+# When the scenario 20-deb is selected, the Debian package is built by
+# run.sh beside the image build (KAVA_VMSYSTEM_DEB_BUILD=1: mk/build-deb.sh
+# into $(BUILD)/vm-system/deb/); without dpkg-buildpackage that scenario
+# skips. vmsystem-nobuild takes $(BUILD)/deb/kava_*.deb (make deb) as it is.
+VMSYSTEM = KAVA_BUILD=$${KAVA_BUILD:-$(abspath $(BUILD))} ONLY=extra EXTRA_SUITES=tests/vm/system/run.sh \
+	BACKGROUND_SUITES= $(RUN_TESTS)
 vmsystem: all $(HELPER_BINS)
-	@$(VMSYSTEM_DEB)
-	@$(VMSYSTEM)
+	@KAVA_VMSYSTEM_DEB_BUILD=$${KAVA_VMSYSTEM_DEB_BUILD:-1} $(VMSYSTEM)
 
 # the same with whatever is built
 vmsystem-nobuild:
-	@$(VMSYSTEM)
+	@KAVA_VMSYSTEM_DEB_BUILD=$${KAVA_VMSYSTEM_DEB_BUILD:-0} $(VMSYSTEM)
 
 vmsystem-image:
 	@bash tests/vm/system/build-image.sh

@@ -8,8 +8,10 @@
 # Unit tests are cmocka binaries (CMOCKA_MESSAGE_OUTPUT=TAP); integration
 # tests are tests/integration/*.sh but lib.sh (each must be executable: one
 # that is not is a failure, never a silent omission); suites added by mk/*.mk list
-# themselves in $EXTRA_SUITES. ONLY=unit|integration|extra|host (unit and
-# integration) picks some. The last line is "N passed, N failed, N skipped",
+# themselves in $EXTRA_SUITES, or in $BACKGROUND_SUITES to start at the
+# beginning beside the others and be reported after them (the system VM).
+# ONLY=unit|integration|extra|host (unit and integration) picks some; the
+# background suites are extra ones. The last line is "N passed, N failed, N skipped",
 # followed by "; environment: N ok, N not ok, N skipped" when there were ENV
 # checks. kava's own results only are in the first three numbers; a failed
 # environment check fails the run too (listed under failures).
@@ -134,6 +136,42 @@ run_suite() {            # $1 = label, rest = command
 
 want() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ] || { [ "$ONLY" = host ] && [ "$1" != extra ]; }; }
 
+# $BACKGROUND_SUITES (extra suites too: the system VM, mk/vmtest.mk) start
+# now, beside everything else, and are reported last, as if run there: a
+# qemu TCG boot that spends much of its time waiting (its guest's sleeps and
+# read loops) would otherwise add its whole length to the run's. Each one's
+# output goes to a file; bg_collect waits for it and prints it to run_suite,
+# with its pid for the leftover check and its exit status.
+bg_names=() bg_dirs=()
+if want extra; then
+    for s in ${BACKGROUND_SUITES:-}; do
+        d=$(mktemp -d)
+        bash -c 'echo $$ > "$0/pid" && exec "$@"' "$d" bash "$s" >"$d/out" 2>&1 </dev/null &
+        echo $! >"$d/job"
+        echo "== ${s#tests/}: started in the background (reported at the end)"
+        bg_names+=("$s") bg_dirs+=("$d")
+    done
+fi
+# bg_collect DIR PIDFILE: (run_suite's command) wait for that background
+# suite, note its pid where run_suite looks, print its output, exit as it did
+bg_collect() {
+    wait "$(cat "$1/job")"
+    echo $? >"$1/rc"
+}
+# (interrupted: a background suite must not outlive the run; each is a
+# process group of its own only under job control, so its whole tree is
+# found from its pid)
+bg_stop() {
+    local d p
+    for d in "${bg_dirs[@]}"; do
+        [ -s "$d/pid" ] && [ ! -e "$d/rc" ] || continue
+        p=$(cat "$d/pid")
+        pkill -TERM -P "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null
+        rm -rf "$d"
+    done
+}
+[ ${#bg_dirs[@]} -eq 0 ] || trap 'bg_stop; rm -f "$pidfile"; remove_own_pins' EXIT
+
 if want unit; then
     for t in "$BUILD"/tests/test_*; do
         [ -x "$t" ] && CHECK_LEFTOVERS=0 run_suite "unit/$(basename "$t")" "$t"
@@ -155,6 +193,14 @@ fi
 if want extra; then
     for s in ${EXTRA_SUITES:-}; do
         CHECK_LEFTOVERS=1 run_suite "${s#tests/}" bash "$s"
+    done
+    for i in "${!bg_dirs[@]}"; do
+        d=${bg_dirs[$i]}
+        bg_collect "$d"
+        # its output and status, through run_suite as the foreground suites'
+        CHECK_LEFTOVERS=1 run_suite "${bg_names[$i]#tests/}" bash -c \
+            'cat "$1/pid" >"$2"; cat "$1/out"; exit "$(cat "$1/rc")"' _ "$d" "$pidfile"
+        rm -rf "$d"
     done
 fi
 

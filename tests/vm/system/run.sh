@@ -29,7 +29,11 @@
 #   KAVA_VMSYSTEM_ONLY           only scenarios whose name (00-boot) matches this glob
 #   KAVA_VMSYSTEM_DEBS           Debian packages for the scenarios that install them
 #                                (20-deb), copied to /mnt/kava/debs/ (default: the
-#                                kava_*.deb that `make deb` left in $KAVA_BUILD/deb/)
+#                                kava_*.deb that `make deb` left in $KAVA_BUILD/deb/,
+#                                taken when this starts)
+#   KAVA_VMSYSTEM_DEB_BUILD=1    build that package here instead (mk/build-deb.sh,
+#                                into $KAVA_VMSYSTEM_WORK/deb), beside the image
+#                                build (make check, vmtest and vmsystem set it)
 #   KAVA_VMSYSTEM_TIMEOUT        seconds the whole boot may take (default 2400)
 #   KAVA_VMSYSTEM_SCRIPT_TIMEOUT seconds one scenario may take (default 900)
 #   KAVA_VMSYSTEM_MEM, _SMP      VM size (default 2048 MiB, 2 CPUs)
@@ -82,6 +86,28 @@ if command -v flock >/dev/null; then
     flock 8
 fi
 
+# ------------------------------------------------------------ the package
+# KAVA_VMSYSTEM_DEB_BUILD=1 (make check, vmtest, vmsystem): the Debian
+# package for 20-deb is built here (mk/build-deb.sh into $WORK/deb), beside
+# the image build, unless KAVA_VMSYSTEM_DEBS names packages. Otherwise the
+# packages are taken now, before anything else runs (tests/integration/
+# package.sh, run beside this suite by make check, replaces $KAVA_BUILD/deb/).
+DEBDIR=$WORK/debs.run
+rm -rf "$DEBDIR"; mkdir -p "$DEBDIR"
+deb_job=""
+want_deb=0
+# shellcheck disable=SC2194,SC2254  # a constant word against a glob, on purpose
+case 20-deb in ${KAVA_VMSYSTEM_ONLY:-*}) want_deb=1 ;; esac
+if [ -z "${KAVA_VMSYSTEM_DEBS:-}" ] && [ "${KAVA_VMSYSTEM_DEB_BUILD:-0}" = 1 ] && [ "$want_deb" = 1 ]; then
+    t_deb0=$(now)
+    (bash "$ROOT/mk/build-deb.sh" "$WORK/deb" >"$WORK/deb-build.out" 2>&1; echo $? >"$WORK/deb-build.rc") &
+    deb_job=$!
+else
+    for d in ${KAVA_VMSYSTEM_DEBS:-"$KAVA_BUILD"/deb/kava_*.deb}; do
+        [ -f "$d" ] && cp "$d" "$DEBDIR/"
+    done
+fi
+
 # ------------------------------------------------------------ the image
 t_build0=$(now)
 set +e
@@ -95,6 +121,8 @@ else
 fi
 set -e
 t_build1=$(now)
+# (no image: the package build is let finish, not left running behind)
+[ "$brc" = 0 ] || [ -z "$deb_job" ] || wait "$deb_job" 2>/dev/null || true
 case $brc in
     0)  ;;
     77) die_skip "${IMAGE#SKIP }" ;;
@@ -105,6 +133,18 @@ if [ -s "$IMAGE/build-seconds" ] && [ "$(secs "$t_build0" "$t_build1" | cut -d. 
     log "image built in $(secs "$t_build0" "$t_build1")s: $IMAGE"
 else
     log "image (cached): $IMAGE, $(cat "$IMAGE/kernel")"
+fi
+
+if [ -n "$deb_job" ]; then
+    wait "$deb_job"
+    drc=$(cat "$WORK/deb-build.rc" 2>/dev/null || echo 1)
+    case $drc in
+        0)  cp "$WORK"/deb/kava_*.deb "$DEBDIR/"
+            log "Debian package built in $(secs "$t_deb0" "$(now)")s (beside the image): $(ls "$DEBDIR")" ;;
+        77) log "no Debian package: $(head -1 "$WORK/deb-build.out")" ;;
+        *)  tail -n 10 "$WORK/deb-build.out" | sed 's/^/# [system] build-deb: /'
+            tap "not ok" "[system] building the Debian package (mk/build-deb.sh exit $drc, log: $WORK/deb/build.log)" ;;
+    esac
 fi
 
 # ------------------------------------------------------------ kava, installed
@@ -182,7 +222,7 @@ fi
 [ -d "$DESTDIR_TREE" ] && cp -a "$DESTDIR_TREE" "$STAGE/install"
 [ -d "$ROOT/deploy" ] && cp -r "$ROOT/deploy/." "$STAGE/deploy/"
 local d ndeb=0
-for d in ${KAVA_VMSYSTEM_DEBS:-"$KAVA_BUILD"/deb/kava_*.deb}; do
+for d in "$DEBDIR"/*.deb; do
     [ -f "$d" ] || continue
     cp "$d" "$STAGE/debs/"
     ndeb=$((ndeb + 1))

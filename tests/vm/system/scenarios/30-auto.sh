@@ -134,7 +134,7 @@ tool_checks() {
 lxc_ctr() {
     local l=$1 n=$2 inc=$3 since pid cg t0
     t0=$(date +%s)
-    if ! logged "lxc-create-$n" timeout 180 lxc-create -t busybox -n "$n"; then
+    if ! logged "lxc-create-$n" lxc_create "$n"; then
         skip_ctr "$l" "lxc-create -t busybox failed"; return
     fi
     {
@@ -152,7 +152,7 @@ EOC
     since=$(date +%s)
     if logged "lxc-start-$n" timeout 180 lxc-start -n "$n" && timeout 60 lxc-wait -n "$n" -s RUNNING -t 60 >/dev/null &&
        pid=$(lxc_pid "$n") && [ "${pid:-0}" -gt 0 ]; then
-        ok "$l: container started (init pid $pid, lxc-create + lxc-start $(( $(date +%s) - t0 )) s)"
+        ok "$l: container started (init pid $pid, lxc_create + lxc-start $(( $(date +%s) - t0 )) s)"
     else
         nok "$l: container started"
         lxc-info -n "$n" 2>&1 | sed 's/^/# lxc-info: /'
