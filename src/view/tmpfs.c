@@ -42,6 +42,29 @@ static unsigned long long view_tmpfs_bytes(void)
 	return KAVA_MAX_CONTAINERS * pages_each * (unsigned long)page;
 }
 
+/*
+ * Whether a tmpfs is mounted on DIR itself, not DIR a directory inside one
+ * (/run, a VM's root): only such a mount is the view's to reuse and grow.
+ * statx's mount-root attribute (Linux 5.8); before it, DIR's device differs
+ * from its parent's.
+ */
+static int own_tmpfs(const char *dir)
+{
+	char parent[PATH_MAX];
+	struct statx stx;
+	struct statfs sfs;
+	struct stat a, b;
+
+	if (statfs(dir, &sfs) < 0 || sfs.f_type != TMPFS_MAGIC)
+		return 0;
+	if (statx(AT_FDCWD, dir, 0, STATX_BASIC_STATS, &stx) == 0 &&
+	    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return !!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+	if (snprintf(parent, sizeof(parent), "%s/..", dir) >= (int)sizeof(parent))
+		return 0;
+	return stat(dir, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
 int view_tmpfs_prepare(const char *dir, char *why, size_t why_size)
 {
 	unsigned long long want = view_tmpfs_bytes();
@@ -54,7 +77,7 @@ int view_tmpfs_prepare(const char *dir, char *why, size_t why_size)
 		return err;
 	}
 	snprintf(opts, sizeof(opts), "mode=0755,size=%llu", want);
-	if (statfs(dir, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC) {
+	if (own_tmpfs(dir) && statfs(dir, &sfs) == 0) {
 		/* reuse: bind mounts into containers keep working; a smaller one grows */
 		if ((unsigned long long)sfs.f_blocks * (unsigned long long)sfs.f_bsize < want &&
 		    mount(NULL, dir, NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC,

@@ -5,7 +5,9 @@
  * a longer old one), in the same inode, through a descriptor kept open or
  * opened for the one write.
  */
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include "../../common/unit.h"
 #include "common/util.h"
 #include "sched/registry.h"
@@ -163,6 +165,42 @@ static void the_mount_holds_every_container(void **state)
 	assert_int_equal(c, KAVA_MAX_CONTAINERS);
 }
 
+/* Whether PATH is the root of a mount (statx: Linux 5.8+, every kernel kava runs on). */
+static int mount_root(const char *path)
+{
+	struct statx stx;
+
+	assert_int_equal(statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx), 0);
+	assert_true(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT);
+	return !!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+/*
+ * A view directory inside a tmpfs that is not its own (/run, or a VM's
+ * root) gets a tmpfs of its own: only a tmpfs mounted on the directory
+ * itself is reused. (The VM's unit run found the_mount_holds_every_container
+ * writing into the root tmpfs: no mount of its own to unmount.)
+ */
+static void a_directory_inside_a_tmpfs_gets_its_own(void **state)
+{
+	struct unit_scratch *s = *state;
+	char outer[PATH_MAX], dir[PATH_MAX + 8], why[256];
+
+	if (geteuid() != 0)
+		skip();	/* mounts a tmpfs */
+	unit_path(outer, sizeof(outer), s, "outer");
+	assert_int_equal(make_dirs(outer, 0755), 0);
+	assert_int_equal(mount("kava-test", outer, "tmpfs", 0, "size=1m"), 0);
+	snprintf(dir, sizeof(dir), "%s/view", outer);
+	assert_int_equal(view_tmpfs_prepare(dir, why, sizeof(why)), 0);
+	assert_true(mount_root(dir));
+	/* prepared again, it is reused, not mounted over */
+	assert_int_equal(view_tmpfs_prepare(dir, why, sizeof(why)), 0);
+	assert_int_equal(umount2(dir, 0), 0);
+	assert_false(mount_root(dir));
+	assert_int_equal(umount2(outer, MNT_DETACH), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +212,8 @@ int main(void)
 						unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(the_mount_holds_every_container, unit_scratch_setup,
 						unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(a_directory_inside_a_tmpfs_gets_its_own,
+						unit_scratch_setup, unit_scratch_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
