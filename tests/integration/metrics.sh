@@ -187,7 +187,13 @@ fi
 # ---- every family the README lists, with its type and labels (A has a
 # policy now). The BPF programs' run time is only there while
 # kernel.bpf_stats_enabled is on: a BPF_ENABLE_STATS fd held meanwhile turns
-# it on (and back, when closed) without touching the sysctl of other users.
+# the counting on (and back, when closed), and the sysctl is set for the
+# agent to see it: reading the sysctl gives what was written to it, not the
+# kernel's state (bpf_stats_handler() keeps its own saved value), so an fd
+# alone shows 0 (a CI run failed so, with the sysctl at 0; runs passed while
+# some bench had left it at 1). Put back as it was when the fd goes.
+stats_was=$(cat /proc/sys/kernel/bpf_stats_enabled)
+echo 1 > /proc/sys/kernel/bpf_stats_enabled
 cat > "$TMP/stats_fd.py" <<'PY'
 import ctypes, os, sys
 nr = {"x86_64": 321, "aarch64": 280}.get(os.uname().machine)
@@ -209,6 +215,7 @@ curl -s "$URL/metrics" > "$TMP/families.scrape"
 w=${STATS[1]}
 exec {w}>&-                                      # the stats fd goes with the helper
 wait "$STATS_PID" 2>/dev/null
+echo "$stats_was" > /proc/sys/kernel/bpf_stats_enabled
 python3 - "$TMP/families.scrape" "$ida" README.md > "$TMP/families" <<'PY'
 import re, sys
 text, ida = open(sys.argv[1]).read(), sys.argv[2]
