@@ -57,9 +57,19 @@ field() {       # field NAME OUTPUT: a kava-sysinfo value (load1/5/15 from "load
     esac
 }
 kb() { awk -v k="$1:" '$1 == k { print $2 }' "$V/meminfo"; }
+# the view's uptime before the call, and the first one rendered after it: the
+# file is as old as its last period (200 ms, seconds on a loaded TCG VM: a CI
+# run read 2.x s after sysinfo said 4), so the one read at once may be older
+# than the call; the first change may come from a render begun before the
+# call, so the second one is taken
 up0=$(cut -d' ' -f1 "$V/uptime")
 si=$(inside "$SI")
 up1=$(cut -d' ' -f1 "$V/uptime")
+for _ in 1 2; do
+    wait_for 20 sh -c "[ \"\$(cut -d' ' -f1 '$V/uptime')\" != '$up1' ]"
+    up1=$(cut -d' ' -f1 "$V/uptime")
+done
+note "view uptime $up0 before sysinfo, $up1 two renders after it"
 threads=$("$KAVA" stat "$cg" --json | jq -r .nr_threads)
 mem_total=$(kb MemTotal) mem_free=$(kb MemFree) shmem=$(kb Shmem)
 unit=$(field mem_unit "$si")
