@@ -59,26 +59,9 @@ done
 ln -s usr/lib "$ROOT/lib"; ln -s usr/lib64 "$ROOT/lib64"
 cp "$SI" "$ROOT/bin/kava-sysinfo"
 
-# bundle NAME SECCOMP(1|0) SCRIPT: a bundle directory for one container
-bundle() {
-    local b=$DIR/$1 seccomp='{}'
-    mkdir -p "$b"
-    [ "$2" = 1 ] && seccomp=$(jq -n --arg sock "$SOCK" '{defaultAction: "SCMP_ACT_ALLOW",
-        listenerPath: $sock, architectures: ["SCMP_ARCH_X86_64"],
-        syscalls: [{names: ["sysinfo", "uname"], action: "SCMP_ACT_NOTIFY"}]}')
-    (cd "$b" && runc spec) || return 1
-    jq --arg root "$ROOT" --arg out "$OUT" --arg script "$3" --argjson mem "$MEM" \
-       --argjson seccomp "$seccomp" --arg cg "kava-test-$$-$1" '
-        .process.terminal = false | .process.args = ["/bin/sh", "-c", $script]
-        | .process.env += ["PATH=/bin:/usr/bin"]
-        | .root = {path: $root, readonly: true}
-        | .mounts += [{destination: "/usr", type: "bind", source: "/usr", options: ["rbind", "ro"]},
-                      {destination: "/out", type: "bind", source: $out, options: ["rbind", "rw"]}]
-        | .linux.cgroupsPath = $cg
-        | .linux.resources.memory = {limit: $mem}
-        | if $seccomp == {} then del(.linux.seccomp) else .linux.seccomp = $seccomp end
-    ' "$b/config.json" > "$b/c.json" && mv "$b/c.json" "$b/config.json"
-}
+# bundle NAME SECCOMP(1|0) SCRIPT: the bundle of one container (tests/lib/oci_sysinfo.sh)
+. tests/lib/oci_sysinfo.sh
+bundle() { oci_sysinfo_bundle "$DIR/$1" "$2" "$3" "kava-test-$$-$1"; }
 
 # run_ctr NAME ENABLE(1|0): create, enable its cgroup in kava, start, wait for it to exit
 run_ctr() {

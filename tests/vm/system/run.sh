@@ -208,6 +208,7 @@ rm -rf "$STAGE" "$RESULTS" "$DATA"
 mkdir -p "$STAGE"/{system/guest,lib,scenarios,build,deploy,results,debs}
 cp "$HERE/lib.sh" "$STAGE/system/"
 cp "$ROOT/tests/lib/tap.sh" "$STAGE/lib/"          # the TAP library system/lib.sh sources
+cp "$ROOT/tests/lib/oci_sysinfo.sh" "$STAGE/lib/"  # the sysinfo(2) bundle of 50-lockdown
 cp "$HERE/guest/runner.sh" "$STAGE/system/guest/"
 local s n=0
 while IFS= read -r s; do
