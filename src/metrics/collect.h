@@ -24,6 +24,7 @@ struct metrics_set {
 	 */
 	struct metrics_policy *p;
 	size_t np;
+	int all;                       /* c has room for every slot (kept for the next such set) */
 };
 
 /*
@@ -66,8 +67,11 @@ void metrics_limits_ttl(uint64_t ns);
  */
 int metrics_limits_ahead(const struct view_source *src, unsigned int max, unsigned int *read);
 
-/* Containers' limits read in full so far by scrapes and by read-ahead; for tests. */
-void metrics_limits_stats(uint64_t *by_scrape, uint64_t *ahead);
+/*
+ * Containers' limits read in full so far by scrapes and by read-ahead, and
+ * the read-ahead's walks of the enabled table; for tests.
+ */
+void metrics_limits_stats(uint64_t *by_scrape, uint64_t *ahead, uint64_t *walks);
 
 /*
  * The exposition for `owner`: its container's families, or (host, owner
@@ -76,6 +80,10 @@ void metrics_limits_stats(uint64_t *by_scrape, uint64_t *ahead);
  */
 int metrics_text(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
 		 double scrape_cpu_s, char **out, size_t *len);
+
+/* The same into `b`, reusing its buffer (metrics_render_buf()); b is left for the caller. */
+int metrics_text_buf(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
+		     double scrape_cpu_s, struct kbuf *b);
 
 /* The view's kava/metrics (runq 0) or kava/runq (runq 1) file for `owner`. */
 int metrics_view_file(const struct view_source *src, int runq, const struct kava_owner *owner,

@@ -396,15 +396,24 @@ static void agent_families(struct kbuf *b, const struct metrics_agent *a)
 	}
 }
 
+int metrics_render_buf(const struct metrics_agent *agent, const struct metrics_container *c,
+		       size_t n, const struct metrics_policy *p, size_t np, struct kbuf *b)
+{
+	b->len = 0;
+	b->failed = 0;
+	kbuf_append(b, "", 0);
+	if (agent)
+		agent_families(b, agent);
+	containers(b, c, n);
+	policies(b, p, np);
+	return b->failed ? -ENOMEM : 0;
+}
+
 int metrics_render(const struct metrics_agent *agent, const struct metrics_container *c,
 		   size_t n, const struct metrics_policy *p, size_t np, char **out, size_t *len)
 {
 	struct kbuf b = { 0 };
 
-	kbuf_append(&b, "", 0);
-	if (agent)
-		agent_families(&b, agent);
-	containers(&b, c, n);
-	policies(&b, p, np);
+	metrics_render_buf(agent, c, n, p, np, &b);
 	return kbuf_finish(&b, out, len);
 }

@@ -93,6 +93,16 @@ struct metrics_agent {
 int metrics_render(const struct metrics_agent *agent, const struct metrics_container *c,
 		   size_t n, const struct metrics_policy *p, size_t np, char **out, size_t *len);
 
+/*
+ * The same into `b` from its start (b->len is set to 0), reusing its
+ * buffer when it has room: the agent renders into its last response's
+ * buffer, whose pages are already in memory. 0 or -ENOMEM (then the text
+ * is incomplete; b still holds its buffer for kbuf_free()).
+ */
+struct kbuf;
+int metrics_render_buf(const struct metrics_agent *agent, const struct metrics_container *c,
+		       size_t n, const struct metrics_policy *p, size_t np, struct kbuf *b);
+
 /* "2^(b+1) ns" in seconds, the le of log2 bucket b, as the text puts it ("0.000001024"). */
 void metrics_le(unsigned int b, char *out, size_t size);
 

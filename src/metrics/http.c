@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/kbuf.h"
 
 #include "metrics/collect.h"
 #include "metrics/http.h"
@@ -40,12 +41,33 @@
  * Reading ahead (metrics_limits_ahead()): the limits of containers enabled
  * since, or of every one after the agent started, AHEAD_BATCH at a time
  * every AHEAD_BUSY_MS while some are left (1,000 containers in about 2 s,
- * spread), then a look every AHEAD_IDLE_MS (one batched read of the slot
- * table).
+ * spread), then a look every AHEAD_IDLE_MS: one read of kava_config's
+ * epoch, and a walk of the table only when it moved (an enable or disable
+ * since the last walk).
  */
 #define AHEAD_BATCH 50u
 #define AHEAD_BUSY_MS 100
 #define AHEAD_IDLE_MS 500
+
+/*
+ * The text of the last response is rendered again into its buffer once
+ * libmicrohttpd is done with it (take_back()): at 1,000 containers the text
+ * is 5 MB, and writing it into new memory at each scrape faulted in ~1,300
+ * pages, most of a warm render's CPU on a VM (a 8 MB memcpy into new pages
+ * ~50 ms, into touched ones ~0.5 ms, on the development VM). Kept while it
+ * is at most KEEP_SLACK times the text it last held (so a fleet that shrank
+ * does not hold a large one for ever).
+ */
+#define KEEP_SLACK 4u
+
+struct metrics_http;
+
+/* A response's text on loan to libmicrohttpd, with what take_back() needs. */
+struct lent {
+	struct metrics_http *h;
+	char *data;
+	size_t cap, len;
+};
 
 struct metrics_http {
 	struct MHD_Daemon *d;
@@ -59,7 +81,40 @@ struct metrics_http {
 	int stop;                      /* under lock: the read-ahead thread ends */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	pthread_mutex_t keep_lock;     /* the kept buffer: taken back by libmicrohttpd's thread */
+	struct kbuf kept;              /* data NULL: none */
 };
+
+/* libmicrohttpd is done with a response: its buffer is kept for the next render, or freed. */
+static void take_back(void *cls)
+{
+	struct lent *l = cls;
+	struct metrics_http *h = l->h;
+
+	pthread_mutex_lock(&h->keep_lock);
+	if (!h->kept.data && l->cap <= KEEP_SLACK * l->len + 65536) {
+		h->kept.data = l->data;
+		h->kept.cap = l->cap;
+		l->data = NULL;
+	}
+	pthread_mutex_unlock(&h->keep_lock);
+	free(l->data);
+	free(l);
+}
+
+/* The kept buffer (or none) to render into. */
+static struct kbuf take_kept(struct metrics_http *h)
+{
+	struct kbuf b;
+
+	pthread_mutex_lock(&h->keep_lock);
+	b = h->kept;
+	memset(&h->kept, 0, sizeof(h->kept));
+	pthread_mutex_unlock(&h->keep_lock);
+	b.len = 0;
+	b.failed = 0;
+	return b;
+}
 
 /* The read-ahead thread: until metrics_http_stop(). */
 static void *ahead_main(void *arg)
@@ -87,14 +142,18 @@ static void *ahead_main(void *arg)
 	return NULL;
 }
 
-/* The read-ahead thread's lock and clock; 0 or a negative errno. */
+/* The read-ahead thread's lock and clock, and the kept buffer's lock; 0 or a negative errno. */
 static int ahead_init(struct metrics_http *h)
 {
 	pthread_condattr_t ca;
 	int err;
 
-	if (pthread_mutex_init(&h->lock, NULL))
+	if (pthread_mutex_init(&h->keep_lock, NULL))
 		return -ENOMEM;
+	if (pthread_mutex_init(&h->lock, NULL)) {
+		pthread_mutex_destroy(&h->keep_lock);
+		return -ENOMEM;
+	}
 	err = pthread_condattr_init(&ca);
 	if (!err)
 		err = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -103,6 +162,7 @@ static int ahead_init(struct metrics_http *h)
 	pthread_condattr_destroy(&ca);
 	if (err) {
 		pthread_mutex_destroy(&h->lock);
+		pthread_mutex_destroy(&h->keep_lock);
 		return -err;
 	}
 	return 0;
@@ -229,6 +289,30 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, c
 	return ret;
 }
 
+/* 200 with the text in `b`, lent to libmicrohttpd and taken back after (take_back()). */
+static enum MHD_Result lend_reply(struct metrics_http *h, struct MHD_Connection *conn,
+				  struct kbuf *b)
+{
+	struct lent *l = malloc(sizeof(*l));
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!l) {
+		kbuf_free(b);
+		return MHD_NO;	/* closes the connection */
+	}
+	*l = (struct lent){ .h = h, .data = b->data, .cap = b->cap, .len = b->len };
+	r = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, take_back, l);
+	if (!r) {
+		take_back(l);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, METRICS_CT);
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);	/* the buffer is taken back when the connection is done with it */
+	return ret;
+}
+
 static enum MHD_Result text_reply(struct MHD_Connection *conn, unsigned int status,
 				  const char *msg)
 {
@@ -255,8 +339,7 @@ static enum MHD_Result serve_metrics(struct metrics_http *h, struct MHD_Connecti
 {
 	struct kava_owner host = { .slot = KAVA_NO_SLOT };
 	double t0 = thread_cpu_s();
-	char *text = NULL;
-	size_t len = 0;
+	struct kbuf b;
 	int err;
 
 	uint64_t now = monotonic_ns(), gap;
@@ -271,13 +354,16 @@ static enum MHD_Result serve_metrics(struct metrics_http *h, struct MHD_Connecti
 		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
 	}
-	err = metrics_text(h->src, &host, 0, h->last_scrape_cpu_s, &text, &len);
+	b = take_kept(h);
+	err = metrics_text_buf(h->src, &host, 0, h->last_scrape_cpu_s, &b);
 	h->last_scrape_cpu_s = thread_cpu_s() - t0;
 	gap = (uint64_t)(h->last_scrape_cpu_s * 1e9) * RENDER_SHARE;
 	h->next_render_ns = monotonic_ns() + (gap > MIN_GAP_NS ? gap : MIN_GAP_NS);
-	if (err < 0)
+	if (err < 0) {
+		kbuf_free(&b);
 		return text_reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read kava's figures\n");
-	return reply(conn, MHD_HTTP_OK, METRICS_CT, text, len, MHD_RESPMEM_MUST_FREE);
+	}
+	return lend_reply(h, conn, &b);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -351,6 +437,7 @@ int metrics_http_start(const char *spec, const struct view_source *src, struct m
 			unlink(host);
 		pthread_cond_destroy(&h->wake);
 		pthread_mutex_destroy(&h->lock);
+		pthread_mutex_destroy(&h->keep_lock);
 		free(h);
 		return -EIO;
 	}
@@ -377,6 +464,8 @@ void metrics_http_stop(struct metrics_http *h)
 	pthread_cond_destroy(&h->wake);
 	pthread_mutex_destroy(&h->lock);
 	MHD_stop_daemon(h->d);	/* joins its thread; the listen socket stays ours */
+	pthread_mutex_destroy(&h->keep_lock);	/* every response was taken back */
+	kbuf_free(&h->kept);
 	close(h->fd);
 	if (h->unix_path[0])
 		unlink(h->unix_path);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Reading one container's figures from kava's pinned maps. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,6 @@ int figures_read_from(const struct kava_state *st, uint32_t slot, const struct k
 	struct kava_cpustats *cpus = NULL;
 	struct kava_cpucur *cur = NULL;
 	int cputime = !(flags & FIGURES_NO_CPUTIME);
-	unsigned int c, b;
 	__u32 zero = 0;
 	int err = 0;
 
@@ -63,8 +63,25 @@ int figures_read_from(const struct kava_state *st, uint32_t slot, const struct k
 		err = -errno;
 		goto out;
 	}
-	f->cgroup_id = s->cgroup_id;
+	figures_of(st, slot, s, cpus, cur, f);
+out:
+	free(cpus);
+	free(cur);
+	return err;
+}
+
+void figures_of(const struct kava_state *st, uint32_t slot, const struct kava_slot *s,
+		const struct kava_cpustats *cpus, const struct kava_cpucur *cur,
+		struct kava_figures *f)
+{
+	unsigned int c, b;
+
+	/* all but cpu[] past nr_cpus: 16 KiB a container, and a scrape reads 1,000 */
+	memset(f, 0, offsetof(struct kava_figures, cpu));
 	f->nr_cpus = st->nr_cpus < KAVA_MAX_CPUS ? st->nr_cpus : KAVA_MAX_CPUS;
+	memset(f->cpu, 0, f->nr_cpus * sizeof(f->cpu[0]));
+	memset(&f->nr_running, 0, sizeof(*f) - offsetof(struct kava_figures, nr_running));
+	f->cgroup_id = s->cgroup_id;
 	for (c = 0; c < st->nr_cpus; c++) {
 		const struct kava_cpustats *cs = &cpus[c];
 		uint64_t exec = cs->exec_ns;
@@ -78,7 +95,7 @@ int figures_read_from(const struct kava_state *st, uint32_t slot, const struct k
 		for (b = 0; b < KAVA_HIST_BUCKETS; b++)
 			f->wait_hist[b] += cs->wait_hist[b];
 		f->wait_sum_ns += cs->wait_sum_ns;
-		if (!cputime)
+		if (!cur)
 			continue;
 		/*
 		 * A container task on this CPU right now: add its slice so far.
@@ -101,8 +118,32 @@ int figures_read_from(const struct kava_state *st, uint32_t slot, const struct k
 	f->last_pid = s->last_pid;
 	f->enabled_ns = s->enabled_ns;
 	f->start_boot_ns = s->start_boot_ns;
-out:
-	free(cpus);
-	free(cur);
-	return err;
+}
+
+/* The kernel's ENOTSUPP (not in the uapi): a map type without batch operations. */
+#define KERNEL_ENOTSUPP 524
+
+int figures_read_stats(const struct kava_state *st, uint32_t first, uint32_t n,
+		       struct kava_cpustats *out)
+{
+	uint32_t keys[FIGURES_STATS_MAX], prev = first - 1, next = 0, count = n;
+
+	if (n > FIGURES_STATS_MAX)
+		return -EINVAL;
+	/*
+	 * generic_map_lookup_batch(): in_batch is the key before the first
+	 * one read (none: from key 0), each value every possible CPU's.
+	 */
+	if (bpf_map_lookup_batch(st->cpustats_fd, first ? &prev : NULL, &next, keys, out, &count,
+				 NULL) < 0 && errno != ENOENT)
+		return errno == EINVAL || errno == KERNEL_ENOTSUPP || errno == EOPNOTSUPP ?
+		       -EOPNOTSUPP : -errno;
+	return (int)count;
+}
+
+int figures_read_cur(const struct kava_state *st, struct kava_cpucur *out)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(st->cpucur_fd, &zero, out) < 0 ? -errno : 0;
 }

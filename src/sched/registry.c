@@ -94,6 +94,17 @@ static int seed_new_slot(struct kava_state *st, uint32_t slot)
 	return err ? err : err2;
 }
 
+int registry_epoch(const struct kava_state *st, uint32_t *epoch)
+{
+	struct kava_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg) < 0)
+		return -errno;
+	*epoch = cfg.epoch;
+	return 0;
+}
+
 int registry_lookup(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot,
 		    struct kava_slot *out)
 {

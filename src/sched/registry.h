@@ -23,6 +23,14 @@ int registry_disable(struct kava_state *st, uint64_t cgroup_id);
  */
 void registry_forget_cgroup(struct kava_state *st, uint64_t cgroup_id);
 
+/*
+ * kava_config.epoch: it moves on after every enable and disable, once the
+ * table holds the change (update_config()), so a reader that read the epoch
+ * and then the whole table need not read the table again while the epoch
+ * stands. 0 or a negative errno.
+ */
+int registry_epoch(const struct kava_state *st, uint32_t *epoch);
+
 /* The slot of an enabled cgroup, or -ENOENT. */
 int registry_lookup(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot,
 		    struct kava_slot *out);

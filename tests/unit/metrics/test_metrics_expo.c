@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The Prometheus exposition (pure): families, histograms, labels, isolation; kava/runq text. */
 #include "../../common/unit.h"
+#include "common/kbuf.h"
 #include "metrics/expo.h"
 #include "metrics/http.h"
 #include "metrics/runq.h"
@@ -219,6 +220,38 @@ static void container_text_has_no_agent(void **state)
 	free(t);
 }
 
+/*
+ * The agent renders into the buffer of its last response (its pages are
+ * already faulted in): the text is the same as into a new one, nothing of
+ * the old text is left, and a buffer with room enough is not reallocated.
+ */
+static void render_into_a_kept_buffer(void **state)
+{
+	struct metrics_container c[2];
+	struct kbuf b = { 0 };
+	char *fresh, *kept;
+
+	(void)state;
+	container(&c[0], "/one", 1);
+	container(&c[1], "/two", 2);
+	fresh = render(NULL, c, 2, NULL, 0);
+	kbuf_printf(&b, "%s%s%s", fresh, fresh, "# left over\n");	/* longer than the text */
+	b.len = strlen(fresh) + 5;	/* a kept buffer: its text is any length */
+	kept = b.data;
+	assert_int_equal(metrics_render_buf(NULL, c, 2, NULL, 0, &b), 0);
+	assert_ptr_equal(b.data, kept);
+	assert_int_equal(b.len, strlen(fresh));
+	assert_string_equal(b.data, fresh);
+	/* too small: it grows, and the text is whole */
+	b.len = 0;
+	b.cap = 16;
+	b.data[0] = 'x';
+	assert_int_equal(metrics_render_buf(NULL, c, 2, NULL, 0, &b), 0);
+	assert_string_equal(b.data, fresh);
+	kbuf_free(&b);
+	free(fresh);
+}
+
 static void runq_text(void **state)
 {
 	struct metrics_container c[2];
@@ -277,6 +310,7 @@ int main(void)
 		cmocka_unit_test(label_values_are_escaped),
 		cmocka_unit_test(families_are_whole),
 		cmocka_unit_test(container_text_has_no_agent),
+		cmocka_unit_test(render_into_a_kept_buffer),
 		cmocka_unit_test(runq_text),
 		cmocka_unit_test(listen_specs),
 	};
