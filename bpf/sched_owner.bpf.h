@@ -28,6 +28,23 @@ static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
 }
 
 /*
+ * Whether the cgroup is still live: cgroup_destroy_locked() clears
+ * CSS_ONLINE in its self css (under cgroup_mutex) before cgroup_rmdir()
+ * fires the rmdir tracepoint on which the agent forgets the cgroup's cache
+ * entry. A task can still be seen in a removed cgroup, e.g. a thread preempted after
+ * its cgroup_exit() in do_exit(), once its siblings have left too, is
+ * switched in again before its final schedule, and the seed can visit it.
+ * An entry made for it then would outlive the agent's forget (the 10,000
+ * container soak found 126 such), so a cgroup going away is resolved but
+ * not cached (init_cgroup_housekeeping() sets the flag for every cgroup,
+ * the root too). The flags share a cache line with serial_nr.
+ */
+static __always_inline bool cgroup_online(struct cgroup *cgrp)
+{
+	return cgrp->self.flags & CSS_ONLINE;
+}
+
+/*
  * The container a cgroup belongs to: its nearest enabled ancestor (itself
  * included). Cached per cgroup id and tagged with the config epoch, which
  * userspace bumps on every enable and disable: an entry written before the
@@ -36,6 +53,7 @@ static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
  */
 static __always_inline struct kava_owner resolve_cgroup_slow(struct cgroup *cgrp, __u32 epoch)
 {
+	struct cgroup *own = cgrp;
 	struct kava_cgcache_entry entry = { .owner.slot = KAVA_NO_SLOT, .epoch = epoch }, *cached;
 	__u64 id = cgroup_id_of(cgrp), cur_id = id;
 	struct kava_owner *hit;
@@ -57,7 +75,8 @@ static __always_inline struct kava_owner resolve_cgroup_slow(struct cgroup *cgrp
 			break;
 		cur_id = cgroup_id_of(cgrp);
 	}
-	bpf_map_update_elem(&kava_cgcache, &id, &entry, BPF_ANY);
+	if (cgroup_online(own))
+		bpf_map_update_elem(&kava_cgcache, &id, &entry, BPF_ANY);
 	return entry.owner;
 }
 
@@ -89,7 +108,7 @@ static __always_inline struct kava_owner resolve_cgroup_front(struct cgroup *cgr
 		}
 	}
 	o = resolve_cgroup_slow(cgrp, epoch);
-	if (e->seq != seq || (seq & 1))
+	if (!cgroup_online(cgrp) || e->seq != seq || (seq & 1))
 		return o;	/* a nested handler is rewriting it, or did */
 	e->seq = seq + 1;
 	barrier();
