@@ -103,9 +103,13 @@ static void container_free(struct container *c)
 	free(c);
 }
 
-/* The slot alone: enough for files made from kava's figures only (loadavg). */
-static int locate_slot(const struct view_source *src, const struct kava_owner *owner,
-		       struct container *c)
+/*
+ * The slot alone: enough for files made from kava's figures only (loadavg).
+ * `read` is the slot as the caller read it a moment ago (the FUSE view's
+ * reader resolution reads it to check the owner is live), or NULL.
+ */
+static int locate_slot_from(const struct view_source *src, const struct kava_owner *owner,
+			    const struct kava_slot *read, struct container *c)
 {
 	/* not memset: the paths are 24 KiB, filled by locate() when a file needs them */
 	container_paths_clear(&c->paths);
@@ -115,20 +119,21 @@ static int locate_slot(const struct view_source *src, const struct kava_owner *o
 	c->visible_done = 0;
 	memset(&c->slot, 0, sizeof(c->slot));
 	c->slot_index = owner->slot;
-	if (bpf_map_lookup_elem(src->st->slots_fd, &owner->slot, &c->slot) < 0 ||
-	    !kava_slot_live(&c->slot, owner->gen))
+	if (read)
+		c->slot = *read;	/* one system call less for every open of a view file */
+	else if (bpf_map_lookup_elem(src->st->slots_fd, &owner->slot, &c->slot) < 0)
 		return -ENOENT;
-	return 0;
+	return kava_slot_live(&c->slot, owner->gen) ? 0 : -ENOENT;
 }
 
 /*
  * The slot and the cgroup directories its limits are read from. `reader` 0:
  * no reader (metrics, kava top), a process of the container stands in.
  */
-static int locate(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
-		  struct container *c)
+static int locate_from(const struct view_source *src, const struct kava_owner *owner,
+		       const struct kava_slot *read, pid_t reader, struct container *c)
 {
-	int err = locate_slot(src, owner, c), v1_complete = 0;
+	int err = locate_slot_from(src, owner, read, c), v1_complete = 0;
 
 	if (err < 0)
 		return err;
@@ -142,6 +147,12 @@ static int locate(const struct view_source *src, const struct kava_owner *owner,
 		/* hybrid host with another v1 layout: ask the reader's own cgroups (kept if it went) */
 		(void)container_paths_v1(&src->v1, reader, &c->paths);
 	return 0;
+}
+
+static int locate(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
+		  struct container *c)
+{
+	return locate_from(src, owner, NULL, reader, c);
 }
 
 /* The CPUs the container sees, given the host's online CPUs (`online` text). */
@@ -194,7 +205,7 @@ static int with_figures(const struct view_source *src, struct container *c, int 
 		c->fig = malloc(sizeof(*c->fig));
 		if (!c->fig)
 			return -ENOMEM;
-		/* the slot as locate_slot() read it */
+		/* the slot as locate_slot_from() read it */
 		c->fig_err = figures_read_from(src->st, c->slot_index, &c->slot, flags, c->fig);
 		c->fig_flags = flags;
 	}
@@ -369,6 +380,13 @@ static int container_content(const struct view_source *src, struct container *c,
 int view_content(const struct view_source *src, enum view_file_id file,
 		 const struct kava_owner *owner, pid_t reader, char **out, size_t *len)
 {
+	return view_content_slot(src, file, owner, NULL, reader, out, len);
+}
+
+int view_content_slot(const struct view_source *src, enum view_file_id file,
+		      const struct kava_owner *owner, const struct kava_slot *slot, pid_t reader,
+		      char **out, size_t *len)
+{
 	struct container *c;
 	int err;
 
@@ -380,7 +398,8 @@ int view_content(const struct view_source *src, enum view_file_id file,
 	} else if ((c = malloc(sizeof(*c))) == NULL) {
 		err = -ENOMEM;
 	} else {
-		err = file == VF_LOADAVG ? locate_slot(src, owner, c) : locate(src, owner, reader, c);
+		err = file == VF_LOADAVG ? locate_slot_from(src, owner, slot, c)
+					 : locate_from(src, owner, slot, reader, c);
 		if (!err)
 			err = container_content(src, c, file, out, len);
 		if (err == -ENOENT)

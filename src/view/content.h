@@ -42,6 +42,14 @@ int view_content(const struct view_source *src, enum view_file_id file,
 		 const struct kava_owner *owner, pid_t reader, char **out, size_t *len);
 
 /*
+ * view_content() with the owner's slot as the caller read it a moment ago
+ * (`slot`, NULL: read it here), which saves a map lookup per render.
+ */
+int view_content_slot(const struct view_source *src, enum view_file_id file,
+		      const struct kava_owner *owner, const struct kava_slot *slot, pid_t reader,
+		      char **out, size_t *len);
+
+/*
  * Every file of one container from inputs read once: its slot, cgroup
  * paths (on a hybrid host, the process standing in for it found once),
  * kava's figures and its visible CPUs (the tmpfs view's period, which has

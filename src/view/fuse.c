@@ -43,13 +43,25 @@ struct view_source *vf_source(fuse_req_t req)
  */
 int vf_reader_owner(fuse_req_t req, struct kava_owner *owner)
 {
+	struct kava_slot slot;
+	int have_slot;
+
+	return vf_reader_owner_slot(req, owner, &slot, &have_slot);
+}
+
+/* vf_reader_owner(), and the owner's slot when resolving read it (view_reader_resolve_slot()). */
+int vf_reader_owner_slot(fuse_req_t req, struct kava_owner *owner, struct kava_slot *slot,
+			 int *have_slot)
+{
 	struct view_source *src = vf_source(req);
 
+	*have_slot = 0;
 	if (vf_admitted) {
 		*owner = *vf_admitted;
 		return 0;
 	}
-	return view_reader_resolve(src->st, src->cgroup2_mount, fuse_req_ctx(req)->pid, owner);
+	return view_reader_resolve_slot(src->st, src->cgroup2_mount, fuse_req_ctx(req)->pid, owner,
+					slot, have_slot);
 }
 
 /*

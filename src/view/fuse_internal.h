@@ -63,6 +63,8 @@ struct open_file {
 
 struct view_source *vf_source(fuse_req_t req);
 int vf_reader_owner(fuse_req_t req, struct kava_owner *owner);
+int vf_reader_owner_slot(fuse_req_t req, struct kava_owner *owner, struct kava_slot *slot,
+			 int *have_slot);
 struct view_fuse *vf_of(fuse_req_t req);
 void vf_note_length(fuse_req_t req, fuse_ino_t ino, size_t len);
 int vf_is_pressure(enum view_file_id id);
@@ -103,6 +105,8 @@ void vf_deny_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t 
  * While a handler runs for an admitted request, vf_admitted is its owner.
  */
 extern _Thread_local const struct kava_owner *vf_admitted;
+/* ... and its slot as admission read it, when the request ran at once (not parked); or NULL */
+extern _Thread_local const struct kava_slot *vf_admitted_slot;
 uint32_t vf_reader_budget(fuse_req_t req, struct kava_owner *owner);
 void vf_gated_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 void vf_gated_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);

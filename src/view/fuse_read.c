@@ -57,6 +57,15 @@ void vf_reply_copy(fuse_req_t req, const char *data, size_t size)
 	free(copy);
 }
 
+/* The slot of `owner` as this request's admission read it (fuse_gate.c), or NULL. */
+static const struct kava_slot *admitted_slot(const struct kava_owner *owner)
+{
+	if (vf_admitted && vf_admitted_slot && owner->slot == vf_admitted->slot &&
+	    owner->gen == vf_admitted->gen)
+		return vf_admitted_slot;
+	return NULL;
+}
+
 /* The text of the view's file at `path` for `owner`. */
 static int content_for(fuse_req_t req, const char *path, const struct kava_owner *owner,
 		       char **text, size_t *len)
@@ -67,7 +76,8 @@ static int content_for(fuse_req_t req, const char *path, const struct kava_owner
 	int cpu;
 
 	if (vf)
-		return view_content(vf_source(req), vf->id, owner, reader, text, len);
+		return view_content_slot(vf_source(req), vf->id, owner, admitted_slot(owner), reader,
+					 text, len);
 	if (view_cpu_path(path, &cpu, &tf) == CPU_PATH_TOPOLOGY_FILE)
 		return view_topology_content(vf_source(req), owner, reader, cpu, tf, text, len);
 	return -EISDIR;

@@ -29,13 +29,11 @@ static int open_pidfd(pid_t pid)
 	return fd;
 }
 
-/* Is this owner a slot that is enabled now, in this generation? */
-static int owner_is_live(const struct kava_state *st, struct kava_owner o)
+/* Is this owner a slot that is enabled now, in this generation? `s`: the slot read. */
+static int owner_is_live(const struct kava_state *st, struct kava_owner o, struct kava_slot *s)
 {
-	struct kava_slot s;
-
 	return o.slot < KAVA_MAX_CONTAINERS &&
-	       bpf_map_lookup_elem(st->slots_fd, &o.slot, &s) == 0 && kava_slot_live(&s, o.gen);
+	       bpf_map_lookup_elem(st->slots_fd, &o.slot, s) == 0 && kava_slot_live(s, o.gen);
 }
 
 int view_reader_resolve_by_proc(const struct kava_state *st, const char *cgroup2_mount,
@@ -111,18 +109,30 @@ static int task_of(const struct kava_state *st, pid_t pid, struct kava_task *ts)
 	return err;
 }
 
-int view_reader_resolve(const struct kava_state *st, const char *cgroup2_mount, pid_t pid,
-			struct kava_owner *owner)
+int view_reader_resolve_slot(const struct kava_state *st, const char *cgroup2_mount, pid_t pid,
+			     struct kava_owner *owner, struct kava_slot *slot, int *have_slot)
 {
 	struct kava_task ts = { 0 };
 	int err = task_of(st, pid, &ts);
 
+	*have_slot = 0;
 	if (err == -ESRCH)
 		return -ESRCH;
 	if (err == 0 && ts.owner) {
 		*owner = kava_owner_unpack(ts.owner);
-		if (owner_is_live(st, *owner))
+		if (owner_is_live(st, *owner, slot)) {
+			*have_slot = 1;
 			return 0;
+		}
 	}
 	return view_reader_resolve_by_proc(st, cgroup2_mount, pid, owner);
+}
+
+int view_reader_resolve(const struct kava_state *st, const char *cgroup2_mount, pid_t pid,
+			struct kava_owner *owner)
+{
+	struct kava_slot slot;
+	int have_slot;
+
+	return view_reader_resolve_slot(st, cgroup2_mount, pid, owner, &slot, &have_slot);
 }

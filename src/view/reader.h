@@ -20,6 +20,13 @@
 int view_reader_resolve(const struct kava_state *st, const char *cgroup2_mount, pid_t pid,
 			struct kava_owner *owner);
 
+/*
+ * view_reader_resolve(), and the owner's slot as the fast path read it to
+ * check it is live: *have_slot 1 when `slot` holds it (0: not read here).
+ */
+int view_reader_resolve_slot(const struct kava_state *st, const char *cgroup2_mount, pid_t pid,
+			     struct kava_owner *owner, struct kava_slot *slot, int *have_slot);
+
 /* The slow path alone: /proc/PID/cgroup, then enabled ancestors by id. */
 int view_reader_resolve_by_proc(const struct kava_state *st, const char *cgroup2_mount,
 				pid_t pid, struct kava_owner *owner);
