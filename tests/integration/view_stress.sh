@@ -105,5 +105,7 @@ check "outside readers get host files" [ "$mism" = 0 ]
 check "no reader blocked" python3 -c "import sys; sys.exit(0 if $worst < 5 else 1)"
 kill -TERM "$agent"; wait "$agent"; rc=$?
 grep -E "ERROR: (Leak|Address)Sanitizer|runtime error" "$log" | head -5 | sed 's/^/# /'
+# a non-zero exit without a sanitizer report: say what the agent said last
+[ "$rc" = 0 ] || { note "agent exit status $rc; its last lines:"; tail -5 "$log" | sed 's/^/#   /'; }
 check_all "agent clean under ASan/LSan" '[ $rc = 0 ] && ! grep -qE "ERROR: (Leak|Address)Sanitizer|runtime error" "$log"'
 rm -f "$log"; rmdir "$VIEW" 2>/dev/null
