@@ -257,12 +257,155 @@ static struct fde *lookup(const char *path, uint32_t h, int fd)
 	return e;
 }
 
+/*
+ * The calling thread's pass (fdcache.h): the texts read since it began, by
+ * path. Thread-local: only the thread that opened it sees or frees it.
+ */
+#define PASS_BUCKETS 256
+struct pass_text {
+	char *path, *text;
+	size_t len;
+	struct pass_text *next;
+};
+static _Thread_local struct {
+	int open;
+	unsigned long long id;	/* passes begun on this thread */
+	unsigned int count;
+	struct pass_text *bucket[PASS_BUCKETS];
+} pass;
+
+void fdcache_pass_begin(void)
+{
+	fdcache_pass_end();
+	pass.open = 1;
+	pass.id++;
+}
+
+unsigned long long fdcache_pass_id(void)
+{
+	return pass.open ? pass.id : 0;
+}
+
+static void pass_text_free(struct pass_text *t)
+{
+	free(t->path);
+	free(t->text);
+	free(t);
+	pass.count--;
+}
+
+void fdcache_pass_end(void)
+{
+	for (unsigned int i = 0; i < PASS_BUCKETS; i++) {
+		while (pass.bucket[i]) {
+			struct pass_text *t = pass.bucket[i];
+
+			pass.bucket[i] = t->next;
+			pass_text_free(t);
+		}
+	}
+	pass.open = 0;
+}
+
+void fdcache_pass_forget_under(const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (!n)
+		return;
+	for (unsigned int i = 0; i < PASS_BUCKETS; i++) {
+		struct pass_text **pp = &pass.bucket[i];
+
+		while (*pp) {
+			struct pass_text *t = *pp;
+
+			if (!strncmp(t->path, dir, n) && t->path[n] == '/') {
+				*pp = t->next;
+				pass_text_free(t);
+			} else {
+				pp = &t->next;
+			}
+		}
+	}
+}
+
+unsigned int fdcache_pass_count(void)
+{
+	return pass.count;
+}
+
+/* The pass's copy of path's text into *out; 0 when the pass has none. */
+static int pass_get(const char *path, uint32_t h, char **out, size_t *len)
+{
+	struct pass_text *t;
+
+	for (t = pass.bucket[h & (PASS_BUCKETS - 1)]; t; t = t->next) {
+		if (strcmp(t->path, path))
+			continue;
+		*out = malloc(t->len + 1);
+		if (!*out)
+			return -ENOMEM;
+		memcpy(*out, t->text, t->len + 1);
+		if (len)
+			*len = t->len;
+		return 1;
+	}
+	return 0;
+}
+
+/* Keep a copy of text for the rest of the pass; without memory, it is read again. */
+static void pass_put(const char *path, uint32_t h, const char *text, size_t len)
+{
+	struct pass_text *t;
+
+	if (!text)
+		return;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return;
+	t->path = strdup(path);
+	t->text = malloc(len + 1);
+	if (!t->path || !t->text) {
+		free(t->path);
+		free(t->text);
+		free(t);
+		return;
+	}
+	memcpy(t->text, text, len + 1);
+	t->len = len;
+	t->next = pass.bucket[h & (PASS_BUCKETS - 1)];
+	pass.bucket[h & (PASS_BUCKETS - 1)] = t;
+	pass.count++;
+}
+
+static int read_kept(const char *path, uint32_t h, int flags, char **out, size_t *len);
+
 int fdcache_read(const char *path, int flags, char **out, size_t *len)
 {
 	uint32_t h = hash_path(path);
-	int attempt, err = -EIO;
+	size_t n = 0;
+	int err;
 
 	*out = NULL;
+	if (!pass.open)
+		return read_kept(path, h, flags, out, len);
+	err = pass_get(path, h, out, len);
+	if (err)
+		return err < 0 ? err : 0;
+	err = read_kept(path, h, flags, out, &n);
+	if (err < 0)
+		return err;
+	pass_put(path, h, *out, n);
+	if (len)
+		*len = n;
+	return 0;
+}
+
+/* fdcache_read() without the pass: through the kept descriptor. */
+static int read_kept(const char *path, uint32_t h, int flags, char **out, size_t *len)
+{
+	int attempt, err = -EIO;
+
 	for (attempt = 0; attempt < 2; attempt++) {
 		struct fde *e = lookup(path, h, -1);
 		int opened_now = 0;

@@ -52,6 +52,33 @@ int fdcache_read(const char *path, int flags, char **out, size_t *len);
  */
 long fdcache_raise_nofile(void);
 
+/*
+ * A pass: one thread's sweep over many containers that read the same files
+ * (the tmpfs view's period reads the host's /proc/meminfo, /proc/stat and
+ * the CPU list, and the shared ancestors' cgroup files, for each of up to
+ * 1,024 containers; one container's files read its memory.stat for
+ * meminfo, swaps and kava/metrics). While a pass is open on the calling
+ * thread, fdcache_read() answers a path read before in the pass with the
+ * text it read then, without a system call: every file rendered in the
+ * pass is made from its inputs as they were at most one pass ago. Other
+ * threads (the FUSE view, a metrics scrape) are not affected.
+ */
+void fdcache_pass_begin(void);
+/* End the pass: forget every text it kept. */
+void fdcache_pass_end(void);
+/*
+ * Forget the pass's texts of paths under `dir` (one container's own cgroup
+ * files, read by nobody else), keeping what the next containers share.
+ */
+void fdcache_pass_forget_under(const char *dir);
+/*
+ * The calling thread's open pass, as a number no other pass of the thread
+ * had; 0 when none is open. Lets a caller remember an answer for the pass.
+ */
+unsigned long long fdcache_pass_id(void);
+/* Texts the calling thread's pass keeps now; for tests. */
+unsigned int fdcache_pass_count(void);
+
 /* Close the descriptors of every path under directory `dir` (a removed cgroup). */
 void fdcache_forget_under(const char *dir);
 

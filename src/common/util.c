@@ -89,3 +89,22 @@ int make_dirs(const char *path, unsigned int mode)
 		return -errno;
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
+
+uint64_t hash64(uint64_t h, const void *p, size_t len)
+{
+	const char *b = p;
+	uint64_t w;
+	size_t i;
+
+	h ^= len;
+	for (i = 0; i + sizeof(w) <= len; i += sizeof(w)) {
+		memcpy(&w, b + i, sizeof(w));
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	if (i < len)
+		memcpy(&w, b + i, len - i);
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 32);
+}

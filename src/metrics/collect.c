@@ -594,11 +594,22 @@ static int collect_policies(const struct view_source *src, uint64_t only_id, str
 	int fd, more, h, hooks;
 	__u32 size;
 
+	/*
+	 * Not there: not asked again in the same pass (the tmpfs view's
+	 * period asks for each container's kava/metrics and kava/runq).
+	 */
+	static _Thread_local unsigned long long missing_in_pass;
+	unsigned long long pass = fdcache_pass_id();
+
+	if (pass && pass == missing_in_pass)
+		return 0;
 	policy_pin_dir(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/kpol_stats", dir);
 	fd = bpf_obj_get(path);
-	if (fd < 0)
+	if (fd < 0) {
+		missing_in_pass = pass;
 		return 0;	/* no policy was ever applied */
+	}
 	/*
 	 * A policy state pinned by a kava before the counters by hook (its
 	 * programs keep running after an upgrade): its totals, without a hook.
@@ -849,6 +860,66 @@ int metrics_view_file(const struct view_source *src, int runq, const struct kava
 	if (err < 0)
 		return err;
 	err = metrics_runq_text(set.c, set.n, out, len);
+	metrics_set_free(&set);
+	return err;
+}
+
+/*
+ * What metrics_render() and metrics_runq_text() make a container's texts
+ * from: every field of its entries (zeroed before they are filled, so the
+ * padding too) but the pointer to its CPUs, those CPUs' figures, and its
+ * policy counters (hook names are string constants).
+ */
+static uint64_t set_hash(const struct metrics_set *set)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i, at = offsetof(struct metrics_container, cpus);
+	size_t after = at + sizeof(((struct metrics_container *)0)->cpus);
+
+	h = hash64(h, &set->n, sizeof(set->n));
+	for (i = 0; i < set->n; i++) {
+		const struct metrics_container *c = &set->c[i];
+
+		h = hash64(h, c, at);
+		h = hash64(h, (const char *)c + after, sizeof(*c) - after);
+		if (c->cpus)
+			h = hash64(h, c->cpus, c->nr_cpus * sizeof(*c->cpus));
+	}
+	h = hash64(h, &set->np, sizeof(set->np));
+	if (set->np)
+		h = hash64(h, set->p, set->np * sizeof(*set->p));
+	return h ? h : 1;	/* 0: no hash yet, for callers */
+}
+
+int metrics_view_files(const struct view_source *src, const struct kava_owner *owner,
+		       pid_t reader, uint64_t *inputs, char **metrics, size_t *metrics_len,
+		       char **runq, size_t *runq_len)
+{
+	struct metrics_set set;
+	uint64_t h;
+	int err;
+
+	*metrics = *runq = NULL;
+	if (!owner || owner->slot == KAVA_NO_SLOT)
+		return -EINVAL;	/* the host's exposition has the agent's families too */
+	err = metrics_collect(src, owner, reader, &set);
+	if (err < 0)
+		return err;
+	h = set_hash(&set);
+	if (inputs && *inputs == h) {
+		metrics_set_free(&set);
+		return 1;	/* the texts made from these are the ones made last */
+	}
+	/* as metrics_text() for a container, and metrics_view_file()'s runq */
+	err = metrics_render(NULL, set.c, set.n, set.p, set.np, metrics, metrics_len);
+	if (!err)
+		err = metrics_runq_text(set.c, set.n, runq, runq_len);
+	if (err < 0) {
+		free(*metrics);
+		*metrics = NULL;
+	} else if (inputs) {
+		*inputs = h;
+	}
 	metrics_set_free(&set);
 	return err;
 }

@@ -89,4 +89,17 @@ int metrics_text_buf(const struct view_source *src, const struct kava_owner *own
 int metrics_view_file(const struct view_source *src, int runq, const struct kava_owner *owner,
 		      pid_t reader, char **out, size_t *len);
 
+/*
+ * Both of a container's files at once, from one collection (the tmpfs
+ * view's period writes both): kava/metrics into *metrics, kava/runq into
+ * *runq, as metrics_view_file() makes each. `inputs`, when not NULL, is a
+ * hash of the figures and limits the texts are made from (both are pure
+ * functions of them): when *inputs already holds the hash of this
+ * collection's, nothing is rendered and 1 is returned (*metrics and *runq
+ * NULL); otherwise *inputs gets it and 0 is returned.
+ */
+int metrics_view_files(const struct view_source *src, const struct kava_owner *owner,
+		       pid_t reader, uint64_t *inputs, char **metrics, size_t *metrics_len,
+		       char **runq, size_t *runq_len);
+
 #endif

@@ -87,6 +87,7 @@ struct container {
 	struct kava_slot slot;
 	uint32_t slot_index;
 	int v1_unresolved;             /* v1 directories not found, no process to ask */
+	pid_t asked;                   /* the process whose v1 cgroups were read, 0: none */
 	/* read on first use, freed with the container (container_free()) */
 	struct kava_figures *fig;
 	int fig_flags, fig_err;
@@ -114,6 +115,7 @@ static int locate_slot_from(const struct view_source *src, const struct kava_own
 	/* not memset: the paths are 24 KiB, filled by locate() when a file needs them */
 	container_paths_clear(&c->paths);
 	c->v1_unresolved = 0;
+	c->asked = 0;
 	c->fig = NULL;
 	c->batch = 0;
 	c->visible_done = 0;
@@ -124,6 +126,52 @@ static int locate_slot_from(const struct view_source *src, const struct kava_own
 	else if (bpf_map_lookup_elem(src->st->slots_fd, &owner->slot, &c->slot) < 0)
 		return -ENOENT;
 	return kava_slot_live(&c->slot, owner->gen) ? 0 : -ENOENT;
+}
+
+/*
+ * Is `pid` in the container whose v2 directory is `v2` (or beneath it)? Its
+ * /proc/PID/cgroup's "0::" line, relative to the cgroup2 mount, says so; a
+ * process gone answers ESRCH through the kept descriptor, a pid reused by
+ * another cgroup's process names that cgroup.
+ */
+static int still_inside(const struct view_source *src, pid_t pid, const char *v2)
+{
+	size_t root = strlen(src->cgroup2_mount), n;
+	char path[64], *text = NULL, *line;
+	const char *rel;
+	int inside = 0;
+
+	if (strncmp(v2, src->cgroup2_mount, root))
+		return 0;
+	rel = v2 + root;
+	n = strlen(rel);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (fdcache_read(path, FDCACHE_ONE_RECORD, &text, NULL) < 0)
+		return 0;
+	/* the v2 line: "0::/PATH", first on a pure cgroup2 host, last on a hybrid one */
+	line = !strncmp(text, "0::", 3) ? text : strstr(text, "\n0::");
+	if (line) {
+		line += line == text ? 3 : 4;
+		inside = !strncmp(line, rel, n) && (line[n] == '\n' || line[n] == '/' || !line[n]);
+	}
+	free(text);
+	return inside;
+}
+
+/*
+ * A process of the container to ask for its v1 cgroups (hybrid host, no
+ * reader): the one found before while it is still inside, else the first
+ * in its cgroup.procs (four system calls: once, not at every period).
+ */
+static pid_t stand_in(const struct view_source *src, const struct container *c)
+{
+	pid_t pid = view_paths_stand_in(src, &c->slot, c->slot_index);
+
+	if (pid > 0 && still_inside(src, pid, c->paths.v2))
+		return pid;
+	pid = cgroup_first_pid(c->paths.v2);
+	view_paths_set_stand_in(src, &c->slot, c->slot_index, pid);
+	return pid;
 }
 
 /*
@@ -141,11 +189,13 @@ static int locate_from(const struct view_source *src, const struct kava_owner *o
 	if (err < 0)
 		return -ENOENT;	/* removed: the caller falls back to the host's view */
 	if (!v1_complete && reader == 0)
-		reader = cgroup_first_pid(c->paths.v2);
+		reader = stand_in(src, c);
 	c->v1_unresolved = !v1_complete && reader <= 0;
-	if (!v1_complete && reader > 0)
+	if (!v1_complete && reader > 0) {
 		/* hybrid host with another v1 layout: ask the reader's own cgroups (kept if it went) */
 		(void)container_paths_v1(&src->v1, reader, &c->paths);
+		c->asked = reader;
+	}
 	return 0;
 }
 
@@ -415,6 +465,11 @@ struct view_batch {
 	const struct view_source *src;
 	struct kava_owner owner;
 	struct container c;
+	/* kava/runq, made with kava/metrics from the same figures (metrics_view_files()) */
+	char *runq;
+	size_t runq_len;
+	uint64_t metrics_inputs;       /* view_batch_set_metrics_inputs() */
+	int metrics_same;              /* kava/metrics was not made: its inputs are the same */
 };
 
 int view_batch_open(const struct view_source *src, const struct kava_owner *owner,
@@ -428,6 +483,9 @@ int view_batch_open(const struct view_source *src, const struct kava_owner *owne
 		return -ENOMEM;
 	b->src = src;
 	b->owner = *owner;
+	b->runq = NULL;
+	b->metrics_inputs = 0;
+	b->metrics_same = 0;
 	/* no reader: on a hybrid host a process of the container stands in, found once */
 	err = locate(src, owner, 0, &b->c);
 	if (err < 0) {
@@ -446,13 +504,46 @@ int view_batch_content(struct view_batch *b, enum view_file_id file, char **out,
 {
 	int err;
 
-	if (file == VF_KAVA_METRICS || file == VF_KAVA_RUNQ)
+	if (file == VF_KAVA_METRICS) {
+		free(b->runq);
+		b->runq = NULL;
+		err = metrics_view_files(b->src, &b->owner, 0, &b->metrics_inputs, out, len, &b->runq,
+					 &b->runq_len);
+		b->metrics_same = err == 1;
+		if (err < 0)
+			b->metrics_inputs = 0;
+		viewstats_render(file, err == -ENOENT || err == 1 ? 0 : err);
+		return err;
+	}
+	if (file == VF_KAVA_RUNQ && b->metrics_same) {
+		*out = NULL;
+		*len = 0;
+		return 1;	/* made from the same inputs as the last one */
+	}
+	if (file == VF_KAVA_RUNQ && b->runq) {
+		*out = b->runq;
+		*len = b->runq_len;
+		b->runq = NULL;
+		viewstats_render(file, 0);
+		return 0;
+	}
+	if (file == VF_KAVA_RUNQ)
 		return view_content(b->src, file, &b->owner, 0, out, len);
 	err = container_content(b->src, &b->c, file, out, len);
 	if (err == -ENOENT)
 		view_paths_forget(b->src, b->owner.slot);
 	viewstats_render(file, err == -ENOENT ? 0 : err);
 	return err;
+}
+
+void view_batch_set_metrics_inputs(struct view_batch *b, uint64_t inputs)
+{
+	b->metrics_inputs = inputs;
+}
+
+uint64_t view_batch_metrics_inputs(const struct view_batch *b)
+{
+	return b->metrics_inputs;
 }
 
 int view_batch_visible(struct view_batch *b, struct cpuset *visible)
@@ -467,10 +558,35 @@ int view_batch_visible(struct view_batch *b, struct cpuset *visible)
 					    visible);
 }
 
+/*
+ * The batch's container is done: a pass (fdcache_pass_begin()) need not
+ * keep the texts of its own cgroup files or its stand-in's /proc/PID
+ * files, which no other container reads. A v1 hierarchy's root (a
+ * container in no v1 cgroup of its own) and the ancestors stay: shared.
+ */
+static void forget_own_files(const struct container *c)
+{
+	char proc[32];
+	int i;
+
+	if (c->paths.v2[0])
+		fdcache_pass_forget_under(c->paths.v2);
+	for (i = 0; i < V1_COUNT; i++)
+		if (c->paths.v1[i][0] && strlen(c->paths.v1[i]) > c->paths.v1_mount[i])
+			fdcache_pass_forget_under(c->paths.v1[i]);
+	if (c->asked > 0) {
+		snprintf(proc, sizeof(proc), "/proc/%d", (int)c->asked);
+		fdcache_pass_forget_under(proc);
+	}
+}
+
 void view_batch_close(struct view_batch *b)
 {
-	if (b)
-		free(b->c.fig);
+	if (!b)
+		return;
+	forget_own_files(&b->c);
+	free(b->runq);
+	free(b->c.fig);
 	free(b);
 }
 

@@ -60,6 +60,15 @@ struct view_batch;
 int view_batch_open(const struct view_source *src, const struct kava_owner *owner,
 		    struct view_batch **out);
 int view_batch_content(struct view_batch *b, enum view_file_id file, char **out, size_t *len);
+/*
+ * kava/metrics and kava/runq are made together from one collection. Name
+ * the hash of the inputs they were last made from (0: none, or the files
+ * were not written): view_batch_content() then answers 1, with no text,
+ * for both when their inputs are the same. view_batch_metrics_inputs()
+ * is the hash of the inputs of the texts it answered (or skipped).
+ */
+void view_batch_set_metrics_inputs(struct view_batch *b, uint64_t inputs);
+uint64_t view_batch_metrics_inputs(const struct view_batch *b);
 /* view_visible_set() for the batch's container. */
 int view_batch_visible(struct view_batch *b, struct cpuset *visible);
 void view_batch_close(struct view_batch *b);

@@ -20,6 +20,7 @@ struct paths_entry {
 	char *v2;                      /* the v2 directory */
 	char *v1[V1_COUNT];            /* v1 directories at the same path, NULL where none */
 	size_t v1_mount[V1_COUNT];     /* container_paths.v1_mount */
+	pid_t stand_in;                /* view_paths_stand_in(); 0: none */
 };
 
 struct view_paths {
@@ -162,6 +163,38 @@ int view_paths_get(const struct view_source *src, const struct kava_slot *slot, 
 	(void)entry_fill(vp, e, slot, out, *v1_complete);
 	pthread_mutex_unlock(&vp->lock);
 	return 0;
+}
+
+pid_t view_paths_stand_in(const struct view_source *src, const struct kava_slot *slot,
+			  uint32_t index)
+{
+	struct view_paths *vp = src->paths;
+	struct paths_entry *e;
+	pid_t pid = 0;
+
+	if (index >= KAVA_MAX_CONTAINERS)
+		return 0;
+	e = &vp->e[index];
+	pthread_mutex_lock(&vp->lock);
+	if (e->cgroup_id && e->cgroup_id == slot->cgroup_id && e->gen == slot->gen)
+		pid = e->stand_in;
+	pthread_mutex_unlock(&vp->lock);
+	return pid;
+}
+
+void view_paths_set_stand_in(const struct view_source *src, const struct kava_slot *slot,
+			     uint32_t index, pid_t pid)
+{
+	struct view_paths *vp = src->paths;
+	struct paths_entry *e;
+
+	if (index >= KAVA_MAX_CONTAINERS)
+		return;
+	e = &vp->e[index];
+	pthread_mutex_lock(&vp->lock);
+	if (e->cgroup_id && e->cgroup_id == slot->cgroup_id && e->gen == slot->gen)
+		e->stand_in = pid;
+	pthread_mutex_unlock(&vp->lock);
 }
 
 void view_paths_forget(const struct view_source *src, uint32_t index)

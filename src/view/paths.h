@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "kava.h"
 
 struct view_source;
@@ -33,6 +34,16 @@ void view_paths_free(struct view_paths *vp);
  */
 int view_paths_get(const struct view_source *src, const struct kava_slot *slot, uint32_t index,
 		   struct container_paths *out, int *v1_complete);
+
+/*
+ * The process last found to stand in for the container in slot `index`
+ * (hybrid host, no reader: its v1 cgroups are the container's), 0 when
+ * none is remembered for this slot generation; and remembering one.
+ */
+pid_t view_paths_stand_in(const struct view_source *src, const struct kava_slot *slot,
+			  uint32_t index);
+void view_paths_set_stand_in(const struct view_source *src, const struct kava_slot *slot,
+			     uint32_t index, pid_t pid);
 
 /* Drop slot `index`'s entry (its cgroup moved or went away). */
 void view_paths_forget(const struct view_source *src, uint32_t index);

@@ -18,6 +18,7 @@
 
 #include "cgroup/path.h"
 #include "sched/registry.h"
+#include "common/fdcache.h"
 #include "common/util.h"
 #include "view/tmpfs.h"
 #include "view/tmpfs_file.h"
@@ -215,7 +216,8 @@ struct written {
 	struct cpuset visible;     /*   this CPU set */
 	uint64_t cpuinfo_hash;     /*   and this host /proc/cpuinfo */
 	uint64_t period;           /* the last period (refresh count) that rendered it */
-	uint64_t hash[VF_COUNT];   /* each file's last text (FNV-1a), when file[i] knows its length */
+	uint64_t hash[VF_COUNT];   /* each file's last text (text_hash()), when file[i] knows its length */
+	uint64_t metrics_inputs;   /* what kava/metrics and kava/runq were made from (view_batch) */
 	struct tmpfs_file file[VF_COUNT];
 };
 static struct written *written;	/* KAVA_MAX_CONTAINERS of them, allocated at first use */
@@ -248,13 +250,10 @@ static void written_reset(struct written *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static uint64_t fnv1a(const char *text, size_t len)
+/* A file's text, hashed (hash64()). */
+static uint64_t text_hash(const char *text, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)text[i]) * 0x100000001b3ull;
-	return h;
+	return hash64(0xcbf29ce484222325ull, text, len);
 }
 
 /* Made from the visible CPUs alone (cpuinfo: and the host's /proc/cpuinfo). */
@@ -316,6 +315,12 @@ static int render_container(const struct view_source *src, const char *dir, uint
 	if (err < 0 && err != -ENOENT)
 		return err;
 	n = b ? view_batch_visible(b, &visible) : view_visible_set(src, &host, 0, &visible);
+	if (b) {
+		const struct tmpfs_file *m = &w->file[VF_KAVA_METRICS], *r = &w->file[VF_KAVA_RUNQ];
+
+		/* made from the same figures as the texts both files hold: not made again */
+		view_batch_set_metrics_inputs(b, m->known && r->known ? w->metrics_inputs : 0);
+	}
 	cpu_same = w->cpu_files && !memcmp(&visible, &w->visible, sizeof(visible)) &&
 		   w->cpuinfo_hash == cpuinfo_hash;
 	for (i = 0, err = 0; i < VF_COUNT && !err; i++) {
@@ -327,12 +332,16 @@ static int render_container(const struct view_source *src, const char *dir, uint
 		if (cpu_same && cpu_derived(view_files[i].id))
 			continue;
 		err = b ? view_batch_content(b, view_files[i].id, &text, &len) : -ENOENT;
+		if (err == 1) {
+			err = 0;
+			continue;	/* its inputs, and so its text, are those of the last period */
+		}
 		if (err == -ENOENT && access(cdir, F_OK) == 0)
 			/* limits unreadable (no cgroup files for it): the host's file */
 			err = view_content(src, view_files[i].id, &host, 0, &text, &len);
 		if (err < 0)
 			break;
-		h = fnv1a(text, len);
+		h = text_hash(text, len);
 		f = &w->file[i];
 		if (f->known && w->hash[i] == h && f->len == len) {
 			free(text);
@@ -350,6 +359,7 @@ static int render_container(const struct view_source *src, const char *dir, uint
 		free(text);
 		w->hash[i] = h;
 	}
+	w->metrics_inputs = b ? view_batch_metrics_inputs(b) : 0;
 	view_batch_close(b);
 	if (err < 0 || cpu_same)
 		return err;
@@ -420,6 +430,8 @@ int view_tmpfs_refresh(const struct view_source *src, const char *dir)
 		keep_max = keep_bound();
 	}
 	periods++;
+	/* the host's files and shared ancestors' read once for all containers */
+	fdcache_pass_begin();
 	c->src = src;
 	c->dir = dir;
 	{	/* read once per period, not once per container */
@@ -427,7 +439,7 @@ int view_tmpfs_refresh(const struct view_source *src, const char *dir)
 		size_t len = 0;
 
 		if (read_file("/proc/cpuinfo", &text, &len) == 0)
-			c->cpuinfo_hash = fnv1a(text, len);
+			c->cpuinfo_hash = text_hash(text, len);
 		free(text);
 	}
 	err = registry_foreach(src->st, refresh_one, c);
@@ -452,6 +464,7 @@ int view_tmpfs_refresh(const struct view_source *src, const char *dir)
 		}
 		closedir(d);
 	}
+	fdcache_pass_end();
 	free(c);
 	return err;
 }

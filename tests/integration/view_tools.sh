@@ -16,6 +16,7 @@ NAMES=()
 IFS=';' read -r -a P <<<"$per_view"
 for v in fuse tmpfs; do for n in "${P[@]}"; do NAMES+=("$v: $n"); done; done
 NAMES+=("fuse: busybox cat reads the whole file after a shorter reader's sendfile" "fuse: reads past offset 0 continue one text")
+NAMES+=("tmpfs: kava/metrics follows the container's threads")
 need_root "${NAMES[@]}"
 for tool in busybox top vmstat mpstat python3 unshare nsenter; do
     command -v $tool >/dev/null || skip_all "$tool not installed (make deps)" "${NAMES[@]}"
@@ -164,6 +165,20 @@ check "fuse: reads past offset 0 continue one text" [ "$same" = same ]
 "$KAVA" mount --mount "$TVIEW" "$holder" >/dev/null
 tools_through tmpfs
 fresh_through tmpfs
+# kava/metrics and kava/runq are made again only when their figures moved:
+# a thread more (and gone again) shows within a few periods, as kava stat says
+tthreads() { awk -v id="$id" 'index($0, "kava_container_threads{") == 1 && index($0, "cgroup_id=\"" id "\"") { print $2 }' "$TVIEW/$id/kava/metrics"; }
+kthreads() { "$KAVA" stat "$cg" --json | jq -r .nr_threads; }
+t0=$(tthreads)
+inside sleep 30 & sleeper=$!
+for _ in $(seq 50); do [ "$(tthreads)" = "$(kthreads)" ] && [ "$(tthreads)" != "$t0" ] && break; sleep 0.2; done
+t1=$(tthreads) k1=$(kthreads)
+kill "$sleeper" 2>/dev/null; wait "$sleeper" 2>/dev/null
+for _ in $(seq 50); do [ "$(tthreads)" = "$(kthreads)" ] && [ "$(tthreads)" = "$t0" ] && break; sleep 0.2; done
+t2=$(tthreads) k2=$(kthreads)
+note "tmpfs: kava_container_threads $t0, with a sleeper $t1 (kava stat $k1), after it $t2 (kava stat $k2)"
+check_all "tmpfs: kava/metrics follows the container's threads" \
+    '[ "$t1" = "$k1" ] && [ "$t1" -gt "$t0" ] && [ "$t2" = "$k2" ] && [ "$t2" = "$t0" ]'
 "$KAVA" umount "$holder" >/dev/null
 
 kill -TERM "$agent" "$tagent" 2>/dev/null; wait "$agent" "$tagent" 2>/dev/null

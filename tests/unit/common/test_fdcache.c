@@ -4,8 +4,11 @@
  * the same text as read_file(), one descriptor per path kept, a dead task's
  * /proc files answered as gone, regular files never kept (a file replaced
  * by rename shows its new text), the bound on descriptors, and forgetting a
- * directory's files.
+ * directory's files. A pass (the tmpfs view's period) answers a path read
+ * before in it with the same text, on its own thread only, until it ends
+ * or forgets the path's directory.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -253,6 +256,100 @@ static void forget_under_a_directory(void **state)
 	assert_int_equal(fdcache_count(), 1);
 }
 
+static char *read_text(const char *path)
+{
+	char *text = NULL;
+
+	assert_int_equal(fdcache_read(path, 0, &text, NULL), 0);
+	return text;
+}
+
+static void *read_in_thread(void *path)
+{
+	return read_text(path);
+}
+
+/*
+ * In a pass, a file read again shows the text of its first read (the
+ * file changed meanwhile); after the pass, and on another thread during
+ * it, its text now. A file never read in the pass is read as it is.
+ */
+static void a_pass_reads_a_path_once(void **state)
+{
+	struct unit_scratch *s = *state;
+	char dir[PATH_MAX], a[PATH_MAX], b[PATH_MAX], *text;
+	unsigned long long id;
+	pthread_t t;
+	void *other;
+
+	unit_mkdir(s, "cg");
+	unit_path(dir, sizeof(dir), s, "cg");
+	unit_path(a, sizeof(a), s, "cg/memory.stat");
+	unit_path(b, sizeof(b), s, "meminfo");
+	unit_put(s, "cg/memory.stat", "first\n");
+	unit_put(s, "meminfo", "host 1\n");
+	assert_int_equal(fdcache_pass_id(), 0);
+	fdcache_pass_begin();
+	id = fdcache_pass_id();
+	assert_true(id != 0);
+	text = read_text(a);
+	assert_string_equal(text, "first\n");
+	free(text);
+	unit_put(s, "cg/memory.stat", "second, longer\n");
+	text = read_text(a);
+	assert_string_equal(text, "first\n");	/* the pass's text */
+	free(text);
+	assert_int_equal(fdcache_pass_count(), 1);
+	/* another thread reads the file as it is now */
+	assert_int_equal(pthread_create(&t, NULL, read_in_thread, a), 0);
+	assert_int_equal(pthread_join(t, &other), 0);
+	assert_string_equal(other, "second, longer\n");
+	free(other);
+	text = read_text(b);
+	assert_string_equal(text, "host 1\n");
+	free(text);
+	unit_put(s, "meminfo", "host 2\n");
+	/* one container done: its own directory's texts go, the shared file's stay */
+	fdcache_pass_forget_under(dir);
+	assert_int_equal(fdcache_pass_count(), 1);
+	text = read_text(a);
+	assert_string_equal(text, "second, longer\n");
+	free(text);
+	text = read_text(b);
+	assert_string_equal(text, "host 1\n");
+	free(text);
+	fdcache_pass_end();
+	assert_int_equal(fdcache_pass_count(), 0);
+	assert_int_equal(fdcache_pass_id(), 0);
+	text = read_text(b);
+	assert_string_equal(text, "host 2\n");
+	free(text);
+	/* the next pass reads afresh, and has another id */
+	fdcache_pass_begin();
+	assert_true(fdcache_pass_id() != id);
+	unit_put(s, "meminfo", "host 3\n");
+	text = read_text(b);
+	assert_string_equal(text, "host 3\n");
+	free(text);
+	fdcache_pass_end();
+}
+
+/* A read that fails in a pass is not kept: the file read later in the pass is read. */
+static void a_pass_keeps_no_failure(void **state)
+{
+	struct unit_scratch *s = *state;
+	char a[PATH_MAX], *text = NULL;
+
+	unit_path(a, sizeof(a), s, "io.pressure");
+	fdcache_pass_begin();
+	assert_int_equal(fdcache_read(a, 0, &text, NULL), -ENOENT);
+	unit_put(s, "io.pressure", "some\n");
+	text = read_text(a);
+	assert_string_equal(text, "some\n");
+	free(text);
+	fdcache_pass_end();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +362,10 @@ int main(void)
 		cmocka_unit_test_setup(forget_under_a_directory, reset),
 		cmocka_unit_test_setup(raise_nofile_makes_room, reset),
 		cmocka_unit_test_setup(holds_more_than_1024, reset),
+		cmocka_unit_test_setup_teardown(a_pass_reads_a_path_once, unit_scratch_setup,
+						unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(a_pass_keeps_no_failure, unit_scratch_setup,
+						unit_scratch_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
