@@ -140,6 +140,7 @@ struct collect_ctx {
 	struct kava_cpustats *stats;
 	struct kava_cpucur *cur;
 	uint32_t first, n;
+	const struct kava_figures *given;   /* the one container's figures, read by the caller */
 	int err;
 };
 
@@ -428,7 +429,10 @@ static int fill_container(struct collect_ctx *x, uint32_t slot, const struct kav
 	int err;
 
 	memset(&lim, 0, sizeof(lim));
-	if (x->stats && slot >= x->first && slot - x->first < x->n) {
+	if (x->given) {
+		memcpy(f, x->given, sizeof(*f));	/* read from the same slot generation */
+		err = 0;
+	} else if (x->stats && slot >= x->first && slot - x->first < x->n) {
 		figures_of(x->src->st, slot, s, x->stats + (size_t)(slot - x->first) * x->src->st->nr_cpus,
 			   x->cur, f);
 		err = 0;
@@ -658,8 +662,23 @@ static int collect_policies(const struct view_source *src, uint64_t only_id, str
 	return 0;
 }
 
+/*
+ * metrics_collect(), for `only` alone when the caller read its slot (`s`)
+ * and figures (`fig`) already: none read again.
+ */
+static int collect(const struct view_source *src, const struct kava_owner *only, pid_t reader,
+		   const struct kava_slot *given_slot, const struct kava_figures *fig,
+		   struct metrics_set *set);
+
 int metrics_collect(const struct view_source *src, const struct kava_owner *only, pid_t reader,
 		    struct metrics_set *set)
+{
+	return collect(src, only, reader, NULL, NULL, set);
+}
+
+static int collect(const struct view_source *src, const struct kava_owner *only, pid_t reader,
+		   const struct kava_slot *given_slot, const struct kava_figures *fig,
+		   struct metrics_set *set)
 {
 	/* a host reader's own v1 cgroups say nothing about the containers */
 	int all = !only || only->slot == KAVA_NO_SLOT;
@@ -692,8 +711,11 @@ int metrics_collect(const struct view_source *src, const struct kava_owner *only
 	if (!all) {
 		struct kava_slot s;
 
-		if (bpf_map_lookup_elem(src->st->slots_fd, &only->slot, &s) == 0 && s.cgroup_id &&
-		    s.gen == only->gen)
+		x.given = given_slot && fig ? fig : NULL;
+		if (given_slot)
+			s = *given_slot;
+		if ((given_slot || bpf_map_lookup_elem(src->st->slots_fd, &only->slot, &s) == 0) &&
+		    s.cgroup_id && s.gen == only->gen)
 			add_container(only->slot, &s, &x);
 		err = x.err;
 		if (!err && set->n)
@@ -892,8 +914,9 @@ static uint64_t set_hash(const struct metrics_set *set)
 }
 
 int metrics_view_files(const struct view_source *src, const struct kava_owner *owner,
-		       pid_t reader, uint64_t *inputs, char **metrics, size_t *metrics_len,
-		       char **runq, size_t *runq_len)
+		       pid_t reader, const struct kava_slot *s, const struct kava_figures *fig,
+		       uint64_t *inputs, char **metrics, size_t *metrics_len, char **runq,
+		       size_t *runq_len)
 {
 	struct metrics_set set;
 	uint64_t h;
@@ -902,7 +925,7 @@ int metrics_view_files(const struct view_source *src, const struct kava_owner *o
 	*metrics = *runq = NULL;
 	if (!owner || owner->slot == KAVA_NO_SLOT)
 		return -EINVAL;	/* the host's exposition has the agent's families too */
-	err = metrics_collect(src, owner, reader, &set);
+	err = collect(src, owner, reader, s, fig, &set);
 	if (err < 0)
 		return err;
 	h = set_hash(&set);

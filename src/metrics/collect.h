@@ -96,10 +96,14 @@ int metrics_view_file(const struct view_source *src, int runq, const struct kava
  * hash of the figures and limits the texts are made from (both are pure
  * functions of them): when *inputs already holds the hash of this
  * collection's, nothing is rendered and 1 is returned (*metrics and *runq
- * NULL); otherwise *inputs gets it and 0 is returned.
+ * NULL); otherwise *inputs gets it and 0 is returned. `s` and `fig`, when
+ * not NULL, are the container's slot and figures as the caller read them
+ * (the view's other files of the period are made from them too): not read
+ * again.
  */
 int metrics_view_files(const struct view_source *src, const struct kava_owner *owner,
-		       pid_t reader, uint64_t *inputs, char **metrics, size_t *metrics_len,
-		       char **runq, size_t *runq_len);
+		       pid_t reader, const struct kava_slot *s, const struct kava_figures *fig,
+		       uint64_t *inputs, char **metrics, size_t *metrics_len, char **runq,
+		       size_t *runq_len);
 
 #endif

@@ -505,10 +505,15 @@ int view_batch_content(struct view_batch *b, enum view_file_id file, char **out,
 	int err;
 
 	if (file == VF_KAVA_METRICS) {
+		const struct kava_figures *fig = NULL;
+
 		free(b->runq);
 		b->runq = NULL;
-		err = metrics_view_files(b->src, &b->owner, 0, &b->metrics_inputs, out, len, &b->runq,
-					 &b->runq_len);
+		/* the figures the batch's stat, uptime and loadavg are made from */
+		if (with_figures(b->src, &b->c, 0, &fig) < 0)
+			fig = NULL;
+		err = metrics_view_files(b->src, &b->owner, 0, fig ? &b->c.slot : NULL, fig,
+					 &b->metrics_inputs, out, len, &b->runq, &b->runq_len);
 		b->metrics_same = err == 1;
 		if (err < 0)
 			b->metrics_inputs = 0;
