@@ -95,6 +95,10 @@ struct container {
 	int batch, visible_err;
 	unsigned char visible_done;
 	struct cpuset visible;
+	/* and its memory figures (meminfo and swaps: one memory.stat parsed once) */
+	unsigned char mem_done;
+	int mem_err;
+	struct mem_limits mem;
 };
 
 static void container_free(struct container *c)
@@ -119,6 +123,7 @@ static int locate_slot_from(const struct view_source *src, const struct kava_own
 	c->fig = NULL;
 	c->batch = 0;
 	c->visible_done = 0;
+	c->mem_done = 0;
 	memset(&c->slot, 0, sizeof(c->slot));
 	c->slot_index = owner->slot;
 	if (read)
@@ -263,8 +268,26 @@ static int with_figures(const struct view_source *src, struct container *c, int 
 	return c->fig_err < 0 ? c->fig_err : 0;
 }
 
-static int content_meminfo_or_swaps(const struct container *c, enum view_file_id file,
-				    char **out, size_t *len)
+/* The container's memory figures; a batch reads them once for meminfo and swaps. */
+static int mem_limits_of(struct container *c, struct mem_limits *m)
+{
+	int err;
+
+	if (c->mem_done) {
+		*m = c->mem;
+		return c->mem_err;
+	}
+	err = limits_read_mem(&c->paths, "", m);
+	if (c->batch) {
+		c->mem = *m;
+		c->mem_err = err;
+		c->mem_done = 1;
+	}
+	return err;
+}
+
+static int content_meminfo_or_swaps(struct container *c, enum view_file_id file, char **out,
+				    size_t *len)
 {
 	struct mem_limits m;
 	char *host = NULL;
@@ -274,7 +297,7 @@ static int content_meminfo_or_swaps(const struct container *c, enum view_file_id
 			   &host, NULL);
 	if (err < 0)
 		return err;
-	err = limits_read_mem(&c->paths, host, &m);
+	err = mem_limits_of(c, &m);
 	if (err == 0 && file == VF_MEMINFO)
 		err = render_meminfo(host, &m, out, len);
 	else if (err == 0)
