@@ -262,6 +262,7 @@ static struct fde *lookup(const char *path, uint32_t h, int fd)
  * path. Thread-local: only the thread that opened it sees or frees it.
  */
 #define PASS_BUCKETS 256
+#define PASS_BYTES (1u << 20)	/* texts kept at most; past it, read as without a pass */
 struct pass_text {
 	char *path, *text;
 	size_t len;
@@ -271,6 +272,7 @@ static _Thread_local struct {
 	int open;
 	unsigned long long id;	/* passes begun on this thread */
 	unsigned int count;
+	size_t bytes;		/* of the texts kept */
 	struct pass_text *bucket[PASS_BUCKETS];
 } pass;
 
@@ -288,6 +290,7 @@ unsigned long long fdcache_pass_id(void)
 
 static void pass_text_free(struct pass_text *t)
 {
+	pass.bytes -= t->len;
 	free(t->path);
 	free(t->text);
 	free(t);
@@ -358,7 +361,7 @@ static void pass_put(const char *path, uint32_t h, const char *text, size_t len)
 {
 	struct pass_text *t;
 
-	if (!text)
+	if (!text || pass.bytes + len > PASS_BYTES)
 		return;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -373,6 +376,7 @@ static void pass_put(const char *path, uint32_t h, const char *text, size_t len)
 	}
 	memcpy(t->text, text, len + 1);
 	t->len = len;
+	pass.bytes += len;
 	t->next = pass.bucket[h & (PASS_BUCKETS - 1)];
 	pass.bucket[h & (PASS_BUCKETS - 1)] = t;
 	pass.count++;

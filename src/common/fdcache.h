@@ -61,7 +61,8 @@ long fdcache_raise_nofile(void);
  * thread, fdcache_read() answers a path read before in the pass with the
  * text it read then, without a system call: every file rendered in the
  * pass is made from its inputs as they were at most one pass ago. Other
- * threads (the FUSE view, a metrics scrape) are not affected.
+ * threads (the FUSE view, a metrics scrape) are not affected. A pass keeps
+ * at most 1 MiB of texts; past that, files are read as without one.
  */
 void fdcache_pass_begin(void);
 /* End the pass: forget every text it kept. */

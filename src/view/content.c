@@ -589,8 +589,10 @@ int view_batch_visible(struct view_batch *b, struct cpuset *visible)
 /*
  * The batch's container is done: a pass (fdcache_pass_begin()) need not
  * keep the texts of its own cgroup files or its stand-in's /proc/PID
- * files, which no other container reads. A v1 hierarchy's root (a
- * container in no v1 cgroup of its own) and the ancestors stay: shared.
+ * files, which no other container reads. The ancestors stay, and so do
+ * the v1 cgroups a stand-in process named (hybrid host: often one that
+ * many containers' processes share, such as the service that started
+ * them), within the pass's bound on what it keeps.
  */
 static void forget_own_files(const struct container *c)
 {
@@ -599,7 +601,7 @@ static void forget_own_files(const struct container *c)
 
 	if (c->paths.v2[0])
 		fdcache_pass_forget_under(c->paths.v2);
-	for (i = 0; i < V1_COUNT; i++)
+	for (i = 0; i < V1_COUNT && !c->asked; i++)
 		if (c->paths.v1[i][0] && strlen(c->paths.v1[i]) > c->paths.v1_mount[i])
 			fdcache_pass_forget_under(c->paths.v1[i]);
 	if (c->asked > 0) {

@@ -350,6 +350,41 @@ static void a_pass_keeps_no_failure(void **state)
 	fdcache_pass_end();
 }
 
+static void put_big(const char *path, char fill, size_t n)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	for (size_t i = 0; i < n; i++)
+		assert_true(fputc(fill, f) != EOF);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A pass keeps at most 1 MiB of texts: a file past it is read as it is, each time. */
+static void a_pass_is_bounded(void **state)
+{
+	struct unit_scratch *s = *state;
+	char a[PATH_MAX], b[PATH_MAX], *text;
+
+	unit_path(a, sizeof(a), s, "a");
+	unit_path(b, sizeof(b), s, "b");
+	put_big(a, 'a', 600 * 1024);
+	put_big(b, 'b', 600 * 1024);
+	fdcache_pass_begin();
+	free(read_text(a));
+	free(read_text(b));
+	assert_int_equal(fdcache_pass_count(), 1);
+	put_big(a, 'c', 10);
+	put_big(b, 'd', 10);
+	text = read_text(a);
+	assert_int_equal(text[0], 'a');	/* kept */
+	free(text);
+	text = read_text(b);
+	assert_string_equal(text, "dddddddddd");	/* not kept: read now */
+	free(text);
+	fdcache_pass_end();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +400,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_pass_reads_a_path_once, unit_scratch_setup,
 						unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(a_pass_keeps_no_failure, unit_scratch_setup,
+						unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(a_pass_is_bounded, unit_scratch_setup,
 						unit_scratch_teardown),
 	};
 
