@@ -170,10 +170,10 @@ fresh_through tmpfs
 tthreads() { awk -v id="$id" 'index($0, "kava_container_threads{") == 1 && index($0, "cgroup_id=\"" id "\"") { print $2 }' "$TVIEW/$id/kava/metrics"; }
 kthreads() { "$KAVA" stat "$cg" --json | jq -r .nr_threads; }
 t0=$(tthreads)
-inside sleep 30 & sleeper=$!
+inside sleep 6 & sleeper=$!
 for _ in $(seq 50); do [ "$(tthreads)" = "$(kthreads)" ] && [ "$(tthreads)" != "$t0" ] && break; sleep 0.2; done
 t1=$(tthreads) k1=$(kthreads)
-kill "$sleeper" 2>/dev/null; wait "$sleeper" 2>/dev/null
+wait "$sleeper" 2>/dev/null	# it ends by itself (its pid is a subshell's)
 for _ in $(seq 50); do [ "$(tthreads)" = "$(kthreads)" ] && [ "$(tthreads)" = "$t0" ] && break; sleep 0.2; done
 t2=$(tthreads) k2=$(kthreads)
 note "tmpfs: kava_container_threads $t0, with a sleeper $t1 (kava stat $k1), after it $t2 (kava stat $k2)"
