@@ -46,7 +46,6 @@ int figures_read_from(const struct kava_state *st, uint32_t slot, const struct k
 	struct kava_cpustats *cpus = NULL;
 	struct kava_cpucur *cur = NULL;
 	int cputime = !(flags & FIGURES_NO_CPUTIME);
-	__u32 zero = 0;
 	int err = 0;
 
 	memset(f, 0, sizeof(*f));
@@ -58,12 +57,11 @@ int figures_read_from(const struct kava_state *st, uint32_t slot, const struct k
 		err = -ENOMEM;
 		goto out;
 	}
-	if (bpf_map_lookup_elem(st->cpustats_fd, &slot, cpus) < 0 ||
-	    (cputime && bpf_map_lookup_elem(st->cpucur_fd, &zero, cur) < 0)) {
-		err = -errno;
-		goto out;
-	}
-	figures_of(st, slot, s, cpus, cur, f);
+	err = bpf_map_lookup_elem(st->cpustats_fd, &slot, cpus) < 0 ? -errno : 0;
+	if (!err && cputime)
+		err = figures_read_cur(st, cur);
+	if (!err)
+		figures_of(st, slot, s, cpus, cur, f);
 out:
 	free(cpus);
 	free(cur);
