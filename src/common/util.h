@@ -46,4 +46,11 @@ static inline int neg_errno_or(int fallback)
  */
 uint64_t hash64(uint64_t h, const void *p, size_t len);
 
+/*
+ * malloc(n) with every page of it faulted in, for memory a later hot path
+ * fills (a scrape's response buffer): the faults happen here, off that
+ * path. NULL when out of memory. Free with free().
+ */
+void *alloc_resident(size_t n);
+
 #endif /* KAVA_UTIL_H */

@@ -122,6 +122,27 @@ static uint64_t scrape_round(void)
 static struct metrics_container *spare_c;
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 
+void metrics_collect_prefault(void)
+{
+	struct metrics_container *c;
+	int kept;
+
+	pthread_mutex_lock(&spare_lock);
+	kept = spare_c != NULL;
+	pthread_mutex_unlock(&spare_lock);
+	if (kept)
+		return;
+	/* faulted in outside the lock: a scrape meanwhile allocates its own */
+	c = alloc_resident(KAVA_MAX_CONTAINERS * sizeof(*c));
+	pthread_mutex_lock(&spare_lock);
+	if (!spare_c) {
+		spare_c = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&spare_lock);
+	free(c);
+}
+
 struct collect_ctx {
 	const struct view_source *src;
 	struct metrics_set *set;

@@ -38,6 +38,13 @@ int metrics_collect(const struct view_source *src, const struct kava_owner *only
 void metrics_set_free(struct metrics_set *set);
 
 /*
+ * Make the container array the next scrape of every container fills
+ * resident now, if none is kept (after a start): its ~240 faults then
+ * happen here, off the scrape.
+ */
+void metrics_collect_prefault(void);
+
+/*
  * m->cpus (m->nr_cpus, calloc'ed): the CPUs container `owner` (cgroup
  * f->cgroup_id) ran on, with f's user and system times each kept at or
  * above what `h` holds as shown last for it (cpu_history_keep(): the

@@ -396,6 +396,19 @@ static void agent_families(struct kbuf *b, const struct metrics_agent *a)
 	}
 }
 
+/*
+ * A container's series are ~45 lines of ~130 bytes with a docker-length
+ * path in their labels, and 2 more per CPU it ran on (user and system
+ * seconds); the agent's own families fit in the 64 KiB on top.
+ */
+#define TEXT_EACH_BYTES 6144u
+#define TEXT_EACH_CPU_BYTES 320u
+
+size_t metrics_text_estimate(unsigned int containers, unsigned int cpus)
+{
+	return (size_t)containers * (TEXT_EACH_BYTES + (size_t)TEXT_EACH_CPU_BYTES * cpus) + 65536;
+}
+
 int metrics_render_buf(const struct metrics_agent *agent, const struct metrics_container *c,
 		       size_t n, const struct metrics_policy *p, size_t np, struct kbuf *b)
 {

@@ -103,6 +103,13 @@ struct kbuf;
 int metrics_render_buf(const struct metrics_agent *agent, const struct metrics_container *c,
 		       size_t n, const struct metrics_policy *p, size_t np, struct kbuf *b);
 
+/*
+ * Room for the text of `containers` containers on a host of `cpus` CPUs
+ * (a docker-length cgroup path, every CPU in the CPU families): what the
+ * read-ahead faults in before the first scrape after a restart.
+ */
+size_t metrics_text_estimate(unsigned int containers, unsigned int cpus);
+
 /* "2^(b+1) ns" in seconds, the le of log2 bucket b, as the text puts it ("0.000001024"). */
 void metrics_le(unsigned int b, char *out, size_t size);
 

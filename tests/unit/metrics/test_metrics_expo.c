@@ -252,6 +252,40 @@ static void render_into_a_kept_buffer(void **state)
 	free(fresh);
 }
 
+/*
+ * The buffer the read-ahead faults in for the first scrape after a restart
+ * (metrics_text_estimate()) holds the text of that many containers: a
+ * docker-length cgroup path, every CPU of the host in the CPU families.
+ */
+static void estimate_holds_the_text(void **state)
+{
+	struct metrics_cpu cpus[16];
+	struct metrics_container c[20];
+	char *text;
+	size_t len;
+
+	(void)state;
+	for (unsigned int i = 0; i < 16; i++) {
+		cpus[i].cpu = i;
+		cpus[i].user_ns = 123456789012ull + i;
+		cpus[i].system_ns = 98765432109ull + i;
+	}
+	for (unsigned int i = 0; i < 20; i++) {
+		char path[160];
+
+		snprintf(path, sizeof(path), "/system.slice/docker-%064u.scope", i);
+		container(&c[i], path, 1000000 + i);
+		c[i].cpus = cpus;
+		c[i].nr_cpus = 16;
+	}
+	text = render(NULL, c, 20, NULL, 0);
+	len = strlen(text);
+	assert_true(metrics_text_estimate(20, 16) >= len);
+	/* and not so much more that the first response's buffer is not kept (KEEP_SLACK 4) */
+	assert_true(metrics_text_estimate(20, 16) <= 4 * len + 65536);
+	free(text);
+}
+
 static void runq_text(void **state)
 {
 	struct metrics_container c[2];
@@ -311,6 +345,7 @@ int main(void)
 		cmocka_unit_test(families_are_whole),
 		cmocka_unit_test(container_text_has_no_agent),
 		cmocka_unit_test(render_into_a_kept_buffer),
+		cmocka_unit_test(estimate_holds_the_text),
 		cmocka_unit_test(runq_text),
 		cmocka_unit_test(listen_specs),
 	};
