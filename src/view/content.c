@@ -496,7 +496,7 @@ struct view_batch {
 };
 
 int view_batch_open(const struct view_source *src, const struct kava_owner *owner,
-		    struct view_batch **out)
+		    const struct kava_slot *slot, struct view_batch **out)
 {
 	struct view_batch *b = malloc(sizeof(*b));
 	int err;
@@ -509,8 +509,12 @@ int view_batch_open(const struct view_source *src, const struct kava_owner *owne
 	b->runq = NULL;
 	b->metrics_inputs = 0;
 	b->metrics_same = 0;
-	/* no reader: on a hybrid host a process of the container stands in, found once */
-	err = locate(src, owner, 0, &b->c);
+	/*
+	 * no reader: on a hybrid host a process of the container stands in,
+	 * found once; the slot as the caller read it (one bpf(2) call less per
+	 * container and tmpfs period, which reads every slot in one batch)
+	 */
+	err = locate_from(src, owner, slot, 0, &b->c);
 	if (err < 0) {
 		if (err == -ENOENT)
 			view_paths_forget(src, owner->slot);

@@ -57,8 +57,9 @@ int view_content_slot(const struct view_source *src, enum view_file_id file,
  * away; view_batch_content() is view_content() for the batch's container.
  */
 struct view_batch;
+/* `slot`: the owner's slot as the caller read it a moment ago (registry_foreach()), or NULL */
 int view_batch_open(const struct view_source *src, const struct kava_owner *owner,
-		    struct view_batch **out);
+		    const struct kava_slot *slot, struct view_batch **out);
 int view_batch_content(struct view_batch *b, enum view_file_id file, char **out, size_t *len);
 /*
  * kava/metrics and kava/runq are made together from one collection. Name

@@ -16,7 +16,7 @@ NAMES=()
 IFS=';' read -r -a P <<<"$per_view"
 for v in fuse tmpfs; do for n in "${P[@]}"; do NAMES+=("$v: $n"); done; done
 NAMES+=("fuse: busybox cat reads the whole file after a shorter reader's sendfile" "fuse: reads past offset 0 continue one text")
-NAMES+=("tmpfs: kava/metrics follows the container's threads")
+NAMES+=("tmpfs: kava/metrics follows the container's threads" "tmpfs: kava/metrics is made every 5th period, uptime every period")
 need_root "${NAMES[@]}"
 for tool in busybox top vmstat mpstat python3 unshare nsenter; do
     command -v $tool >/dev/null || skip_all "$tool not installed (make deps)" "${NAMES[@]}"
@@ -181,6 +181,29 @@ t2=$(tthreads) k2=$(kthreads)
 note "tmpfs: kava_container_threads $t0, with a sleeper $t1 (kava stat $k1), after it $t2 (kava stat $k2)"
 check_all "tmpfs: kava/metrics follows the container's threads" \
     '[ "$t1" = "$k1" ] && [ "$t2" = "$k2" ] && [ "$t2" -lt "$t1" ]'
+# the container spins: its CPU time, and so kava/metrics' figures, move every
+# period; uptime is rewritten every period, kava/metrics every 5th only
+inside "$TASK" spin 6 & spinner=$!
+sleep 0.5
+read -r nup nmet < <(python3 - "$TVIEW/$id/proc/uptime" "$TVIEW/$id/kava/metrics" <<'PY'
+import os, sys, time
+last = [os.stat(f).st_mtime_ns for f in sys.argv[1:]]
+n = [0, 0]
+end = time.time() + 4
+while time.time() < end:
+    for i, f in enumerate(sys.argv[1:]):
+        m = os.stat(f).st_mtime_ns
+        if m != last[i]:
+            n[i] += 1
+            last[i] = m
+    time.sleep(0.01)
+print(*n)
+PY
+)
+wait "$spinner" 2>/dev/null
+note "tmpfs: over 4 s at a 200 ms period, uptime rewritten $nup times, kava/metrics $nmet"
+check_all "tmpfs: kava/metrics is made every 5th period, uptime every period" \
+    '[ "$nup" -ge 4 ] && [ "$nmet" -ge 1 ] && [ $((nmet * 2)) -le "$nup" ]'
 "$KAVA" umount "$holder" >/dev/null
 
 kill -TERM "$agent" "$tagent" 2>/dev/null; wait "$agent" "$tagent" 2>/dev/null
