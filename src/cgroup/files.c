@@ -58,11 +58,18 @@ void mem_stat_parse(const char *text, int v1, struct mem_stat *out)
 			;
 		n = (size_t)(end - key);
 		if (n && n < 64 && (*end == ' ' || *end == '\t')) {
-			v = strtoull(end, &num_end, 10);
-			for (i = 0; num_end != end && i < sizeof(stat_keys) / sizeof(stat_keys[0]); i++) {
+			/*
+			 * the key first, the number only for a key kept: a strtoull()
+			 * and a strncmp() per key on each of ~60 lines, per container
+			 * and tmpfs period, were ~4 % of the period
+			 */
+			for (i = 0; i < sizeof(stat_keys) / sizeof(stat_keys[0]); i++) {
 				const char *want = v1 ? stat_keys[i].v1 : stat_keys[i].v2;
 
-				if (want && !strncmp(key, want, n) && want[n] == '\0')
+				if (!want || want[0] != key[0] || strncmp(key, want, n) || want[n] != '\0')
+					continue;
+				v = strtoull(end, &num_end, 10);
+				if (num_end != end)
 					*(uint64_t *)((char *)out + stat_keys[i].off) = v;
 			}
 		}
