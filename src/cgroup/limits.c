@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cgroup/limits.h"
 #include "cgroup/memo.h"
@@ -36,6 +37,43 @@ void v1_mounts_from_mountinfo(const char *text, struct v1_mounts *m)
 					snprintf(m->dir[i], sizeof(m->dir[i]), "%s", e.mountpoint);
 		}
 	}
+}
+
+/*
+ * The v1 hierarchies' root cgroups (limits.h): their mount points where the
+ * mount shows the root. Set once before reader threads start, read only after.
+ */
+static struct {
+	char top[V1_COUNT][PATH_MAX];
+} v1_roots;
+
+void limits_v1_roots_set(const struct v1_mounts *m, unsigned int top_mask)
+{
+	int i;
+
+	memset(&v1_roots, 0, sizeof(v1_roots));
+	for (i = 0; i < V1_COUNT; i++)
+		if ((top_mask & (1u << i)) && m->dir[i][0])
+			snprintf(v1_roots.top[i], sizeof(v1_roots.top[i]), "%s", m->dir[i]);
+}
+
+void limits_v1_roots_probe(const struct v1_mounts *m)
+{
+	unsigned int mask = 0;
+	struct stat sb;
+	int i;
+
+	for (i = 0; i < V1_COUNT; i++)
+		/* kernfs_create_root() gives the root directory id (and inode) 1 */
+		if (m->dir[i][0] && stat(m->dir[i], &sb) == 0 && sb.st_ino == 1)
+			mask |= 1u << i;
+	limits_v1_roots_set(m, mask);
+}
+
+/* Is `dir` the root cgroup of controller i's v1 hierarchy? */
+static int v1_is_root(int i, const char *dir)
+{
+	return v1_roots.top[i][0] && !strcmp(dir, v1_roots.top[i]);
 }
 
 int v1_path_from_proc(const char *text, const char *controller, char *out, size_t size)
@@ -235,7 +273,22 @@ static uint64_t stat_value(const char *text, const char *key)
 	return 0;
 }
 
-static int read_mem_v2(const struct container_paths *p, struct mem_limits *m)
+/*
+ * Without swap on the host, every figure the view shows of a container's
+ * swap is 0 whatever its cgroup says (render_meminfo() and render_swaps()
+ * take the smaller of its swap and the host's), so its swap files need not
+ * be read.
+ */
+int limits_host_has_swap(const char *meminfo)
+{
+	const char *line = meminfo ? strstr(meminfo, "SwapTotal:") : NULL;
+
+	if (!line || (line != meminfo && line[-1] != '\n'))
+		return 1;
+	return strtoull(line + strlen("SwapTotal:"), NULL, 10) != 0;
+}
+
+static int read_mem_v2(const struct container_paths *p, int swap, struct mem_limits *m)
 {
 	char *text = NULL;
 	int found, err;
@@ -249,6 +302,8 @@ static int read_mem_v2(const struct container_paths *p, struct mem_limits *m)
 	m->usage = read_limit(p->v2, "memory.current", &found);
 	if (!found)
 		return -ENOENT;
+	if (!swap)
+		return 0;	/* swap_known 0: the host's swap, none */
 	m->swap_limit = min_over_ancestors(p, NULL, "memory.swap.max", &m->swap_known);
 	m->swap_usage = read_limit(p->v2, "memory.swap.current", &found);
 	if (!found)
@@ -256,7 +311,7 @@ static int read_mem_v2(const struct container_paths *p, struct mem_limits *m)
 	return 0;
 }
 
-static int read_mem_v1(const struct container_paths *p, struct mem_limits *m)
+static int read_mem_v1(const struct container_paths *p, int swap, struct mem_limits *m)
 {
 	const char *dir = p->v1[V1_MEMORY];
 	char *text = NULL;
@@ -276,6 +331,8 @@ static int read_mem_v1(const struct container_paths *p, struct mem_limits *m)
 	m->usage = read_limit(dir, "memory.usage_in_bytes", &found);
 	if (!found)
 		return -ENOENT;
+	if (!swap)
+		return 0;	/* swap_known 0: the host's swap, none */
 	memsw_usage = read_limit(dir, "memory.memsw.usage_in_bytes", &m->swap_known);
 	if (m->swap_known) {
 		/* memsw counts memory plus swap */
@@ -288,18 +345,17 @@ static int read_mem_v1(const struct container_paths *p, struct mem_limits *m)
 
 int limits_read_mem(const struct container_paths *p, const char *host_meminfo, struct mem_limits *m)
 {
-	int err;
+	int swap = limits_host_has_swap(host_meminfo), err;
 
-	(void)host_meminfo;
 	memset(m, 0, sizeof(*m));
 	m->limit = m->swap_limit = KAVA_UNLIMITED;
 	if (!p->v1[V1_MEMORY][0])
-		return read_mem_v2(p, m);
-	err = read_mem_v1(p, m);
+		return read_mem_v2(p, swap, m);
+	err = read_mem_v1(p, swap, m);
 	if (err == -ENOENT) {
 		memset(m, 0, sizeof(*m));
 		m->limit = m->swap_limit = KAVA_UNLIMITED;
-		err = read_mem_v2(p, m);
+		err = read_mem_v2(p, swap, m);
 	}
 	return err;
 }
@@ -412,7 +468,12 @@ static void cpu_quota_v1(const struct container_paths *p, struct cg_memo *memo,
 	snprintf(dir, sizeof(dir), "%s", p->v1[V1_CPU]);
 	snprintf(root, sizeof(root), "%.*s", (int)(mount && mount < sizeof(root) ? mount : 1),
 		 mount ? p->v1[V1_CPU] : "/");
-	while (dir[0] && read_level(memo, level, dir, "cpu.cfs_quota_us", &text) == 0) {
+	/*
+	 * The hierarchy's root cgroup has no quota (tg_set_cfs_bandwidth()
+	 * refuses root_task_group: its cfs_quota_us reads -1 for good)
+	 */
+	while (dir[0] && !v1_is_root(V1_CPU, dir) &&
+	       read_level(memo, level, dir, "cpu.cfs_quota_us", &text) == 0) {
 		long long q = strtoll(text, NULL, 10);
 		uint64_t per = 100000;
 
@@ -428,6 +489,24 @@ static void cpu_quota_v1(const struct container_paths *p, struct cg_memo *memo,
 		if (!cgroup_path_up(dir, root))
 			break;
 	}
+}
+
+/*
+ * The host's online CPUs into `set`: from `online` text, or read now when
+ * NULL (only where no cpuset file answers: most renders need none).
+ */
+static int host_cpus(const char *online, struct cpuset *set)
+{
+	char *text = NULL;
+	int err;
+
+	if (online)
+		return cpuset_parse(online, set);
+	err = fdcache_read("/sys/devices/system/cpu/online", FDCACHE_ONE_RECORD, &text, NULL);
+	if (err == 0)
+		err = cpuset_parse(text, set);
+	free(text);
+	return err;
 }
 
 int limits_read_cpu(const struct container_paths *p, const char *host_online, struct cpu_limits *c)
@@ -453,8 +532,8 @@ int limits_read_cpu_memo(const struct container_paths *p, const char *host_onlin
 		free(text);
 		text = NULL;
 		if (err < 0 || !cpuset_count(&c->effective))
-			cpuset_parse(host_online, &c->effective);
-	} else if (cpuset_parse(host_online, &c->effective) < 0) {
+			(void)host_cpus(host_online, &c->effective);
+	} else if (host_cpus(host_online, &c->effective) < 0) {
 		return -EINVAL;
 	}
 	if (!p->v1[V1_CPU][0])

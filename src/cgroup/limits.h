@@ -20,6 +20,17 @@ struct v1_mounts {
 };
 void v1_mounts_from_mountinfo(const char *text, struct v1_mounts *m);
 
+/*
+ * The v1 hierarchies' root cgroups, whose quota is known without a read
+ * (limits_read_cpu(): the root cpu cgroup has none). `top_mask`: bit i when
+ * m->dir[i] is its hierarchy's root cgroup. limits_v1_roots_probe() finds
+ * it for the running host: a hierarchy's root directory is kernfs inode 1
+ * (a mount of a cgroup below the root, as in a cgroup namespace, is not).
+ * Called once, before any reader thread starts.
+ */
+void limits_v1_roots_set(const struct v1_mounts *m, unsigned int top_mask);
+void limits_v1_roots_probe(const struct v1_mounts *m);
+
 /* Where one container's limits are read. */
 struct container_paths {
 	char v2[PATH_MAX];               /* the enabled cgroup's v2 directory */
@@ -51,12 +62,21 @@ void container_paths_v1_alike(const struct v1_mounts *m, struct container_paths 
  * A controller lives in one hierarchy: where the container has a v1
  * directory of it (hybrid hosts), its files are read there first and the
  * cgroup2 ones (which cannot exist then) only if those are gone.
+ * `host_meminfo`: the host's /proc/meminfo text, or "" when the caller has
+ * none; where it shows no swap (SwapTotal 0), the cgroup's swap files are
+ * not read (swap_known 0: no figure a view shows depends on them then).
+ * LIMITS_HOST_NO_SWAP says that alone.
  */
+#define LIMITS_HOST_NO_SWAP "SwapTotal:        0 kB\n"
+/* Does the host have swap, by its /proc/meminfo text? 1 when unknown ("", no SwapTotal line). */
+int limits_host_has_swap(const char *meminfo);
 int limits_read_mem(const struct container_paths *p, const char *host_meminfo, struct mem_limits *m);
 /*
  * The effective cpuset (the host's online CPUs where there is none) and the
  * tightest quota/period of the cgroup and its ancestors (v2 cpu.max, v1
  * cfs_quota_us/cfs_period_us); quota_us -1 when no level has one.
+ * `host_online`: the host's online CPU list, or NULL to read
+ * /sys/devices/system/cpu/online here only if no cpuset file answers.
  */
 int limits_read_cpu(const struct container_paths *p, const char *host_online, struct cpu_limits *c);
 

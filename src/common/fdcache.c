@@ -171,7 +171,13 @@ static struct fde *insert(const char *path, uint32_t h, int fd)
  * returns 0. Later reads continue the text the first one made: seq_file
  * keeps it (m->buf, read_pos) for the next read at that position.
  */
-static int read_at0(int fd, int flags, size_t hint, char **out, size_t *len)
+struct until {
+	fdcache_enough_fn enough;	/* NULL: to the end */
+	void *arg;
+};
+
+static int read_at0(int fd, int flags, size_t hint, const struct until *u, char **out,
+		    size_t *len)
 {
 	size_t cap = 4096, used = 0;
 	char *buf, *bigger;
@@ -197,6 +203,11 @@ static int read_at0(int fd, int flags, size_t hint, char **out, size_t *len)
 		used += (size_t)n;
 		if ((flags & FDCACHE_ONE_RECORD) && used + 1 < cap)
 			break;
+		if (u && u->enough) {
+			buf[used] = '\0';
+			if (u->enough(buf, used, u->arg))
+				break;	/* what the caller needs is in: no read to find the end */
+		}
 		if (used + 1 >= cap) {
 			bigger = realloc(buf, cap * 2);
 			if (!bigger) {
@@ -382,7 +393,8 @@ static void pass_put(const char *path, uint32_t h, const char *text, size_t len)
 	pass.count++;
 }
 
-static int read_kept(const char *path, uint32_t h, int flags, char **out, size_t *len);
+static int read_kept(const char *path, uint32_t h, int flags, const struct until *u, char **out,
+		     size_t *len);
 
 int fdcache_read(const char *path, int flags, char **out, size_t *len)
 {
@@ -392,11 +404,11 @@ int fdcache_read(const char *path, int flags, char **out, size_t *len)
 
 	*out = NULL;
 	if (!pass.open)
-		return read_kept(path, h, flags, out, len);
+		return read_kept(path, h, flags, NULL, out, len);
 	err = pass_get(path, h, out, len);
 	if (err)
 		return err < 0 ? err : 0;
-	err = read_kept(path, h, flags, out, &n);
+	err = read_kept(path, h, flags, NULL, out, &n);
 	if (err < 0)
 		return err;
 	pass_put(path, h, *out, n);
@@ -405,8 +417,21 @@ int fdcache_read(const char *path, int flags, char **out, size_t *len)
 	return 0;
 }
 
+int fdcache_read_until(const char *path, fdcache_enough_fn enough, void *arg, char **out,
+		       size_t *len)
+{
+	struct until u = { enough, arg };
+
+	/* a pass keeps whole texts only: the next container may need more of it */
+	if (pass.open)
+		return fdcache_read(path, 0, out, len);
+	*out = NULL;
+	return read_kept(path, hash_path(path), 0, &u, out, len);
+}
+
 /* fdcache_read() without the pass: through the kept descriptor. */
-static int read_kept(const char *path, uint32_t h, int flags, char **out, size_t *len)
+static int read_kept(const char *path, uint32_t h, int flags, const struct until *u, char **out,
+		     size_t *len)
 {
 	int attempt, err = -EIO;
 
@@ -425,7 +450,7 @@ static int read_kept(const char *path, uint32_t h, int flags, char **out, size_t
 			if (!e || e->fd != fd) {
 				/* not kept (another file system, or no room), or kept by another thread meanwhile */
 				if (!e) {
-					err = read_at0(fd, 0, 0, out, len);
+					err = read_at0(fd, 0, 0, u, out, len);
 					close(fd);
 					return err;
 				}
@@ -435,7 +460,7 @@ static int read_kept(const char *path, uint32_t h, int flags, char **out, size_t
 			}
 		}
 		pthread_mutex_lock(&e->lock);
-		err = read_at0(e->fd, flags, e->hint, out, &n);
+		err = read_at0(e->fd, flags, e->hint, u, out, &n);
 		if (!err)
 			e->hint = n;
 		pthread_mutex_unlock(&e->lock);

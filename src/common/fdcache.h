@@ -44,6 +44,19 @@
 int fdcache_read(const char *path, int flags, char **out, size_t *len);
 
 /*
+ * As fdcache_read() (flags 0), but stop before the end once `enough(text,
+ * len, arg)` says the text read so far (NUL-terminated) holds what the
+ * caller needs: a multi-record seq_file answers at most a page or so a
+ * read (seq_read_iter() stops at a record that would overflow its
+ * buffer), and a caller that can tell its records are in spares the reads
+ * of the rest and the read that finds the end. Inside a pass, reads the
+ * whole text (the pass keeps whole texts for the next reader).
+ */
+typedef int (*fdcache_enough_fn)(const char *text, size_t len, void *arg);
+int fdcache_read_until(const char *path, fdcache_enough_fn enough, void *arg, char **out,
+		       size_t *len);
+
+/*
  * Raise RLIMIT_NOFILE's soft limit to room for FDCACHE_MAX kept descriptors
  * (4 x FDCACHE_MAX: the cache takes a quarter), within the hard limit; never
  * lowers it. systemd starts services at a soft 1,024 (for select()'s sake;

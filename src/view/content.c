@@ -61,6 +61,7 @@ int view_source_init(struct view_source *src, const struct kava_state *st)
 		return err;
 	v1_mounts_from_mountinfo(text, &src->v1);
 	free(text);
+	limits_v1_roots_probe(&src->v1);
 	src->paths = view_paths_new();
 	src->history = history_new();
 	src->metrics_history = history_new();
@@ -96,7 +97,7 @@ struct container {
 	unsigned char visible_done;
 	struct cpuset visible;
 	/* and its memory figures (meminfo and swaps: one memory.stat parsed once) */
-	unsigned char mem_done;
+	unsigned char mem_done, mem_swapless;
 	int mem_err;
 	struct mem_limits mem;
 };
@@ -124,6 +125,7 @@ static int locate_slot_from(const struct view_source *src, const struct kava_own
 	c->batch = 0;
 	c->visible_done = 0;
 	c->mem_done = 0;
+	c->mem_swapless = 0;
 	memset(&c->slot, 0, sizeof(c->slot));
 	c->slot_index = owner->slot;
 	if (read)
@@ -225,18 +227,14 @@ static int visible_cpus_of(const struct container *c, const char *online, struct
 
 static int visible_cpus(struct container *c, struct cpuset *visible)
 {
-	char *online = NULL;
 	int err;
 
 	if (c->visible_done) {
 		*visible = c->visible;
 		return c->visible_err;
 	}
-	err = fdcache_read("/sys/devices/system/cpu/online", FDCACHE_ONE_RECORD, &online, NULL);
-	if (err < 0)
-		return err;
-	err = visible_cpus_of(c, online, NULL, visible);
-	free(online);
+	/* the host's online CPUs only where no cpuset file answers (limits_read_cpu_memo()) */
+	err = visible_cpus_of(c, NULL, NULL, visible);
 	if (c->batch) {
 		c->visible = *visible;
 		c->visible_err = err < 0 ? err : 0;
@@ -268,22 +266,35 @@ static int with_figures(const struct view_source *src, struct container *c, int 
 	return c->fig_err < 0 ? c->fig_err : 0;
 }
 
-/* The container's memory figures; a batch reads them once for meminfo and swaps. */
-static int mem_limits_of(struct container *c, struct mem_limits *m)
+/*
+ * The container's memory figures; a batch reads them once for meminfo and
+ * swaps (while both say the same of the host's swap). `host_meminfo` as
+ * limits_read_mem() takes it.
+ */
+static int mem_limits_of(struct container *c, const char *host_meminfo, struct mem_limits *m)
 {
-	int err;
+	int swapless = !limits_host_has_swap(host_meminfo), err;
 
-	if (c->mem_done) {
+	if (c->mem_done && c->mem_swapless == swapless) {
 		*m = c->mem;
 		return c->mem_err;
 	}
-	err = limits_read_mem(&c->paths, "", m);
+	err = limits_read_mem(&c->paths, host_meminfo, m);
 	if (c->batch) {
 		c->mem = *m;
 		c->mem_err = err;
+		c->mem_swapless = (unsigned char)swapless;
 		c->mem_done = 1;
 	}
 	return err;
+}
+
+/* /proc/swaps text with no device, only its header: the host has no swap on. */
+static int swaps_none(const char *swaps)
+{
+	const char *eol = strchr(swaps, '\n');
+
+	return eol && !eol[1];
 }
 
 static int content_meminfo_or_swaps(struct container *c, enum view_file_id file, char **out,
@@ -297,7 +308,11 @@ static int content_meminfo_or_swaps(struct container *c, enum view_file_id file,
 			   &host, NULL);
 	if (err < 0)
 		return err;
-	err = mem_limits_of(c, &m);
+	/* the host's swap, or that it has none, spares reading the container's (limits.h) */
+	if (file == VF_MEMINFO)
+		err = mem_limits_of(c, host, &m);
+	else
+		err = mem_limits_of(c, swaps_none(host) ? LIMITS_HOST_NO_SWAP : "", &m);
 	if (err == 0 && file == VF_MEMINFO)
 		err = render_meminfo(host, &m, out, len);
 	else if (err == 0)
@@ -387,6 +402,13 @@ static int content_pressure(const struct container *c, enum view_file_id file, c
 	return fdcache_read(view_files[file].host_path, 0, out, len);
 }
 
+/* fdcache_read_until()'s test: the lines render_diskstats() shows are in (`arg`: the io_stats) */
+static int diskstats_enough(const char *text, size_t len, void *arg)
+{
+	(void)len;
+	return render_diskstats_has_lines(text, arg);
+}
+
 static int content_diskstats(const struct container *c, char **out, size_t *len)
 {
 	struct io_stats *io = malloc(sizeof(*io));
@@ -397,12 +419,18 @@ static int content_diskstats(const struct container *c, char **out, size_t *len)
 		return -ENOMEM;
 	err = limits_read_io(&c->paths, io);
 	if (!err)
-		err = fdcache_read("/proc/diskstats", 0, &host, NULL);
+		err = fdcache_read_until("/proc/diskstats", diskstats_enough, io, &host, NULL);
 	if (!err)
 		err = render_diskstats(host, io, out, len);
 	free(host);
 	free(io);
 	return err;
+}
+
+/* fdcache_read_until()'s test: the blocks render_cpuinfo() shows are in (`arg`: the visible CPUs) */
+static int cpuinfo_enough(const char *text, size_t len, void *arg)
+{
+	return render_cpuinfo_has_blocks(text, len, arg);
 }
 
 static int container_content(const struct view_source *src, struct container *c,
@@ -426,7 +454,7 @@ static int container_content(const struct view_source *src, struct container *c,
 	case VF_CPUINFO:
 		err = visible_cpus(c, &visible);
 		if (!err)
-			err = fdcache_read("/proc/cpuinfo", 0, &host, NULL);
+			err = fdcache_read_until("/proc/cpuinfo", cpuinfo_enough, &visible, &host, NULL);
 		if (!err)
 			err = render_cpuinfo(host, &visible, out, len);
 		free(host);

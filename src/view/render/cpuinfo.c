@@ -116,3 +116,44 @@ int render_cpuinfo(const char *host, const struct cpuset *visible, char **out, s
 	walk(host, visible, &b, count);
 	return kbuf_finish(&b, out, len);
 }
+
+/*
+ * x86's show_cpuinfo() prints one block per online CPU (c_start() and
+ * c_next() walk cpu_online_mask), each ending in a blank line, and nothing
+ * after the last; seq_read_iter() answers a page or so a read, so a 64-CPU
+ * host's text takes ~25 reads to its end. A caller that stops once this
+ * holds (fdcache_read_until()) reads only as far as its CPUs.
+ */
+int render_cpuinfo_has_blocks(const char *host, size_t len, const struct cpuset *visible)
+{
+#if defined(__x86_64__)
+	const char *p = host, *stop = host + len;
+	struct cpuset seen;
+	unsigned int w;
+
+	if (len < 2 || host[len - 1] != '\n' || host[len - 2] != '\n')
+		return 0;	/* a block cut short (one larger than the read) */
+	memset(&seen, 0, sizeof(seen));
+	/* the text ends in a blank line: every block up to `stop` is whole */
+	while (p < stop) {
+		const char *end = memmem(p, (size_t)(stop - p), "\n\n", 2);
+		int cpu;
+
+		if (!end)
+			break;
+		cpu = block_cpu(p, end + 1);
+		if (cpu >= 0)
+			cpuset_add(&seen, cpu);
+		p = end + 2;
+	}
+	for (w = 0; w < sizeof(seen.bits) / sizeof(seen.bits[0]); w++)
+		if (visible->bits[w] & ~seen.bits[w])
+			return 0;
+	return 1;
+#else
+	(void)host;
+	(void)len;
+	(void)visible;
+	return 0;	/* arm's "Hardware" trailer block comes after the CPUs' */
+#endif
+}

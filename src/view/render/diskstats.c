@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/kbuf.h"
@@ -55,4 +56,37 @@ int render_diskstats(const char *host, const struct io_stats *io, char **out, si
 		line = eol ? eol + 1 : NULL;
 	}
 	return kbuf_finish(&b, out, len);
+}
+
+/*
+ * diskstats_show() prints a disk and its partitions as one seq_file record,
+ * and seq_read_iter() answers a page or so a read: a caller that stops
+ * reading once this holds (fdcache_read_until()) spares the reads of the
+ * rest and the one that finds the end.
+ */
+int render_diskstats_has_lines(const char *host, const struct io_stats *io)
+{
+	unsigned int i;
+
+	for (i = 0; i < io->n; i++) {
+		const char *line = host;
+		int found = 0;
+
+		while (!found && line && *line) {
+			const char *eol = strchr(line, '\n');
+			char *end;
+			unsigned long major, minor = 0;
+
+			if (!eol)
+				break;	/* a line cut short: not whole yet */
+			major = strtoul(line, &end, 10);
+			if (end != line)
+				minor = strtoul(end, &end, 10);
+			found = end != line && major == io->dev[i].major && minor == io->dev[i].minor;
+			line = eol + 1;
+		}
+		if (!found)
+			return 0;
+	}
+	return 1;
 }

@@ -32,6 +32,13 @@ void meminfo_summary(const char *host, const struct mem_limits *m, struct meminf
 /* /proc/cpuinfo: the host blocks of the visible CPUs, renumbered from 0, topology made consistent. */
 int render_cpuinfo(const char *host, const struct cpuset *visible, char **out, size_t *len);
 
+/*
+ * Does the start of /proc/cpuinfo (`len` bytes, as read so far) hold the
+ * whole block of every visible CPU, all render_cpuinfo() shows? Only where
+ * the host prints nothing after its CPUs' blocks (x86): elsewhere 0.
+ */
+int render_cpuinfo_has_blocks(const char *host, size_t len, const struct cpuset *visible);
+
 /* One cpuN line of /proc/stat, in USER_HZ ticks (nice, iowait... are 0). */
 struct cpu_ticks {
 	uint64_t user, system, idle;
@@ -82,6 +89,12 @@ int render_loadavg(const struct kava_figures *fig, char **out, size_t *len);
 
 /* /proc/diskstats: host lines of devices the container did I/O on, with its counts. */
 int render_diskstats(const char *host, const struct io_stats *io, char **out, size_t *len);
+
+/*
+ * Does the start of /proc/diskstats hold a whole line of every device in
+ * `io`, all render_diskstats() shows (none: nothing to wait for)?
+ */
+int render_diskstats_has_lines(const char *host, const struct io_stats *io);
 
 /* /proc/swaps: the header, and one line when the container can swap. */
 int render_swaps(const char *host, const struct mem_limits *m, char **out, size_t *len);

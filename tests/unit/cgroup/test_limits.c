@@ -284,6 +284,98 @@ static void v1_cpu_quota_ancestors(void **state)
 }
 
 /*
+ * A host without swap (its /proc/meminfo says SwapTotal 0): the container's
+ * swap files are not read, v2 or v1; anything else, or no text, reads them.
+ */
+static void no_host_swap_reads_no_swap_files(void **state)
+{
+	struct unit_scratch *t = *state;
+	struct container_paths p;
+	struct mem_limits m;
+
+	assert_int_equal(limits_host_has_swap(LIMITS_HOST_NO_SWAP), 0);
+	assert_int_equal(limits_host_has_swap("MemTotal:  1024 kB\nSwapTotal:        0 kB\n"), 0);
+	assert_int_equal(limits_host_has_swap("MemTotal:  1024 kB\nSwapTotal:     2048 kB\n"), 1);
+	assert_int_equal(limits_host_has_swap("MemTotal:  1024 kB\n"), 1);
+	assert_int_equal(limits_host_has_swap("XSwapTotal: 0 kB\n"), 1);
+	assert_int_equal(limits_host_has_swap(""), 1);
+	v2_tree(t);
+	paths_of(t, "machine/c1", &p);
+	assert_int_equal(limits_read_mem(&p, "SwapTotal: 2048 kB\n", &m), 0);
+	assert_int_equal(m.swap_known, 1);
+	assert_int_equal(m.swap_limit, 0);
+	assert_int_equal(limits_read_mem(&p, LIMITS_HOST_NO_SWAP, &m), 0);
+	assert_int_equal(m.swap_known, 0);	/* memory.swap.* not read */
+	assert_int_equal(m.usage, 188743680);
+	assert_int_equal(m.limit, 512 * MiB);
+	unit_mkdir(t, "memory");
+	unit_put(t, "memory/memory.stat", "total_rss 1\nhierarchical_memory_limit 268435456\n"
+		 "hierarchical_memsw_limit 402653184\n");
+	unit_put(t, "memory/memory.usage_in_bytes", "104857600\n");
+	unit_put(t, "memory/memory.memsw.usage_in_bytes", "106954752\n");
+	snprintf(p.v1[V1_MEMORY], PATH_MAX, "%s/memory", t->root);
+	assert_int_equal(limits_read_mem(&p, "", &m), 0);
+	assert_int_equal(m.swap_known, 1);
+	assert_int_equal(m.swap_usage, 2 * MiB);
+	assert_int_equal(limits_read_mem(&p, LIMITS_HOST_NO_SWAP, &m), 0);
+	assert_int_equal(m.swap_known, 0);	/* memory.memsw.usage_in_bytes not read */
+	assert_int_equal(m.usage, 104857600);
+}
+
+/*
+ * A v1 hierarchy's root cgroup has no quota (tg_set_cfs_bandwidth() refuses
+ * the root): once its mount is known to be the root (limits_v1_roots_set()),
+ * the walk stops below it without reading it. A fake root with a quota
+ * shows whether it was read; a temporary directory is no hierarchy's root
+ * (limits_v1_roots_probe(): not kernfs inode 1).
+ */
+static void v1_root_quota_not_read(void **state)
+{
+	struct unit_scratch *t = *state;
+	struct v1_mounts *m = calloc(1, sizeof(*m));
+
+	assert_non_null(m);
+	unit_mkdir(t, "unified");
+	unit_mkdir(t, "unified/c");
+	unit_put(t, "unified/c/cpuset.cpus.effective", "0-7\n");
+	unit_mkdir(t, "cpu");
+	unit_mkdir(t, "cpu/a");
+	unit_put(t, "cpu/cpu.cfs_quota_us", "200000\n");	/* no real root has one */
+	unit_put(t, "cpu/cpu.cfs_period_us", "100000\n");
+	unit_put(t, "cpu/a/cpu.cfs_quota_us", "-1\n");
+	unit_put(t, "cpu/a/cpu.cfs_period_us", "100000\n");
+	snprintf(m->dir[V1_CPU], PATH_MAX, "%s/cpu", t->root);
+	limits_v1_roots_probe(m);
+	assert_int_equal(visible_of(t, "c", "cpu/a"), 2);	/* read: not a root */
+	assert_int_equal(visible_of(t, "c", "cpu"), 2);
+	limits_v1_roots_set(m, 1u << V1_CPU);
+	assert_int_equal(visible_of(t, "c", "cpu/a"), 8);	/* not read */
+	assert_int_equal(visible_of(t, "c", "cpu"), 8);
+	limits_v1_roots_set(m, 0);
+	free(m);
+}
+
+/*
+ * The host's online CPUs are read only where no cpuset file answers, when
+ * the caller passes none (the view: most renders need them not at all).
+ */
+static void online_read_only_without_cpuset(void **state)
+{
+	struct unit_scratch *t = *state;
+	struct container_paths p;
+	struct cpu_limits c;
+
+	unit_mkdir(t, "unified");
+	unit_mkdir(t, "unified/c");
+	paths_of(t, "c", &p);
+	assert_int_equal(limits_read_cpu(&p, NULL, &c), 0);
+	assert_int_equal(cpuset_count(&c.effective), sysconf(_SC_NPROCESSORS_ONLN));
+	unit_put(t, "unified/c/cpuset.cpus.effective", "0-7\n");
+	assert_int_equal(limits_read_cpu(&p, NULL, &c), 0);
+	assert_int_equal(cpuset_count(&c.effective), 8);
+}
+
+/*
  * A scrape reads every container's limits in one pass: the files of their
  * shared parents go through a memo and are read once, the containers' own
  * each time, with the same results as the readers without a memo. The
@@ -427,6 +519,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(vanished_cgroup, unit_scratch_setup, unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(v2_cpu_quota_ancestors, unit_scratch_setup, unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(v1_cpu_quota_ancestors, unit_scratch_setup, unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(no_host_swap_reads_no_swap_files, unit_scratch_setup,
+						unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(v1_root_quota_not_read, unit_scratch_setup, unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(online_read_only_without_cpuset, unit_scratch_setup,
+						unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(memo_reads_shared_parents_once, unit_scratch_setup,
 						unit_scratch_teardown),
 	};

@@ -385,6 +385,58 @@ static void a_pass_is_bounded(void **state)
 	fdcache_pass_end();
 }
 
+static int enough_calls;
+
+static int enough_at_once(const char *text, size_t len, void *arg)
+{
+	(void)arg;
+	enough_calls++;
+	assert_int_equal(strlen(text), len);	/* NUL-terminated where it is asked */
+	return len > 0;
+}
+
+static int never_enough(const char *text, size_t len, void *arg)
+{
+	(void)text;
+	(void)len;
+	(void)arg;
+	enough_calls++;
+	return 0;
+}
+
+/*
+ * fdcache_read_until(): a multi-record seq_file (/proc/kallsyms: megabytes,
+ * a page or so a read) read only until the caller has what it needs; a
+ * caller never content gets the whole text, as does one inside a pass.
+ */
+static void read_until_stops_early(void **state)
+{
+	char *whole = NULL, *part = NULL;
+	size_t wlen = 0, plen = 0;
+
+	(void)state;
+	assert_int_equal(fdcache_read("/proc/kallsyms", 0, &whole, &wlen), 0);
+	enough_calls = 0;
+	assert_int_equal(fdcache_read_until("/proc/kallsyms", enough_at_once, NULL, &part, &plen), 0);
+	assert_int_equal(enough_calls, 1);
+	assert_true(plen > 0 && plen < wlen && plen <= 64 * 1024);
+	assert_memory_equal(part, whole, 64);	/* the text's start */
+	free(part);
+	enough_calls = 0;
+	assert_int_equal(fdcache_read_until("/proc/kallsyms", never_enough, NULL, &part, &plen), 0);
+	assert_true(enough_calls > 1);
+	assert_true(plen > wlen / 2);	/* the whole text (it changes a little as modules load) */
+	free(part);
+	fdcache_pass_begin();
+	enough_calls = 0;
+	assert_int_equal(fdcache_read_until("/proc/kallsyms", enough_at_once, NULL, &part, &plen), 0);
+	assert_int_equal(enough_calls, 0);
+	assert_true(plen > wlen / 2);
+	free(part);
+	fdcache_pass_end();
+	free(whole);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +446,7 @@ int main(void)
 						unit_scratch_teardown),
 		cmocka_unit_test_setup(dead_task_reads_as_gone, reset),
 		cmocka_unit_test_setup(bounded, reset),
+		cmocka_unit_test_setup(read_until_stops_early, reset),
 		cmocka_unit_test_setup(forget_under_a_directory, reset),
 		cmocka_unit_test_setup(raise_nofile_makes_room, reset),
 		cmocka_unit_test_setup(holds_more_than_1024, reset),

@@ -507,6 +507,98 @@ static void diskstats_v2_and_v1(void **state)
 	free(i1);
 }
 
+/*
+ * Without swap on the host, no swap figure of the container changes what
+ * meminfo or swaps show: limits_read_mem() does not read its swap files then.
+ */
+static void no_host_swap_no_container_swap(void **state)
+{
+	/* the fixture's host has no swap (SwapTotal 0, as this development VM) */
+	char *host = unit_fixture("meminfo.host"), *first = NULL, *out = NULL;
+	static const char swaps_host[] = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
+	const struct { int known; uint64_t limit, usage; } cases[] = {
+		{ 0, KAVA_UNLIMITED, 0 }, { 1, KAVA_UNLIMITED, 0 }, { 1, KAVA_UNLIMITED, 64 * MiB },
+		{ 1, 256 * MiB, 3 * MiB }, { 1, 0, 0 }, { 0, 256 * MiB, 5 * MiB },
+	};
+	struct mem_limits m;
+	size_t len, i;
+
+	(void)state;
+	assert_int_equal(unit_kb_of(host, "SwapTotal"), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mem_v2(&m, 512 * MiB, 180 * MiB);
+		m.swap_known = cases[i].known;
+		m.swap_limit = cases[i].limit;
+		m.swap_usage = cases[i].usage;
+		assert_int_equal(render_meminfo(host, &m, &out, &len), 0);
+		assert_int_equal(unit_kb_of(out, "SwapTotal"), 0);
+		if (first)
+			assert_string_equal(out, first);
+		else
+			first = out, out = NULL;
+		free(out);
+		assert_int_equal(render_swaps(swaps_host, &m, &out, &len), 0);
+		assert_string_equal(out, swaps_host);
+		free(out);
+		out = NULL;
+	}
+	free(first);
+	free(host);
+}
+
+/*
+ * How far a reader of the host's cpuinfo and diskstats must read
+ * (fdcache_read_until()): to the whole block of every visible CPU, the whole
+ * line of every device the container did I/O on; a text cut inside one is
+ * not enough.
+ */
+static void enough_of_the_host_text(void **state)
+{
+	char *f1 = unit_fixture("cpuinfo64.host"), *f2 = unit_fixture("diskstats.host");
+	char *io2 = unit_fixture("io.stat.v2"), *cpuinfo = strdup(f1), *disks = strdup(f2);
+	char *second, *cut;
+	struct cpuset vis;
+	struct io_stats io;
+	size_t len;
+
+	(void)state;
+	free(f1);
+	free(f2);
+	assert_non_null(cpuinfo);
+	assert_non_null(disks);
+	len = strlen(cpuinfo);
+	second = strstr(cpuinfo, "\n\nprocessor") + 2;	/* where CPU 1's block starts */
+	assert_int_equal(cpuset_parse("0\n", &vis), 0);
+#if defined(__x86_64__)
+	assert_int_equal(render_cpuinfo_has_blocks(cpuinfo, len, &vis), 1);
+	assert_int_equal(render_cpuinfo_has_blocks(cpuinfo, (size_t)(second - cpuinfo), &vis), 1);
+	assert_int_equal(render_cpuinfo_has_blocks(cpuinfo, (size_t)(second - cpuinfo) - 1, &vis), 0);
+	assert_int_equal(cpuset_parse("0,63\n", &vis), 0);
+	assert_int_equal(render_cpuinfo_has_blocks(cpuinfo, len, &vis), 1);
+	assert_int_equal(render_cpuinfo_has_blocks(cpuinfo, (size_t)(second - cpuinfo), &vis), 0);
+	assert_int_equal(cpuset_parse("64\n", &vis), 0);	/* not online: read to the end */
+	assert_int_equal(render_cpuinfo_has_blocks(cpuinfo, len, &vis), 0);
+#else
+	assert_int_equal(render_cpuinfo_has_blocks(cpuinfo, len, &vis), 0);
+#endif
+	io_stat_parse_v2(io2, &io);	/* sda (8:0) and dm-0 (253:0) */
+	assert_int_equal(render_diskstats_has_lines(disks, &io), 1);
+	cut = strstr(disks, " 253 ");
+	assert_non_null(cut);
+	cut[0] = '\0';	/* up to dm-0's line: not enough */
+	assert_int_equal(render_diskstats_has_lines(disks, &io), 0);
+	io.n = 1;	/* sda only */
+	assert_int_equal(render_diskstats_has_lines(disks, &io), 1);
+	cut = strstr(disks, "   8       0 sda");
+	cut[20] = '\0';	/* sda's line cut short */
+	assert_int_equal(render_diskstats_has_lines(disks, &io), 0);
+	io.n = 0;	/* no I/O: an empty file, whatever the host has */
+	assert_int_equal(render_diskstats_has_lines(disks, &io), 1);
+	free(cpuinfo);
+	free(disks);
+	free(io2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,7 +613,9 @@ int main(void)
 		cmocka_unit_test(stat_odd_cpuset_on_64),
 		cmocka_unit_test(loadavg_and_small_files),
 		cmocka_unit_test(swaps_follow_the_limit),
+		cmocka_unit_test(no_host_swap_no_container_swap),
 		cmocka_unit_test(diskstats_v2_and_v1),
+		cmocka_unit_test(enough_of_the_host_text),
 	};
 
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
