@@ -64,13 +64,13 @@ static __always_inline void add_counts(struct kava_cpustats *st, __u32 state, __
 
 /* Move a tracked task to a new state, adjusting its container's counts. */
 static __always_inline void set_state(struct kava_task *ts, struct kava_owner o,
-				      __u32 state, __u32 iowait, bool atomic)
+				      __u32 state, __u32 iowait, bool atomic, bool fresh)
 {
 	struct kava_cpustats *st;
 
 	if (ts->state == state && ts->iowait == iowait)
 		return;
-	st = stats_of(o.slot, o.gen);
+	st = stats_for(o, fresh);
 	if (st) {
 		add_counts(st, ts->state, ts->iowait, -1, false, atomic);
 		add_counts(st, state, iowait, 1, false, atomic);
@@ -91,7 +91,8 @@ static __always_inline void set_state(struct kava_task *ts, struct kava_owner o,
  * both count it runnable).
  */
 static __always_inline bool claim(struct task_struct *task, struct kava_task *ts,
-				  struct kava_owner o, __u32 state, __u32 iowait, bool atomic)
+				  struct kava_owner o, __u32 state, __u32 iowait, bool atomic,
+				  bool fresh)
 {
 	__u64 want = kava_owner_pack(o), had = ts->owner;
 	struct kava_cpustats *old_st = NULL, *st;
@@ -111,7 +112,7 @@ static __always_inline bool claim(struct task_struct *task, struct kava_task *ts
 		return false;
 	if (old_st)
 		add_counts(old_st, ts->state, ts->iowait, -1, true, atomic);
-	st = stats_of(o.slot, o.gen);
+	st = stats_for(o, fresh);
 	if (st)
 		add_counts(st, state, iowait, 1, true, atomic);
 	ts->state = state;
@@ -193,7 +194,7 @@ static __always_inline __u32 pid_in_own_ns(struct task_struct *p)
  * se.prev_sum_exec_runtime; the container then comes from the task itself.
  */
 static __always_inline void charge_cpu(struct kava_cpucur *cur, struct task_struct *prev,
-				       __u32 epoch)
+				       __u32 epoch, bool cur_fresh)
 {
 	struct kava_cpustats *st;
 	struct kava_owner o;
@@ -201,7 +202,9 @@ static __always_inline void charge_cpu(struct kava_cpucur *cur, struct task_stru
 	if (cur->valid && cur->pid == prev->pid) {
 		if (cur->slot == KAVA_NO_SLOT)
 			return;
-		st = stats_of(cur->slot, cur->gen);
+		o.slot = cur->slot;
+		o.gen = cur->gen;
+		st = stats_for(o, cur_fresh);
 		if (!st)
 			return;
 		st->exec_ns += prev->se.sum_exec_runtime - cur->exec_at_in;
@@ -215,7 +218,7 @@ static __always_inline void charge_cpu(struct kava_cpucur *cur, struct task_stru
 	o = resolve_task_sched(prev, epoch);
 	if (o.slot == KAVA_NO_SLOT)
 		return;
-	st = stats_of(o.slot, o.gen);
+	st = stats_fresh(o.slot);
 	if (!st)
 		return;
 	st->exec_ns += prev->se.sum_exec_runtime - prev->se.prev_sum_exec_runtime;
@@ -229,7 +232,7 @@ static __always_inline void charge_cpu(struct kava_cpucur *cur, struct task_stru
  * task's last switch-out is the wait that preceded this run. No clock read.
  */
 static __always_inline void record_wait(struct task_struct *p, struct kava_task *ts,
-					struct kava_owner o)
+					struct kava_owner o, bool fresh)
 {
 	struct kava_cpustats *st;
 	__u64 delay, pcount;
@@ -239,7 +242,7 @@ static __always_inline void record_wait(struct task_struct *p, struct kava_task 
 	delay = p->sched_info.run_delay;
 	pcount = p->sched_info.pcount;
 	if (pcount != ts->pcount_seen && delay >= ts->run_delay_seen) {
-		st = stats_of(o.slot, o.gen);
+		st = stats_for(o, fresh);
 		if (st) {
 			__u64 wait = delay - ts->run_delay_seen;
 
@@ -252,29 +255,32 @@ static __always_inline void record_wait(struct task_struct *p, struct kava_task 
 }
 
 static __always_inline void switch_out(struct kava_cpucur *cur, struct task_struct *prev,
-				       bool preempt, unsigned int prev_state, __u32 epoch)
+				       bool preempt, unsigned int prev_state, __u32 epoch,
+				       bool cur_fresh)
 {
 	struct kava_owner o;
 	struct kava_task *ts;
+	bool fresh = true;
 
 	if (cur->valid && cur->pid == prev->pid) {
 		if (cur->slot == KAVA_NO_SLOT)
 			return;
 		o.slot = cur->slot;
 		o.gen = cur->gen;
+		fresh = cur_fresh;
 	} else {
 		o = resolve_task_sched(prev, epoch);
 		if (o.slot == KAVA_NO_SLOT)
 			return;
 	}
 	ts = bpf_task_storage_get(&kava_tasks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts || !claim(prev, ts, o, KAVA_TS_RUNNABLE, 0, false))
+	if (!ts || !claim(prev, ts, o, KAVA_TS_RUNNABLE, 0, false, fresh))
 		return;
 	if (prev_state & TASK_DEAD) {
 		release(prev, ts, false);
 		return;
 	}
-	record_wait(prev, ts, o);
+	record_wait(prev, ts, o, fresh);
 	/*
 	 * Blocked, as __schedule() decides it: not a preemption, a sleeping
 	 * state, and not turned back to TASK_RUNNING by a pending signal (on
@@ -286,9 +292,9 @@ static __always_inline void switch_out(struct kava_cpucur *cur, struct task_stru
 			    !(prev_state & TASK_NOLOAD) && !(prev_state & TASK_FROZEN);
 
 		set_state(ts, o, load ? KAVA_TS_BLOCKED_LOAD : KAVA_TS_SLEEPING,
-			  iowait_of(prev), false);
+			  iowait_of(prev), false, fresh);
 	} else {
-		set_state(ts, o, KAVA_TS_RUNNABLE, 0, false);
+		set_state(ts, o, KAVA_TS_RUNNABLE, 0, false, fresh);
 	}
 }
 
@@ -301,11 +307,12 @@ static __always_inline void switch_out(struct kava_cpucur *cur, struct task_stru
  * before its container was enabled and the seed has not reached it), is
  * claimed at its switch-out, or by the seed, whichever comes first.
  */
-static __always_inline void switch_in(struct kava_cpucur *cur, struct task_struct *next,
-				      __u32 epoch)
+static __always_inline void switch_in(struct kava_cpucur *cur, __u64 *cur_epoch,
+				      struct task_struct *next, __u32 epoch)
 {
 	struct kava_owner o = { .slot = KAVA_NO_SLOT };
 
+	*cur_epoch = (__u64)epoch + 1;
 	cur->valid = 1;
 	cur->pid = next->pid;
 	if (next->pid)
@@ -326,17 +333,22 @@ int BPF_PROG(kava_sched_switch, bool preempt, struct task_struct *prev,
 {
 	struct kava_config *cfg;
 	struct kava_cpucur *cur;
-	__u32 zero = 0;
+	__u64 *cur_epoch;
+	__u32 zero = 0, epoch;
+	bool cur_fresh;
 
 	cfg = active_config();
 	if (!cfg)
 		return 0;
 	cur = bpf_map_lookup_elem(&kava_cpucur, &zero);
-	if (!cur)
+	cur_epoch = bpf_map_lookup_elem(&kava_curepoch, &zero);
+	if (!cur || !cur_epoch)
 		return 0;
-	charge_cpu(cur, prev, cfg->epoch);
-	switch_out(cur, prev, preempt, prev_state, cfg->epoch);
-	switch_in(cur, next, cfg->epoch);
+	epoch = cfg->epoch;
+	cur_fresh = *cur_epoch == (__u64)epoch + 1;
+	charge_cpu(cur, prev, epoch, cur_fresh);
+	switch_out(cur, prev, preempt, prev_state, epoch, cur_fresh);
+	switch_in(cur, cur_epoch, next, epoch);
 	return 0;
 }
 
@@ -356,11 +368,11 @@ static __always_inline struct kava_task *wake(struct task_struct *p, struct kava
 	if (o->slot == KAVA_NO_SLOT)
 		return NULL;
 	ts = bpf_task_storage_get(&kava_tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts || !claim(p, ts, *o, KAVA_TS_RUNNABLE, 0, false))
+	if (!ts || !claim(p, ts, *o, KAVA_TS_RUNNABLE, 0, false, true))
 		return NULL;
 	/* ttwu_runnable() also fires sched_wakeup for a task still queued or
 	 * on CPU: set_state() makes that a no-op. */
-	set_state(ts, *o, KAVA_TS_RUNNABLE, 0, false);
+	set_state(ts, *o, KAVA_TS_RUNNABLE, 0, false, true);
 	return ts;
 }
 
@@ -384,7 +396,7 @@ int BPF_PROG(kava_sched_wakeup_new, struct task_struct *p)
 
 	if (!wake(p, &o))
 		return 0;
-	st = stats_of(o.slot, o.gen);
+	st = stats_fresh(o.slot);
 	if (st)
 		st->forks++;
 	slot = bpf_map_lookup_elem(&kava_slots, &o.slot);
@@ -405,7 +417,7 @@ static __always_inline void retarget_running(struct task_struct *p, struct kava_
 	__u32 zero = 0, cpu = BPF_CORE_READ(p, thread_info.cpu);
 	struct kava_cpustats *st;
 	struct kava_cpucur *cur;
-	__u64 exec, utime, stime;
+	__u64 exec, utime, stime, *cur_epoch;
 
 	if (!BPF_CORE_READ(p, on_cpu))
 		return;
@@ -428,6 +440,10 @@ static __always_inline void retarget_running(struct task_struct *p, struct kava_
 	cur->stime_at_in = stime;
 	cur->slot = o.slot;
 	cur->gen = o.gen;
+	/* written from another CPU: that CPU's switch-out checks the slot itself */
+	cur_epoch = bpf_map_lookup_percpu_elem(&kava_curepoch, &zero, cpu);
+	if (cur_epoch)
+		*cur_epoch = 0;
 }
 
 /* A task moved to another cgroup (cgroup_migrate_execute()). */
@@ -453,7 +469,7 @@ int BPF_PROG(kava_cgroup_attach_task, struct cgroup *dst_cgrp, const char *path,
 	}
 	ts = bpf_task_storage_get(&kava_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (ts)
-		claim(task, ts, o, state_of_sleeper(task), iowait_of(task), true);
+		claim(task, ts, o, state_of_sleeper(task), iowait_of(task), true, false);
 	return 0;
 }
 
@@ -500,7 +516,7 @@ int kava_seed(struct bpf_iter__task *ctx)
 	if (!ts || ts->owner == kava_owner_pack(o))
 		return 0;
 	state = BPF_CORE_READ(p, on_cpu) ? KAVA_TS_RUNNABLE : state_of_sleeper(p);
-	claim(p, ts, o, state, state == KAVA_TS_RUNNABLE ? 0 : iowait_of(p), true);
+	claim(p, ts, o, state, state == KAVA_TS_RUNNABLE ? 0 : iowait_of(p), true, false);
 	return 0;
 }
 

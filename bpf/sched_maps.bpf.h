@@ -101,6 +101,21 @@ struct {
 	__type(value, struct front_entry);
 } kava_front SEC(".maps");
 
+/*
+ * kava_cpucur's owner (slot, gen) on this CPU was resolved while
+ * kava_config.epoch was this value minus 1 (0: not known, e.g. written by
+ * retarget_running() from another CPU). While it equals the epoch + 1 of
+ * the running event, the slot is live without reading kava_slots (see
+ * stats_fresh()). Private, like kava_front: a kava_cpucur field would
+ * change the pinned ABI.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} kava_curepoch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);

@@ -131,6 +131,26 @@ static __always_inline struct kava_owner resolve_task_sched(struct task_struct *
 	return resolve_cgroup_front(p->cgroups->dfl_cgrp, epoch);
 }
 
+/*
+ * The figures on this CPU of a slot whose owner this event resolved itself
+ * (resolve_task*() at the kava_config.epoch the event read), without the
+ * liveness check of stats_of(). registry_enable() zeroes the figures and
+ * writes kava_slots before it publishes the slot in kava_enabled and bumps
+ * the epoch; unpublish() deletes the kava_enabled entry and retires the
+ * slot's gen before it bumps the epoch again. So an owner cached or found
+ * under the current epoch names a slot that was live in that epoch, and a
+ * write that lands after its disable goes to figures nobody reads, zeroed
+ * again before the slot is reused. That is one read of kava_slots less per
+ * event: at 1,000 containers its 80-byte entries (a vmalloc'd array, 4 KiB
+ * pages) are a cold line and a TLB miss on most events. What is left is
+ * the race stats_of() narrows to a few instructions but does not close: an
+ * event that spans a disable and the next enable of the same slot.
+ */
+static __always_inline struct kava_cpustats *stats_fresh(__u32 slot)
+{
+	return bpf_map_lookup_elem(&kava_cpustats, &slot);
+}
+
 /* The slot's figures on this CPU, or NULL when the slot was disabled or reused. */
 static __always_inline struct kava_cpustats *stats_of(__u32 slot, __u32 gen)
 {
@@ -139,6 +159,12 @@ static __always_inline struct kava_cpustats *stats_of(__u32 slot, __u32 gen)
 	if (!s || !kava_slot_live(s, gen))
 		return NULL;
 	return bpf_map_lookup_elem(&kava_cpustats, &slot);
+}
+
+/* stats_fresh() for an owner resolved in this event at its epoch, else stats_of(). */
+static __always_inline struct kava_cpustats *stats_for(struct kava_owner o, bool fresh)
+{
+	return fresh ? stats_fresh(o.slot) : stats_of(o.slot, o.gen);
 }
 
 #endif /* KAVA_SCHED_OWNER_BPF_H */
