@@ -49,14 +49,16 @@ static int block_signals(void)
 }
 
 /*
- * Wait for a signal, kernel events (cgroups created or removed: efd) or the
- * next tick; returns 1 when asked to stop.
+ * Wait for a signal, kernel events (cgroups created or removed: efd), opens
+ * of tmpfs view files waiting for a render (nfd) or the next tick; returns 1
+ * when asked to stop. A negative fd is not polled (poll(2) skips it).
  */
-static int wait_tick(int sfd, int efd, int ms)
+static int wait_tick(int sfd, int efd, int nfd, int ms)
 {
-	struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = efd, .events = POLLIN } };
+	struct pollfd pfd[3] = { { .fd = sfd, .events = POLLIN }, { .fd = efd, .events = POLLIN },
+				 { .fd = nfd, .events = POLLIN } };
 	struct signalfd_siginfo si;
-	int n = poll(pfd, efd >= 0 ? 2 : 1, ms);
+	int n = poll(pfd, 3, ms);
 
 	if (n <= 0 || !(pfd[0].revents & POLLIN))
 		return 0;
@@ -183,6 +185,14 @@ int cmd_run(int argc, char **argv)
 	if (o.view != VIEW_NONE)
 		fprintf(stderr, "kava: run: %s view at %s\n", o.view == VIEW_FUSE ? "FUSE" : "tmpfs",
 			o.mount);
+	if (o.view == VIEW_TMPFS && o.tmpfs_on_open) {
+		if (view_tmpfs_on_open(o.mount, o.period_ms, why, sizeof(why)) < 0)
+			fprintf(stderr, "kava: run: tmpfs view: every container's files rewritten every "
+				"period (no refresh on open: %s)\n", why);
+		else
+			fprintf(stderr, "kava: run: tmpfs view: files rewritten while open, and on "
+				"open when older than %u ms\n", o.period_ms);
+	}
 	if (o.seccomp.oci_path || o.seccomp.lxc_path) {
 		sc = seccomp_server_start(&st, &src, &o.seccomp, why, sizeof(why));
 		if (!sc) {
@@ -220,6 +230,9 @@ int cmd_run(int argc, char **argv)
 		}
 		if (engine)
 			auto_handle(engine);
+		/* opens held for a render (refresh on open): before the period's pass */
+		if (o.view == VIEW_TMPFS)
+			(void)view_tmpfs_serve(&src, o.mount);
 		/*
 		 * The periodic work keeps its own clock: events (a cgroup made or
 		 * removed anywhere on the host) wake the loop too, and must not
@@ -248,7 +261,7 @@ int cmd_run(int argc, char **argv)
 		now = monotonic_ns();
 		if (ticking)
 			wait_ms = next_tick > now ? (int)((next_tick - now + 999999) / 1000000) : 0;
-		if (wait_tick(sfd, engine ? auto_fd(engine) : -1, wait_ms))
+		if (wait_tick(sfd, engine ? auto_fd(engine) : -1, view_tmpfs_notify_fd(), wait_ms))
 			break;
 	}
 	sd_notify(0, "STOPPING=1");
@@ -256,6 +269,7 @@ int cmd_run(int argc, char **argv)
 close_state:
 	metrics_http_stop(http);
 	auto_stop(engine);
+	view_tmpfs_stop();
 	seccomp_server_stop(sc);
 	if (view_fuse_stop(fuse))
 		goto out;	/* FUSE threads may still read src and st: exiting frees them */

@@ -21,6 +21,7 @@ void run_usage(void)
 	const struct conf_preset *p;
 
 	printf("usage: kava run [--view fuse|tmpfs|none] [--mount DIR] [--period MS] [--clean]\n"
+	       "                [--tmpfs-refresh on-open|periodic]\n"
 	       "                [--auto PATTERN]... [--auto-preset NAME[,NAME]]... [--auto-mount]\n"
 	       "                [--config FILE | --no-config] [--log-events]\n"
 	       "                [--view-files N] [--view-rate N]\n"
@@ -35,6 +36,10 @@ void run_usage(void)
 	       "                 its own container's figures (the default)\n"
 	       "  --view tmpfs   render each enabled container into DIR/<cgroup id>/... on a tmpfs,\n"
 	       "                 every --period ms (default 1000); files stay after kava stops\n"
+	       "  --tmpfs-refresh on-open   rewrite only the files of containers that have\n"
+	       "                 one open, and a file older than a period when it is opened\n"
+	       "                 (fanotify; the default where the kernel has it)\n"
+	       "  --tmpfs-refresh periodic  rewrite every container's files every period\n"
 	       "  --view none    accounting only\n"
 	       "  --mount DIR    where the view lives (default /var/lib/kava)\n"
 	       "  --view-files N the FUSE view's memory budget: each container holds at most\n"
@@ -55,7 +60,7 @@ void run_usage(void)
 	printf("  --auto-mount   attach the view in each automatically enabled container as soon\n"
 	       "                 as it runs in its own root: no runtime configuration needed\n"
 	       "  --config FILE  settings file (default %s, read if it exists):\n"
-	       "                 auto, auto-mount, view, mount, period, log-events,\n"
+	       "                 auto, auto-mount, view, mount, period, tmpfs-refresh, log-events,\n"
 	       "                 view-files, view-rate\n"
 	       "  --no-config    read no settings file\n"
 	       "  --log-events   write policy events to the log (stderr) as JSON lines; the\n"
@@ -76,7 +81,7 @@ void run_usage(void)
 
 /* What the command line said, before the file is read. */
 struct cli_seen {
-	const char *view, *mount, *config;
+	const char *view, *mount, *config, *tmpfs_refresh;
 	long period;
 	unsigned int view_files, view_rate;
 	int log_events, auto_mount, no_config;
@@ -105,6 +110,7 @@ static int parse_argv(int argc, char **argv, struct run_opts *o, struct cli_seen
 		{ "view", required_argument, NULL, 'v' },
 		{ "mount", required_argument, NULL, 'm' },
 		{ "period", required_argument, NULL, 'p' },
+		{ "tmpfs-refresh", required_argument, NULL, 'T' },
 		{ "auto", required_argument, NULL, 'a' },
 		{ "auto-preset", required_argument, NULL, 'P' },
 		{ "auto-mount", no_argument, NULL, 'M' },
@@ -128,6 +134,13 @@ static int parse_argv(int argc, char **argv, struct run_opts *o, struct cli_seen
 		case 'e': c->log_events = 1; break;
 		case 'v': c->view = optarg; break;
 		case 'm': c->mount = optarg; break;
+		case 'T':
+			if (strcmp(optarg, "on-open") && strcmp(optarg, "periodic")) {
+				cmd_error("run", "--tmpfs-refresh takes on-open or periodic");
+				return 2;
+			}
+			c->tmpfs_refresh = optarg;
+			break;
 		case 'M': c->auto_mount = 1; break;
 		case 'f': c->config = optarg; break;
 		case 'n': c->no_config = 1; break;
@@ -201,6 +214,8 @@ static int merge(struct run_opts *o, const struct cli_seen *c)
 		 c->mount ? c->mount : o->conf->mount[0] ? o->conf->mount : "/var/lib/kava");
 	o->period_ms = c->period ? (unsigned int)c->period
 				 : o->conf->period_ms ? o->conf->period_ms : 1000;
+	o->tmpfs_on_open = strcmp(c->tmpfs_refresh ? c->tmpfs_refresh : o->conf->tmpfs_refresh,
+				  "periodic") != 0;
 	o->view_files = c->view_files ? c->view_files : o->conf->view_files;
 	o->view_rate = c->view_rate ? c->view_rate : o->conf->view_rate;
 	o->log_events = c->log_events || o->conf->log_events == CONF_YES;

@@ -17,6 +17,7 @@ struct run_opts {
 	enum view_mode view;
 	char mount[CONF_PATH_MAX];
 	unsigned int period_ms;
+	int tmpfs_on_open;                    /* tmpfs view: refresh on open (else periodic) */
 	unsigned int view_files;              /* FUSE view budgets (view/budget.h) */
 	unsigned int view_rate;
 	int auto_mount;

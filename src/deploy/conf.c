@@ -297,6 +297,12 @@ static int parse_setting(struct kava_conf *c, const char *key, size_t klen, cons
 		}
 		return 0;
 	}
+	if (KEY("tmpfs-refresh")) {
+		if ((vlen == 7 && !memcmp(v, "on-open", 7)) || (vlen == 8 && !memcmp(v, "periodic", 8)))
+			return copy_span(c->tmpfs_refresh, sizeof(c->tmpfs_refresh), v, vlen);
+		snprintf(why, why_size, "tmpfs-refresh takes on-open or periodic");
+		return -EINVAL;
+	}
 	if (KEY("period")) {
 		unsigned long ms = 0;
 		size_t i;
@@ -312,7 +318,8 @@ static int parse_setting(struct kava_conf *c, const char *key, size_t klen, cons
 	}
 #undef KEY
 	snprintf(why, why_size, "unknown key '%.*s' (auto, auto-mount, view, mount, period, "
-		 "log-events, view-files, view-rate)", (int)(klen > 64 ? 64 : klen), key);
+		 "tmpfs-refresh, log-events, view-files, view-rate)", (int)(klen > 64 ? 64 : klen),
+		 key);
 	return -EINVAL;
 }
 

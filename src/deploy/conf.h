@@ -18,6 +18,9 @@
  *   view = fuse | tmpfs | none
  *   mount = DIR                     where the view lives (absolute path)
  *   period = MS                     tmpfs refresh period, 10..3600000
+ *   tmpfs-refresh = on-open | periodic
+ *                                   tmpfs view: rewrite the files of containers
+ *                                   someone reads (fanotify), or of all, every period
  *   log-events = yes | no
  *   view-files = N                  FUSE view: open files per container (1..1048576)
  *   view-rate = N                   FUSE view: requests/s per CPU of a container's
@@ -59,6 +62,7 @@ struct kava_conf {
 	char view[8];                      /* "" unset, else fuse | tmpfs | none */
 	char mount[CONF_PATH_MAX];         /* "" unset */
 	unsigned int period_ms;            /* 0 unset */
+	char tmpfs_refresh[16];            /* "" unset, else on-open | periodic */
 	unsigned int view_files;           /* 0 unset */
 	unsigned int view_rate;            /* 0 unset */
 };

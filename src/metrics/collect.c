@@ -28,6 +28,7 @@
 #include "sched/registry.h"
 #include "view/budget.h"
 #include "view/cpu_history.h"
+#include "view/tmpfs.h"
 
 #define MAX_PROGS 32
 
@@ -853,6 +854,7 @@ int metrics_text_buf(const struct view_source *src, const struct kava_owner *own
 	struct metrics_hist lat[VS_OP_COUNT];
 	struct metrics_prog progs[MAX_PROGS];
 	struct metrics_agent a = { 0 };
+	struct tmpfs_notify_stats tn;
 	struct metrics_set set;
 	int host = !owner || owner->slot == KAVA_NO_SLOT, err;
 
@@ -872,6 +874,7 @@ int metrics_text_buf(const struct view_source *src, const struct kava_owner *own
 		a.progs = progs;
 		a.nr_progs = a.bpf_stats_enabled ? collect_progs(progs) : 0;
 		a.scrape_cpu_s = scrape_cpu_s;
+		a.tmpfs = view_tmpfs_notify_stats(&tn) == 0 ? &tn : NULL;
 	}
 	err = metrics_render_buf(host ? &a : NULL, set.c, set.n, set.p, set.np, b);
 	metrics_set_free(&set);

@@ -389,6 +389,27 @@ static void agent_families(struct kbuf *b, const struct metrics_agent *a)
 			kbuf_printf(b, "kava_bpf_prog_runs_total{prog=\"%s\"} %" PRIu64 "\n",
 				    a->progs[i].name, a->progs[i].run_cnt);
 	}
+	if (a->tmpfs) {
+		/* only when the tmpfs view refreshes on open: the periodic one has none of these */
+		family(b, "kava_tmpfs_active_containers", "gauge",
+		       "Containers with a tmpfs view file open now (rewritten every period).");
+		kbuf_printf(b, "kava_tmpfs_active_containers %u\n", a->tmpfs->active);
+		family(b, "kava_tmpfs_opens_total", "counter",
+		       "Opens of tmpfs view files by readers; held: waited for a render of their "
+		       "container, late: answered at the deadline before it.");
+		kbuf_printf(b, "kava_tmpfs_opens_total{answer=\"at_once\"} %" PRIu64 "\n",
+			    a->tmpfs->opens - a->tmpfs->held);
+		kbuf_printf(b, "kava_tmpfs_opens_total{answer=\"held\"} %" PRIu64 "\n",
+			    a->tmpfs->held - a->tmpfs->late);
+		kbuf_printf(b, "kava_tmpfs_opens_total{answer=\"late\"} %" PRIu64 "\n", a->tmpfs->late);
+		family(b, "kava_tmpfs_renders_on_open_total", "counter",
+		       "Renders of a container made for opens waiting on it.");
+		kbuf_printf(b, "kava_tmpfs_renders_on_open_total %" PRIu64 "\n",
+			    a->tmpfs->renders_on_open);
+		family(b, "kava_tmpfs_audits_total", "counter",
+		       "Scans of /proc/PID/fd that rebuilt the open counts (start, overflow, long opens).");
+		kbuf_printf(b, "kava_tmpfs_audits_total %" PRIu64 "\n", a->tmpfs->audits);
+	}
 	if (a->scrape_cpu_s >= 0) {
 		family(b, "kava_last_scrape_cpu_seconds", "gauge",
 		       "Agent CPU time (user + system) the previous /metrics scrape took.");

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kava.h"
+#include "view/tmpfs_notify.h"
 
 #define METRICS_CT "text/plain; version=0.0.4; charset=utf-8"
 
@@ -83,6 +84,7 @@ struct metrics_agent {
 	const struct metrics_prog *progs;
 	size_t nr_progs;
 	double scrape_cpu_s;            /* agent CPU used by the previous scrape; < 0: none yet */
+	const struct tmpfs_notify_stats *tmpfs;   /* the tmpfs view's refresh on open; NULL: off */
 };
 
 /*

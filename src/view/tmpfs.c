@@ -22,6 +22,7 @@
 #include "common/util.h"
 #include "view/tmpfs.h"
 #include "view/tmpfs_file.h"
+#include "view/tmpfs_notify.h"
 
 /*
  * Room for a full table of containers: a tmpfs file takes a page at least,
@@ -218,10 +219,19 @@ struct written {
 	uint64_t period;           /* the last period (refresh count) that rendered it */
 	uint64_t hash[VF_COUNT];   /* each file's last text (text_hash()), when file[i] knows its length */
 	uint64_t metrics_inputs;   /* what kava/metrics and kava/runq were made from (view_batch) */
+	uint64_t metrics_period;   /* the period that made kava/metrics and kava/runq last */
+	int complete;              /* the last render wrote every file it had to */
 	struct tmpfs_file file[VF_COUNT];
 };
 static struct written *written;	/* KAVA_MAX_CONTAINERS of them, allocated at first use */
 static uint64_t periods;	/* refreshes so far */
+/*
+ * Refresh on open (tmpfs_notify.h): the period renders only containers
+ * with a view file open (or closed within a period), an open of an older
+ * file waits for its container's render. NULL: every container every period.
+ */
+static struct tmpfs_notify *notify;
+static uint64_t period_cpuinfo_hash;	/* the host's /proc/cpuinfo at the last period */
 static unsigned int kept, keep_max;	/* write descriptors kept open (tmpfs_file), and the bound */
 
 /*
@@ -247,6 +257,8 @@ static void written_reset(struct written *w)
 		kept -= tmpfs_file_kept(&w->file[i]);
 		tmpfs_file_close(&w->file[i]);
 	}
+	if (notify && w->cgroup_id)
+		tmpfs_notify_forget(notify, (uint32_t)(w - written));
 	memset(w, 0, sizeof(*w));
 }
 
@@ -302,8 +314,8 @@ static int make_container_dirs(const char *cdir)
  * reader is passed: the content layer finds a process of the container
  * itself when a hybrid host's v1 layout needs one.
  */
-static int render_container(const struct view_source *src, const char *dir, uint32_t slot,
-			    const struct kava_slot *s, uint64_t cpuinfo_hash)
+static int render_files(const struct view_source *src, const char *dir, uint32_t slot,
+			const struct kava_slot *s, uint64_t cpuinfo_hash)
 {
 	struct kava_owner owner = { .slot = slot, .gen = s->gen }, host = { .slot = KAVA_NO_SLOT };
 	struct written *w = &written[slot % KAVA_MAX_CONTAINERS];
@@ -340,7 +352,11 @@ static int render_container(const struct view_source *src, const char *dir, uint
 		   w->cpuinfo_hash == cpuinfo_hash;
 	/* not written yet (a new container, a failed write): made now */
 	metrics_due = !w->file[VF_KAVA_METRICS].known || !w->file[VF_KAVA_RUNQ].known ||
-		      (periods + slot) % TMPFS_METRICS_EVERY == 0;
+		      (periods + slot) % TMPFS_METRICS_EVERY == 0 ||
+		      /* its turns passed while nobody read it (refresh on open) */
+		      periods - w->metrics_period >= TMPFS_METRICS_EVERY;
+	if (metrics_due)
+		w->metrics_period = periods;
 	for (i = 0, err = 0; i < VF_COUNT && !err; i++) {
 		struct tmpfs_file *f;
 		char *text = NULL;
@@ -378,6 +394,8 @@ static int render_container(const struct view_source *src, const char *dir, uint
 		}
 		free(text);
 		w->hash[i] = h;
+		if (notify && f->ino)
+			tmpfs_notify_track(notify, f->ino, slot, i, s->cgroup_id);
 	}
 	w->metrics_inputs = b ? view_batch_metrics_inputs(b) : 0;
 	view_batch_close(b);
@@ -392,10 +410,28 @@ static int render_container(const struct view_source *src, const char *dir, uint
 	return err;
 }
 
+/*
+ * render_files(), and what it wrote told to the fanotify side: opens held
+ * for this container are answered (on_open: the render was made for them).
+ */
+static int render_container(const struct view_source *src, const char *dir, uint32_t slot,
+			    const struct kava_slot *s, uint64_t cpuinfo_hash, int on_open)
+{
+	struct written *w = &written[slot % KAVA_MAX_CONTAINERS];
+	uint64_t started = monotonic_ns();
+	int err = render_files(src, dir, slot, s, cpuinfo_hash);
+
+	w->complete = !err;
+	if (notify)
+		tmpfs_notify_rendered(notify, slot, started, on_open);
+	return err;
+}
+
 struct refresh_ctx {
 	const struct view_source *src;
 	const char *dir;
 	uint64_t cpuinfo_hash;
+	uint64_t now;
 	uint64_t live[KAVA_MAX_CONTAINERS];
 	unsigned int nlive;
 };
@@ -403,9 +439,16 @@ struct refresh_ctx {
 static int refresh_one(uint32_t slot, const struct kava_slot *s, void *arg)
 {
 	struct refresh_ctx *c = arg;
+	struct written *w = &written[slot % KAVA_MAX_CONTAINERS];
 
 	c->live[c->nlive++] = s->cgroup_id;
-	render_container(c->src, c->dir, slot, s, c->cpuinfo_hash);
+	/* nobody reads it: its files stay as they are (rendered in full once) */
+	if (notify && w->complete && w->cgroup_id == s->cgroup_id && w->gen == s->gen &&
+	    !tmpfs_notify_wanted(notify, slot, c->now)) {
+		w->period = periods;
+		return 0;
+	}
+	render_container(c->src, c->dir, slot, s, c->cpuinfo_hash, 0);
 	return 0;
 }
 
@@ -431,6 +474,17 @@ static int remove_tree(int parent, const char *name)
 	return unlinkat(parent, name, AT_REMOVEDIR) < 0 ? -errno : 0;
 }
 
+static int written_alloc(void)
+{
+	if (written)
+		return 0;
+	written = calloc(KAVA_MAX_CONTAINERS, sizeof(*written));
+	if (!written)
+		return -ENOMEM;
+	keep_max = keep_bound();
+	return 0;
+}
+
 int view_tmpfs_refresh(const struct view_source *src, const char *dir)
 {
 	struct refresh_ctx *c = calloc(1, sizeof(*c));
@@ -441,19 +495,16 @@ int view_tmpfs_refresh(const struct view_source *src, const char *dir)
 
 	if (!c)
 		return -ENOMEM;
-	if (!written) {
-		written = calloc(KAVA_MAX_CONTAINERS, sizeof(*written));
-		if (!written) {
-			free(c);
-			return -ENOMEM;
-		}
-		keep_max = keep_bound();
+	if (written_alloc() < 0) {
+		free(c);
+		return -ENOMEM;
 	}
 	periods++;
 	/* the host's files and shared ancestors' read once for all containers */
 	fdcache_pass_begin();
 	c->src = src;
 	c->dir = dir;
+	c->now = monotonic_ns();
 	{	/* read once per period, not once per container */
 		char *text = NULL;
 		size_t len = 0;
@@ -462,6 +513,7 @@ int view_tmpfs_refresh(const struct view_source *src, const char *dir)
 			c->cpuinfo_hash = text_hash(text, len);
 		free(text);
 	}
+	period_cpuinfo_hash = c->cpuinfo_hash;
 	err = registry_foreach(src->st, refresh_one, c);
 	/* slots not rendered this period (disabled): their descriptors go */
 	for (i = 0; i < KAVA_MAX_CONTAINERS && err == 0; i++)
@@ -486,5 +538,61 @@ int view_tmpfs_refresh(const struct view_source *src, const char *dir)
 	}
 	fdcache_pass_end();
 	free(c);
+	/* after the pass: every live container's files are tracked by then */
+	if (notify && tmpfs_notify_audit_due(notify))
+		(void)tmpfs_notify_audit(notify, "/proc");
 	return err;
+}
+
+int view_tmpfs_on_open(const char *dir, unsigned int period_ms, char *why, size_t why_size)
+{
+	if (notify)
+		return 0;
+	return tmpfs_notify_start(dir, (uint64_t)period_ms * 1000000ull, &notify, why, why_size);
+}
+
+int view_tmpfs_notify_fd(void)
+{
+	return notify ? tmpfs_notify_fd(notify) : -1;
+}
+
+int view_tmpfs_serve(const struct view_source *src, const char *dir)
+{
+	uint32_t slots[64];
+	int i, k, served = 0;
+
+	if (!notify || written_alloc() < 0)
+		return 0;
+	fdcache_pass_begin();
+	do {
+		k = tmpfs_notify_pending(notify, slots, 64);
+		for (i = 0; i < k; i++) {
+			struct kava_slot s;
+
+			/* the slot as the period would see it (a new container is rendered anew) */
+			if (bpf_map_lookup_elem(src->st->slots_fd, &slots[i], &s) == 0 && s.cgroup_id) {
+				render_container(src, dir, slots[i], &s, period_cpuinfo_hash, 1);
+				served++;
+			} else {
+				/* disabled meanwhile: nothing to render, its opens go on */
+				tmpfs_notify_rendered(notify, slots[i], 0, 0);
+			}
+		}
+	} while (k == 64);
+	fdcache_pass_end();
+	return served;
+}
+
+void view_tmpfs_stop(void)
+{
+	tmpfs_notify_stop(notify);
+	notify = NULL;
+}
+
+int view_tmpfs_notify_stats(struct tmpfs_notify_stats *out)
+{
+	if (!notify)
+		return -ENOENT;
+	tmpfs_notify_get_stats(notify, out);
+	return 0;
 }

@@ -2,6 +2,7 @@
 /* One file of the tmpfs view, rewritten in place (tmpfs_file.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "view/tmpfs_file.h"
@@ -10,6 +11,7 @@ int tmpfs_file_write(struct tmpfs_file *f, const char *path, const char *text, s
 		     int keep)
 {
 	int fd = f->fd1 - 1, err = 0;
+	struct stat st;
 	ssize_t n;
 
 	if (fd < 0) {
@@ -18,6 +20,9 @@ int tmpfs_file_write(struct tmpfs_file *f, const char *path, const char *text, s
 			f->known = 0;
 			return -errno;
 		}
+		/* which inode it is: fanotify names files by descriptor (tmpfs_notify.c) */
+		if (!f->ino && fstat(fd, &st) == 0)
+			f->ino = st.st_ino;
 	}
 	n = pwrite(fd, text, len, 0);
 	if (n < 0 || (size_t)n != len)
@@ -51,4 +56,5 @@ void tmpfs_file_close(struct tmpfs_file *f)
 	f->fd1 = 0;
 	f->known = 0;
 	f->len = 0;
+	f->ino = 0;
 }

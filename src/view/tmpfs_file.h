@@ -10,13 +10,15 @@
 #define KAVA_VIEW_TMPFS_FILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct tmpfs_file {
 	int fd1;                   /* the descriptor kept + 1; 0: none */
 	int known;                 /* the file holds `len` bytes, all of them written here */
 	size_t len;
+	uint64_t ino;              /* its inode, once a write opened it; 0: not known */
 };
-#define TMPFS_FILE_INIT { 0, 0, 0 }
+#define TMPFS_FILE_INIT { 0, 0, 0, 0 }
 
 /*
  * Make `path` hold exactly `text`; `keep`: keep the descriptor for the next

@@ -182,11 +182,13 @@ note "tmpfs: kava_container_threads $t0, with a sleeper $t1 (kava stat $k1), aft
 check_all "tmpfs: kava/metrics follows the container's threads" \
     '[ "$t1" = "$k1" ] && [ "$t2" = "$k2" ] && [ "$t2" -lt "$t1" ]'
 # the container spins: its CPU time, and so kava/metrics' figures, move every
-# period; uptime is rewritten every period, kava/metrics every 5th only
+# period; uptime is rewritten every period, kava/metrics every 5th only (a
+# file of it kept open: the refresh on open rewrites only containers read)
 inside "$TASK" spin 6 & spinner=$!
 sleep 0.5
 read -r nup nmet < <(python3 - "$TVIEW/$id/proc/uptime" "$TVIEW/$id/kava/metrics" <<'PY'
 import os, sys, time
+held = os.open(sys.argv[1], os.O_RDONLY)
 last = [os.stat(f).st_mtime_ns for f in sys.argv[1:]]
 n = [0, 0]
 end = time.time() + 4

@@ -41,6 +41,7 @@ static void a_full_file(void **state)
 			       "view = tmpfs\n"
 			       "mount = /run/kava view\n"
 			       "period = 250\n"
+			       "tmpfs-refresh = periodic\n"
 			       "log-events = no"), 0);
 	assert_int_equal(conf->nr_rules, 3);
 	assert_string_equal(conf->rules[0].pattern, "system.slice/docker-*.scope");
@@ -54,6 +55,7 @@ static void a_full_file(void **state)
 	assert_string_equal(conf->view, "tmpfs");
 	assert_string_equal(conf->mount, "/run/kava view");
 	assert_int_equal(conf->period_ms, 250);
+	assert_string_equal(conf->tmpfs_refresh, "periodic");
 }
 
 static void matching_and_exclusions(void **state)
@@ -200,6 +202,7 @@ static void errors_name_file_and_line(void **state)
 	expect_error("view = fus\n", "view takes fuse, tmpfs or none");
 	expect_error("mount = relative\n", "mount takes an absolute directory");
 	expect_error("period = 5\n", "period takes milliseconds");
+	expect_error("tmpfs-refresh = sometimes\n", "tmpfs-refresh takes on-open or periodic");
 	expect_error("period = 99999999999999999999\n", "period takes milliseconds");
 	expect_error("period = 12a\n", "period takes milliseconds");
 }

@@ -9,6 +9,7 @@ TESTS=("kava enable loads and attaches" "kava list shows the cgroup" \
        "pinned state under /sys/fs/bpf/kava" "kava stat counts CPU time of a busy task" \
        "kava stat --json is one object with loadavg" \
        "kava run --auto loads its event programs and enables a new cgroup" \
+       "the tmpfs view refreshes on open (fanotify permission events) and shows a limit change" \
        "kava disable" "kava unload removes pinned state")
 [ -x "$KAVA" ] || skip_all "no kava binary in the VM (did it build?)" "${TESTS[@]}"
 for c in enable stat disable list unload; do
@@ -71,6 +72,20 @@ wait_for 30 sh -c "'$KAVA' list | grep -q kava-vm-reach-auto"
 note "kava run --auto log: $(tr '\n' '|' < "$log")"
 check_all "kava run --auto loads its event programs and enables a new cgroup" \
     "'$KAVA' list | grep -q kava-vm-reach-auto && ! grep -qi -e 'load failed' -e 'no cgroup removal events' '$log'"
+# the tmpfs view in its default mode, refresh on open: fanotify permission
+# events on this kernel; a limit changed more than a period (1 s) after the
+# last render shows through an open (the first open may get the older text
+# when TCG makes the render outlast the 100 ms hold: later ones cannot)
+id=$(grep -o '"cgroup_id":[0-9]*' <<<"$json" | cut -d: -f2)
+sleep 2
+echo 314572800 > "$cg/memory.max"
+mt() { timeout 30 awk '/^MemTotal:/ { printf "%d\n", $2 * 1024 }' "/run/kava-vm-reach-view/$id/proc/meminfo"; }
+first=$(mt)
+for _ in $(seq 150); do [ "$(mt)" = 314572800 ] && break; sleep 0.2; done
+last=$(mt)
+note "tmpfs view: MemTotal at the first open after the change: $first, then $last"
+check_all "the tmpfs view refreshes on open (fanotify permission events) and shows a limit change" \
+    "grep -q 'rewritten while open' '$log' && [ '$last' = 314572800 ]"
 kill -TERM "$agent"; wait "$agent" 2>/dev/null
 "$KAVA" disable "$cg-auto" >/dev/null 2>&1; rmdir "$cg-auto"
 check "kava disable" "$KAVA" disable "$cg"

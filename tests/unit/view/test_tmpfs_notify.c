@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tmpfs view's reader table (src/view/tmpfs_notify.c), fed events by
+ * hand: which containers a period renders, which opens wait for a render,
+ * the agent's own opens never counted, merged closes, forgotten slots.
+ */
+#include <sys/fanotify.h>
+#include <unistd.h>
+#include "../../common/unit.h"
+#include "kava.h"
+#include "view/files.h"
+#include "view/tmpfs_notify.h"
+
+#define PERIOD 1000000000ull   /* 1 s */
+#define T0     (100 * PERIOD)
+#define OTHER  ((pid_t)1)      /* a reader: init, never the test itself */
+
+static void an_unread_container_is_not_rendered(void **state)
+{
+	struct tmpfs_notify *n = tmpfs_notify_new(PERIOD);
+
+	(void)state;
+	assert_non_null(n);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO, 42);
+	tmpfs_notify_rendered(n, 3, T0, 0);
+	assert_false(tmpfs_notify_wanted(n, 3, T0 + 5 * PERIOD));
+	tmpfs_notify_stop(n);
+}
+
+/* Open: rendered every period; closed: one period more, then not. */
+static void an_open_file_keeps_its_container_rendered(void **state)
+{
+	struct tmpfs_notify *n = tmpfs_notify_new(PERIOD);
+
+	(void)state;
+	assert_non_null(n);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO, 42);
+	tmpfs_notify_rendered(n, 3, T0, 0);
+	/* fresh (rendered half a period ago): answered at once */
+	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + PERIOD / 2), 0);
+	assert_true(tmpfs_notify_wanted(n, 3, T0 + 50 * PERIOD));
+	assert_int_equal(tmpfs_notify_event(n, FAN_CLOSE_NOWRITE, OTHER, 1000, -1, T0 + 60 * PERIOD),
+			 0);
+	assert_true(tmpfs_notify_wanted(n, 3, T0 + 60 * PERIOD + PERIOD / 2));
+	assert_false(tmpfs_notify_wanted(n, 3, T0 + 61 * PERIOD));
+	tmpfs_notify_stop(n);
+}
+
+/* Older than a period: held until rendered (or its deadline), once pending. */
+static void an_open_of_an_old_file_waits_for_a_render(void **state)
+{
+	struct tmpfs_notify *n = tmpfs_notify_new(PERIOD);
+	struct tmpfs_notify_stats st;
+	uint32_t slots[4];
+
+	(void)state;
+	assert_non_null(n);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO, 42);
+	tmpfs_notify_track(n, 1001, 3, VF_STAT, 42);
+	tmpfs_notify_rendered(n, 3, T0, 0);
+	assert_int_equal(tmpfs_notify_pending(n, slots, 4), 0);
+	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 2 * PERIOD), 1);
+	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1001, -1, T0 + 2 * PERIOD), 1);
+	assert_int_equal(tmpfs_notify_pending(n, slots, 4), 1);
+	assert_int_equal(slots[0], 3);
+	tmpfs_notify_rendered(n, 3, T0 + 2 * PERIOD, 1);
+	assert_int_equal(tmpfs_notify_pending(n, slots, 4), 0);
+	/* answered by the render: nothing left for the deadline */
+	assert_int_equal(tmpfs_notify_expire(n, T0 + 3 * PERIOD), 0);
+	/* a second open now is fresh */
+	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 2 * PERIOD + 1),
+			 0);
+	/* never rendered again: the deadline answers it */
+	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 9 * PERIOD), 1);
+	assert_int_equal(tmpfs_notify_expire(n, T0 + 9 * PERIOD + TMPFS_HOLD_NS - 1), 0);
+	assert_int_equal(tmpfs_notify_expire(n, T0 + 9 * PERIOD + TMPFS_HOLD_NS), 1);
+	tmpfs_notify_get_stats(n, &st);
+	assert_int_equal(st.opens, 4);
+	assert_int_equal(st.held, 3);
+	assert_int_equal(st.late, 1);
+	assert_int_equal(st.renders_on_open, 1);
+	assert_int_equal(st.active, 1);
+	tmpfs_notify_stop(n);
+}
+
+/* The agent's own opens (its writes) and files it never wrote count for nothing. */
+static void own_opens_and_unknown_files_are_not_counted(void **state)
+{
+	struct tmpfs_notify *n = tmpfs_notify_new(PERIOD);
+
+	(void)state;
+	assert_non_null(n);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO, 42);
+	tmpfs_notify_rendered(n, 3, T0, 0);
+	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, getpid(), 1000, -1, T0 + 5 * PERIOD), 0);
+	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 2000, -1, T0 + 5 * PERIOD), 0);
+	assert_false(tmpfs_notify_wanted(n, 3, T0 + 7 * PERIOD));
+	tmpfs_notify_stop(n);
+}
+
+/* Two closes merged in one event (both bits) close two opens. */
+static void merged_closes_count_twice(void **state)
+{
+	struct tmpfs_notify *n = tmpfs_notify_new(PERIOD);
+
+	(void)state;
+	assert_non_null(n);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO, 42);
+	tmpfs_notify_rendered(n, 3, T0, 0);
+	tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 1);
+	tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 2);
+	tmpfs_notify_event(n, FAN_CLOSE_NOWRITE | FAN_CLOSE_WRITE, OTHER, 1000, -1, T0 + 3);
+	assert_false(tmpfs_notify_wanted(n, 3, T0 + 3 + PERIOD));
+	/* a close without an open (opened before the agent listened): never below 0 */
+	tmpfs_notify_event(n, FAN_CLOSE_NOWRITE, OTHER, 1000, -1, T0 + 4);
+	tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 5);
+	assert_true(tmpfs_notify_wanted(n, 3, T0 + 10 * PERIOD));
+	tmpfs_notify_stop(n);
+}
+
+/*
+ * Many containers' inodes, half of them forgotten: every other inode is
+ * still found (the table's deletion keeps probe chains whole), the
+ * forgotten ones count for nothing.
+ */
+static void forgotten_slots_leave_the_others_found(void **state)
+{
+	struct tmpfs_notify *n = tmpfs_notify_new(PERIOD);
+	uint32_t s;
+	int f;
+
+	(void)state;
+	assert_non_null(n);
+	for (s = 0; s < KAVA_MAX_CONTAINERS; s++)
+		for (f = 0; f < VF_COUNT; f++)
+			tmpfs_notify_track(n, 7 + s * 131 + (uint64_t)f * 977 * KAVA_MAX_CONTAINERS, s, f,
+					   s + 1);
+	for (s = 0; s < KAVA_MAX_CONTAINERS; s += 2)
+		tmpfs_notify_forget(n, s);
+	for (s = 0; s < KAVA_MAX_CONTAINERS; s++) {
+		tmpfs_notify_rendered(n, s, T0, 0);
+		tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER,
+				   7 + s * 131 + (uint64_t)(VF_COUNT - 1) * 977 * KAVA_MAX_CONTAINERS, -1,
+				   T0 + 1);
+	}
+	for (s = 0; s < KAVA_MAX_CONTAINERS; s++)
+		assert_int_equal(tmpfs_notify_wanted(n, s, T0 + 10 * PERIOD), s % 2);
+	tmpfs_notify_stop(n);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(an_unread_container_is_not_rendered),
+		cmocka_unit_test(an_open_file_keeps_its_container_rendered),
+		cmocka_unit_test(an_open_of_an_old_file_waits_for_a_render),
+		cmocka_unit_test(own_opens_and_unknown_files_are_not_counted),
+		cmocka_unit_test(merged_closes_count_twice),
+		cmocka_unit_test(forgotten_slots_leave_the_others_found),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
