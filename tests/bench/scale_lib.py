@@ -9,6 +9,12 @@
 #   scale_lib.py agent LABEL PID BEFORE AFTER SECONDS
 #   scale_lib.py counts PIN THREADS DIR...    each enabled DIR counts THREADS threads
 #   scale_lib.py leftovers PIN IDS_FILE       entries of removed cgroups left in the maps
+#   scale_lib.py readers VIEW N               top-like readers of the tmpfs view's first N
+#                                             containers: meminfo and stat kept open, re-read
+#                                             from offset 0 every second, until killed
+#   scale_lib.py openlat VIEW LABEL WARM COLD open+read+close latency of meminfo: WARM times
+#                                             one container's, then the last COLD containers'
+#                                             once each (unread for more than a period)
 import json
 import os
 import subprocess
@@ -154,6 +160,43 @@ def leftovers(pin, ids_file):
     return not any(left.values())
 
 
+def view_ids(view):
+    return sorted((d for d in os.listdir(view) if d.isdigit()), key=int)
+
+
+def readers(view, n):
+    import time
+    fds = [os.open(os.path.join(view, c, "proc", f), os.O_RDONLY)
+           for c in view_ids(view)[:n] for f in ("meminfo", "stat")]
+    print("readers %d" % len(fds), flush=True)
+    while True:
+        for fd in fds:
+            os.pread(fd, 1 << 16, 0)
+        time.sleep(1)
+
+
+def openlat(view, label, warm, cold):
+    import time
+
+    def once(path):
+        t = time.perf_counter_ns()
+        with open(path, "rb") as f:
+            f.read()
+        return time.perf_counter_ns() - t
+
+    def show(what, ns):
+        ns.sort()
+        pick = lambda q: ns[min(len(ns) - 1, int(q * len(ns)))] / 1000
+        print("   open latency, %s, %s: median %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us (%d opens)"
+              % (label, what, pick(0.5), pick(0.9), pick(0.99), ns[-1] / 1000, len(ns)))
+
+    ids = view_ids(view)
+    hot = os.path.join(view, ids[0], "proc", "meminfo")
+    once(hot)
+    show("one container again and again", [once(hot) for _ in range(warm)])
+    show("unread containers, once each", [once(os.path.join(view, c, "proc", "meminfo")) for c in ids[-cold:]])
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "snap":
@@ -166,6 +209,10 @@ def main(argv):
         return 0 if counts(argv[2], int(argv[3]), argv[4:]) else 1
     elif cmd == "leftovers":
         return 0 if leftovers(argv[2], argv[3]) else 1
+    elif cmd == "readers":
+        readers(argv[2], int(argv[3]))
+    elif cmd == "openlat":
+        openlat(argv[2], argv[3], int(argv[4]), int(argv[5]))
     else:
         print("scale_lib.py: unknown command %s" % cmd, file=sys.stderr)
         return 2
