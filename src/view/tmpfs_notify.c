@@ -272,15 +272,20 @@ static int next_deadline_ms(struct tmpfs_notify *n)
 	return first <= now ? 0 : (int)((first - now + 999999) / 1000000);
 }
 
+void tmpfs_notify_overflow(struct tmpfs_notify *n)
+{
+	pthread_mutex_lock(&n->lock);
+	n->unknown = 1;	/* closes may be lost: every container active until an audit */
+	n->st.overflows++;
+	pthread_mutex_unlock(&n->lock);
+}
+
 static void handle(struct tmpfs_notify *n, const struct fanotify_event_metadata *m)
 {
 	struct stat st;
 
 	if (m->mask & FAN_Q_OVERFLOW) {
-		pthread_mutex_lock(&n->lock);
-		n->unknown = 1;	/* closes may be lost: every container active until an audit */
-		n->st.overflows++;
-		pthread_mutex_unlock(&n->lock);
+		tmpfs_notify_overflow(n);
 		return;
 	}
 	if (m->fd < 0)

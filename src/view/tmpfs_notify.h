@@ -103,6 +103,12 @@ void tmpfs_notify_get_stats(struct tmpfs_notify *n, struct tmpfs_notify_stats *o
 int tmpfs_notify_event(struct tmpfs_notify *n, uint64_t mask, pid_t pid, uint64_t ino, int fd,
 		       uint64_t now_ns);
 
+/*
+ * Events were lost (FAN_Q_OVERFLOW): every container counts as read, and an
+ * audit is due, until tmpfs_notify_audit() has rebuilt the counts.
+ */
+void tmpfs_notify_overflow(struct tmpfs_notify *n);
+
 /* Held opens past their deadline at `now_ns` are answered; how many. */
 int tmpfs_notify_expire(struct tmpfs_notify *n, uint64_t now_ns);
 

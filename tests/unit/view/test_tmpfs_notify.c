@@ -5,8 +5,10 @@
  * the agent's own opens never counted, merged closes, forgotten slots.
  */
 #include <sys/fanotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "../../common/unit.h"
+#include "common/util.h"
 #include "kava.h"
 #include "view/files.h"
 #include "view/tmpfs_notify.h"
@@ -148,6 +150,40 @@ static void forgotten_slots_leave_the_others_found(void **state)
 	tmpfs_notify_stop(n);
 }
 
+/*
+ * Lost events: every container is rendered until an audit rebuilds the
+ * counts (here of a /proc with no process: nothing open anywhere).
+ */
+static void an_overflow_makes_every_container_read_until_an_audit(void **state)
+{
+	struct unit_scratch *s = *state;
+	struct tmpfs_notify *n = tmpfs_notify_new(PERIOD);
+	struct tmpfs_notify_stats st;
+	char proc[PATH_MAX];
+	uint64_t now;
+
+	assert_non_null(n);
+	unit_path(proc, sizeof(proc), s, "proc");
+	assert_int_equal(mkdir(proc, 0755), 0);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO, 42);
+	tmpfs_notify_rendered(n, 3, T0, 0);
+	assert_false(tmpfs_notify_wanted(n, 7, T0 + 5 * PERIOD));
+	assert_false(tmpfs_notify_audit_due(n));
+	tmpfs_notify_overflow(n);
+	assert_true(tmpfs_notify_wanted(n, 3, T0 + 5 * PERIOD));
+	assert_true(tmpfs_notify_wanted(n, 7, T0 + 5 * PERIOD));
+	assert_true(tmpfs_notify_audit_due(n));
+	assert_int_equal(tmpfs_notify_audit(n, proc), 0);
+	now = monotonic_ns();
+	assert_false(tmpfs_notify_audit_due(n));
+	assert_false(tmpfs_notify_wanted(n, 3, now + PERIOD));
+	assert_false(tmpfs_notify_wanted(n, 7, now + PERIOD));
+	tmpfs_notify_get_stats(n, &st);
+	assert_int_equal(st.overflows, 1);
+	assert_int_equal(st.audits, 1);
+	tmpfs_notify_stop(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +193,8 @@ int main(void)
 		cmocka_unit_test(own_opens_and_unknown_files_are_not_counted),
 		cmocka_unit_test(merged_closes_count_twice),
 		cmocka_unit_test(forgotten_slots_leave_the_others_found),
+		cmocka_unit_test_setup_teardown(an_overflow_makes_every_container_read_until_an_audit,
+						unit_scratch_setup, unit_scratch_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
