@@ -105,8 +105,9 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(HELPER_LIBS) -lpthread
 
-# FUSE's floor for make bench (tests/bench/view.bench)
-$(BUILD)/helpers/kava-fusefloor: HELPER_LIBS = $(shell pkg-config --libs fuse3)
+# FUSE's floor for make bench (tests/bench/view.bench), with kava's serving threads
+$(BUILD)/helpers/kava-fusefloor: $(BUILD)/libkava.a
+$(BUILD)/helpers/kava-fusefloor: HELPER_LIBS = $(BUILD)/libkava.a $(shell pkg-config --libs fuse3)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h

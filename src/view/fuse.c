@@ -26,6 +26,7 @@
 #include "metrics/viewstats.h"
 #include "view/fuse.h"
 #include "view/fuse_handoff.h"
+#include "view/fuse_pool.h"
 #include "view/handles.h"
 #include "view/reader.h"
 #include "view/psi_trigger.h"
@@ -112,14 +113,13 @@ static const struct fuse_lowlevel_ops view_ops = {
  * A pool of threads serves the requests: with readers on several CPUs an
  * idle thread near the reader answers sooner than one loop that every
  * request must wake (measured by `make bench`). Renders share only the
- * path cache, which has its own lock.
+ * path cache, which has its own lock. The pool is fixed (fuse_pool.c).
  */
 static void *serve(void *arg)
 {
 	struct view_fuse *vf = arg;
-	struct fuse_loop_config cfg = { .clone_fd = 0, .max_idle_threads = 8 };
 
-	fuse_session_loop_mt(vf->se, &cfg);
+	(void)fuse_pool_serve(vf->se, FUSE_POOL_WORKERS);
 	return NULL;
 }
 

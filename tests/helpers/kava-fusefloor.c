@@ -6,16 +6,20 @@
  * text, direct_io, answered from a static buffer with no allocation, no
  * lookup of the reader and no lock. Everything else is what kava's FUSE view
  * does (src/view/fuse.c): the same mount options, entry and attribute
- * timeouts (1 s), capabilities, and libfuse's multi-threaded loop with the
- * same configuration, so a view file's cost over this one is kava's own.
+ * timeouts (1 s), capabilities, and the same pool of serving threads
+ * (src/view/fuse_pool.c), so a view file's cost over this one is kava's own.
  * Runs in the foreground until SIGTERM/SIGINT, then unmounts.
  */
 #include <errno.h>
 #include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "view/fuse_pool.h"
 
 #define FLOOR_INO 2
 #define FLOOR_NAME "floor"
@@ -105,16 +109,23 @@ static const struct fuse_lowlevel_ops floor_ops = {
 	.read = floor_read,
 };
 
+static void *serve(void *arg)
+{
+	return fuse_pool_serve(arg, FUSE_POOL_WORKERS) ? arg : NULL;
+}
+
 int main(int argc, char **argv)
 {
 	char *fargv[] = { argv[0], "-o",
 			  "allow_other,default_permissions,fsname=kava-floor,subtype=kava-floor",
 			  NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, fargv);
-	struct fuse_loop_config cfg = { .clone_fd = 0, .max_idle_threads = 8 };
 	struct fuse_session *se;
+	pthread_t thread;
+	sigset_t stop;
 	size_t i;
-	int rc = 1;
+	void *served = NULL;
+	int sig, rc = 1;
 
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: kava-fusefloor MOUNTPOINT [SIZE]\n");
@@ -130,20 +141,31 @@ int main(int argc, char **argv)
 	/* lines of constant text, like a small /proc file */
 	for (i = 0; i < floor_len; i++)
 		floor_text[i] = (i % 32 == 31) ? '\n' : (char)('a' + i % 26);
+	/* SIGTERM/SIGINT are taken by sigwait() below, on this thread only */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &stop, NULL) != 0) {
+		fprintf(stderr, "kava-fusefloor: cannot block SIGTERM\n");
+		return 1;
+	}
 	se = fuse_session_new(&args, &floor_ops, sizeof(floor_ops), NULL);
 	if (!se) {
 		fprintf(stderr, "kava-fusefloor: cannot set up FUSE (is /dev/fuse there?)\n");
 		return 1;
 	}
-	if (fuse_set_signal_handlers(se) != 0) {
-		fprintf(stderr, "kava-fusefloor: cannot set signal handlers\n");
-	} else if (fuse_session_mount(se, argv[1]) != 0) {
+	if (fuse_session_mount(se, argv[1]) != 0) {
 		fprintf(stderr, "kava-fusefloor: cannot mount on %s\n", argv[1]);
-		fuse_remove_signal_handlers(se);
-	} else {
-		rc = fuse_session_loop_mt(se, &cfg) == 0 ? 0 : 1;
+	} else if (pthread_create(&thread, NULL, serve, se) != 0) {
+		fprintf(stderr, "kava-fusefloor: cannot start the serving threads\n");
 		fuse_session_unmount(se);
-		fuse_remove_signal_handlers(se);
+	} else {
+		if (sigwait(&stop, &sig) != 0)
+			fprintf(stderr, "kava-fusefloor: sigwait failed\n");
+		fuse_session_exit(se);
+		fuse_session_unmount(se);	/* the workers' reads end with ENODEV */
+		(void)pthread_join(thread, &served);
+		rc = served ? 0 : 1;
 	}
 	fuse_session_destroy(se);
 	fuse_opt_free_args(&args);
