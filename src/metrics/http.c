@@ -117,14 +117,6 @@ static struct kbuf take_kept(struct metrics_http *h)
 	return b;
 }
 
-static int count_slot(uint32_t slot, const struct kava_slot *s, void *arg)
-{
-	(void)slot;
-	(void)s;
-	(*(unsigned int *)arg)++;
-	return 0;
-}
-
 /*
  * The memory of a scrape that has not happened yet: after a restart (or a
  * first start with containers enabled already) the first scrape at 1,000
@@ -139,12 +131,12 @@ static int count_slot(uint32_t slot, const struct kava_slot *s, void *arg)
 static void prefault_scrape(struct metrics_http *h)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_CONF);
-	unsigned int n = 0;
+	uint32_t n = 0;
 	size_t want;
 	char *p;
 
 	metrics_collect_prefault();
-	if (registry_foreach(h->src->st, count_slot, &n) < 0 || !n)
+	if (registry_count(h->src->st, &n) < 0 || !n)
 		return;
 	want = metrics_text_estimate(n, cpus > 0 ? (unsigned int)cpus : 1u);
 	p = alloc_resident(want);

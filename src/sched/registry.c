@@ -94,15 +94,31 @@ static int seed_new_slot(struct kava_state *st, uint32_t slot)
 	return err ? err : err2;
 }
 
+static int read_config(const struct kava_state *st, struct kava_config *cfg)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(st->config_fd, &zero, cfg) < 0 ? -errno : 0;
+}
+
 int registry_epoch(const struct kava_state *st, uint32_t *epoch)
 {
 	struct kava_config cfg;
-	__u32 zero = 0;
+	int err = read_config(st, &cfg);
 
-	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg) < 0)
-		return -errno;
-	*epoch = cfg.epoch;
-	return 0;
+	if (!err)
+		*epoch = cfg.epoch;
+	return err;
+}
+
+int registry_count(const struct kava_state *st, uint32_t *count)
+{
+	struct kava_config cfg;
+	int err = read_config(st, &cfg);
+
+	if (!err)
+		*count = cfg.nr_enabled;
+	return err;
 }
 
 int registry_lookup(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot,

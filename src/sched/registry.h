@@ -31,6 +31,9 @@ void registry_forget_cgroup(struct kava_state *st, uint64_t cgroup_id);
  */
 int registry_epoch(const struct kava_state *st, uint32_t *epoch);
 
+/* kava_config.nr_enabled: how many cgroups are enabled. 0 or a negative errno. */
+int registry_count(const struct kava_state *st, uint32_t *count);
+
 /* The slot of an enabled cgroup, or -ENOENT. */
 int registry_lookup(struct kava_state *st, uint64_t cgroup_id, uint32_t *slot,
 		    struct kava_slot *out);
