@@ -139,6 +139,22 @@ static __always_inline void release(struct task_struct *p, struct kava_task *ts,
 	bpf_task_storage_delete(&kava_tasks, p);
 }
 
+/*
+ * A task that counts for no container now can still hold a record: a thread
+ * moved out with its process. cgroup_attach_task() moves every thread of
+ * the process but fires its tracepoint for the leader only, so the other
+ * threads leave with no event, and the handlers, which look a task's record
+ * up only once its cgroup resolves to a container, never see them again.
+ * Released at the task's last switch-out (prev_state TASK_DEAD: __schedule()
+ * from do_task_dead()), so a dying task outside every container pays one
+ * task storage lookup, or by the next seed (kava_seed()).
+ */
+static __always_inline void release_stray(struct task_struct *p, struct kava_task *ts, bool atomic)
+{
+	if (ts && ts->owner)
+		release(p, ts, atomic);
+}
+
 static __always_inline __u32 log2_bucket(__u64 v)
 {
 	__u32 r = 0;
@@ -263,15 +279,16 @@ static __always_inline void switch_out(struct kava_cpucur *cur, struct task_stru
 	bool fresh = true;
 
 	if (cur->valid && cur->pid == prev->pid) {
-		if (cur->slot == KAVA_NO_SLOT)
-			return;
 		o.slot = cur->slot;
 		o.gen = cur->gen;
 		fresh = cur_fresh;
 	} else {
 		o = resolve_task_sched(prev, epoch);
-		if (o.slot == KAVA_NO_SLOT)
-			return;
+	}
+	if (o.slot == KAVA_NO_SLOT) {
+		if (prev_state & TASK_DEAD)
+			release_stray(prev, bpf_task_storage_get(&kava_tasks, prev, 0, 0), false);
+		return;
 	}
 	ts = bpf_task_storage_get(&kava_tasks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts || !claim(prev, ts, o, KAVA_TS_RUNNABLE, 0, false, fresh))
@@ -508,8 +525,10 @@ int kava_seed(struct bpf_iter__task *ctx)
 	if (!cfg)
 		return 0;
 	o = resolve_task(p, cfg->epoch);
-	if (o.slot == KAVA_NO_SLOT)
+	if (o.slot == KAVA_NO_SLOT) {	/* a thread moved out with its process, if it has a record */
+		release_stray(p, bpf_task_storage_get(&kava_tasks, p, 0, 0), true);
 		return 0;
+	}
 	if (cfg->seeding == o.slot + 1)
 		take_origin(p, o);
 	ts = bpf_task_storage_get(&kava_tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);

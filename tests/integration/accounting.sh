@@ -25,7 +25,9 @@ check_drained() {
 
 need_root "cpu time matches cpu.stat" "per-cpu sums" "busy loop is user time, as the kernel splits it" \
     "load average follows kernel formula" "uninterruptible tasks count" "uninterruptible count returns to 0" \
-    "moved-out task stops counting" "moved-out counters return to 0" "pre-existing tasks count" \
+    "moved-out task stops counting" "moved-out counters return to 0" \
+    "a process moved out whole is released at its exit" "a process moved out whole is released by the next seed" \
+    "pre-existing tasks count" \
     "seeded counters return to 0" "an orphan's exit is released" "ping-pong counters return to 0" \
     "descendant cgroup counts for ancestor" "non-enabled cgroup untracked" \
     "state survives agent restart" "accounting continues without agent" \
@@ -132,6 +134,45 @@ note "running/threads before move $before, after $after"
 check_all "moved-out task stops counting" '[ "$before" = 2/2 ] && [ "$after" = 1/1 ]'
 kill "${BG_PIDS[@]}" 2>/dev/null; wait 2>/dev/null; BG_PIDS=()
 check_drained "moved-out counters return to 0" "$cg"
+
+# (d2) a process whose threads sleep, moved out whole: writing its pid to
+# cgroup.procs moves every thread, but cgroup_attach_task fires for the
+# leader only, so the other threads leave with no event. They must not
+# stay counted forever: they are released at their exit (the last switch of
+# a dying task), or by the seed that follows the next enable, whichever is
+# first. kava-sleepers forks one child that moves itself into the cgroup
+# and runs 4 threads there (each sleeping 200 ms in a loop).
+sleepers_in() {  # sleepers_in CGROUP: starts them, sets SLEEPERS and SLEEPERS_CHILD
+    [ -p "$_KAVA_TEST_TMP/sleepers.in" ] || mkfifo "$_KAVA_TEST_TMP/sleepers.in"
+    # it runs until its stdin reaches EOF (its SIGTERM would kill its whole
+    # process group: this shell too)
+    "$KAVA_BUILD/helpers/kava-sleepers" 4 200 10 "$1" < "$_KAVA_TEST_TMP/sleepers.in" \
+        > "$_KAVA_TEST_TMP/sleepers.ready" &
+    SLEEPERS=$!; BG_PIDS+=("$SLEEPERS")
+    exec 9> "$_KAVA_TEST_TMP/sleepers.in"
+    wait_for 30 grep -q ready "$_KAVA_TEST_TMP/sleepers.ready"
+    SLEEPERS_CHILD=$(head -n 1 "$1/cgroup.procs")
+}
+sleepers_end() {
+    exec 9>&-; wait "$SLEEPERS" 2>/dev/null
+    wait_for 15 sh -c '! kill -0 "$1" 2>/dev/null' sh "$SLEEPERS_CHILD"
+}
+cg=$(new_cgroup movemt)
+"$KAVA" enable "$cg" >/dev/null
+sleepers_in "$cg"
+before=$(jfield "$cg" '.nr_threads')
+echo "$SLEEPERS_CHILD" > "$(own_cgroup)/cgroup.procs"
+sleepers_end
+note "threads of the 4-thread process before its move: $before"
+check_drained "a process moved out whole is released at its exit" "$cg"
+sleepers_in "$cg"
+echo "$SLEEPERS_CHILD" > "$(own_cgroup)/cgroup.procs"
+"$KAVA" enable "$(new_cgroup movemt2)" >/dev/null     # its seed
+c=$(jfield "$cg" '"\(.nr_running)/\(.nr_uninterruptible)/\(.nr_iowait)/\(.nr_threads)"')
+live=$(kill -0 "$SLEEPERS_CHILD" 2>/dev/null && echo yes)
+note "running/uninterruptible/iowait/threads $c after the move and the next enable (process alive: ${live:-no})"
+check_all "a process moved out whole is released by the next seed" '[ "$c" = 0/0/0/0 ] && [ "$live" = yes ]'
+sleepers_end
 
 # (e) tasks that existed before kava was loaded are counted. The kernel's
 # own view is the reference: on a slow machine (qemu TCG, two spinners on
