@@ -441,10 +441,24 @@ void tmpfs_notify_track(struct tmpfs_notify *n, uint64_t ino, uint32_t slot, int
 	pthread_mutex_unlock(&n->lock);
 }
 
+/* Answer the opens held for SLOT's render (under the lock). */
+static void answer_held(struct tmpfs_notify *n, uint32_t slot)
+{
+	size_t i;
+
+	for (i = 0; i < n->nheld;) {
+		if (n->held[i].slot == slot) {
+			answer(n, n->held[i].fd);
+			n->held[i] = n->held[--n->nheld];
+		} else {
+			i++;
+		}
+	}
+}
+
 void tmpfs_notify_forget(struct tmpfs_notify *n, uint32_t slot)
 {
 	struct tn_slot *s;
-	size_t i;
 	int f;
 
 	if (slot >= KAVA_MAX_CONTAINERS)
@@ -454,15 +468,7 @@ void tmpfs_notify_forget(struct tmpfs_notify *n, uint32_t slot)
 	for (f = 0; f < VF_COUNT; f++)
 		if (s->file[f].ino)
 			h_del(n, s->file[f].ino);
-	/* its held opens: nothing will render it */
-	for (i = 0; i < n->nheld;) {
-		if (n->held[i].slot == slot) {
-			answer(n, n->held[i].fd);
-			n->held[i] = n->held[--n->nheld];
-		} else {
-			i++;
-		}
-	}
+	answer_held(n, slot);	/* its held opens: nothing will render it */
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_unlock(&n->lock);
 }
@@ -485,8 +491,6 @@ int tmpfs_notify_wanted(struct tmpfs_notify *n, uint32_t slot, uint64_t now_ns)
 void tmpfs_notify_rendered(struct tmpfs_notify *n, uint32_t slot, uint64_t started_ns,
 			   int on_open)
 {
-	size_t i;
-
 	if (slot >= KAVA_MAX_CONTAINERS)
 		return;
 	pthread_mutex_lock(&n->lock);
@@ -494,14 +498,7 @@ void tmpfs_notify_rendered(struct tmpfs_notify *n, uint32_t slot, uint64_t start
 	n->slot[slot].pending = 0;
 	if (on_open)
 		n->st.renders_on_open++;
-	for (i = 0; i < n->nheld;) {
-		if (n->held[i].slot == slot) {
-			answer(n, n->held[i].fd);
-			n->held[i] = n->held[--n->nheld];
-		} else {
-			i++;
-		}
-	}
+	answer_held(n, slot);
 	pthread_mutex_unlock(&n->lock);
 }
 
