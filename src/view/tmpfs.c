@@ -395,7 +395,7 @@ static int render_files(const struct view_source *src, const char *dir, uint32_t
 		free(text);
 		w->hash[i] = h;
 		if (notify && f->ino)
-			tmpfs_notify_track(notify, f->ino, slot, i, s->cgroup_id);
+			tmpfs_notify_track(notify, f->ino, slot, i);
 	}
 	w->metrics_inputs = b ? view_batch_metrics_inputs(b) : 0;
 	view_batch_close(b);
@@ -556,16 +556,19 @@ int view_tmpfs_notify_fd(void)
 	return notify ? tmpfs_notify_fd(notify) : -1;
 }
 
+/* Containers taken from the pending table at a time (until it has fewer). */
+#define SERVE_BATCH 64
+
 int view_tmpfs_serve(const struct view_source *src, const char *dir)
 {
-	uint32_t slots[64];
+	uint32_t slots[SERVE_BATCH];
 	int i, k, served = 0;
 
 	if (!notify || written_alloc() < 0)
 		return 0;
 	fdcache_pass_begin();
 	do {
-		k = tmpfs_notify_pending(notify, slots, 64);
+		k = tmpfs_notify_pending(notify, slots, SERVE_BATCH);
 		for (i = 0; i < k; i++) {
 			struct kava_slot s;
 
@@ -578,7 +581,7 @@ int view_tmpfs_serve(const struct view_source *src, const char *dir)
 				tmpfs_notify_rendered(notify, slots[i], 0, 0);
 			}
 		}
-	} while (k == 64);
+	} while (k == SERVE_BATCH);
 	fdcache_pass_end();
 	return served;
 }

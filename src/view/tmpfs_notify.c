@@ -421,12 +421,10 @@ int tmpfs_notify_fd(const struct tmpfs_notify *n)
 
 /* ---- the main thread's side */
 
-void tmpfs_notify_track(struct tmpfs_notify *n, uint64_t ino, uint32_t slot, int file,
-			uint64_t cgroup_id)
+void tmpfs_notify_track(struct tmpfs_notify *n, uint64_t ino, uint32_t slot, int file)
 {
 	struct tn_file *f;
 
-	(void)cgroup_id;
 	if (!ino || slot >= KAVA_MAX_CONTAINERS || file < 0 || file >= VF_COUNT)
 		return;
 	pthread_mutex_lock(&n->lock);

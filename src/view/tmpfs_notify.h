@@ -64,8 +64,7 @@ void tmpfs_notify_stop(struct tmpfs_notify *n);
 int tmpfs_notify_fd(const struct tmpfs_notify *n);
 
 /* Inode `ino` is file `file` (< VF_COUNT) of the container in `slot`. */
-void tmpfs_notify_track(struct tmpfs_notify *n, uint64_t ino, uint32_t slot, int file,
-			uint64_t cgroup_id);
+void tmpfs_notify_track(struct tmpfs_notify *n, uint64_t ino, uint32_t slot, int file);
 
 /* The container in `slot` is gone: its inodes and counts go. */
 void tmpfs_notify_forget(struct tmpfs_notify *n, uint32_t slot);

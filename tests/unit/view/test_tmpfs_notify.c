@@ -23,7 +23,7 @@ static void an_unread_container_is_not_rendered(void **state)
 
 	(void)state;
 	assert_non_null(n);
-	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO, 42);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO);
 	tmpfs_notify_rendered(n, 3, T0, 0);
 	assert_false(tmpfs_notify_wanted(n, 3, T0 + 5 * PERIOD));
 	tmpfs_notify_stop(n);
@@ -36,7 +36,7 @@ static void an_open_file_keeps_its_container_rendered(void **state)
 
 	(void)state;
 	assert_non_null(n);
-	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO, 42);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO);
 	tmpfs_notify_rendered(n, 3, T0, 0);
 	/* fresh (rendered half a period ago): answered at once */
 	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + PERIOD / 2), 0);
@@ -57,8 +57,8 @@ static void an_open_of_an_old_file_waits_for_a_render(void **state)
 
 	(void)state;
 	assert_non_null(n);
-	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO, 42);
-	tmpfs_notify_track(n, 1001, 3, VF_STAT, 42);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO);
+	tmpfs_notify_track(n, 1001, 3, VF_STAT);
 	tmpfs_notify_rendered(n, 3, T0, 0);
 	assert_int_equal(tmpfs_notify_pending(n, slots, 4), 0);
 	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 2 * PERIOD), 1);
@@ -92,7 +92,7 @@ static void own_opens_and_unknown_files_are_not_counted(void **state)
 
 	(void)state;
 	assert_non_null(n);
-	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO, 42);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO);
 	tmpfs_notify_rendered(n, 3, T0, 0);
 	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, getpid(), 1000, -1, T0 + 5 * PERIOD), 0);
 	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 2000, -1, T0 + 5 * PERIOD), 0);
@@ -107,7 +107,7 @@ static void merged_closes_count_twice(void **state)
 
 	(void)state;
 	assert_non_null(n);
-	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO, 42);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO);
 	tmpfs_notify_rendered(n, 3, T0, 0);
 	tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 1);
 	tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 2);
@@ -135,8 +135,7 @@ static void forgotten_slots_leave_the_others_found(void **state)
 	assert_non_null(n);
 	for (s = 0; s < KAVA_MAX_CONTAINERS; s++)
 		for (f = 0; f < VF_COUNT; f++)
-			tmpfs_notify_track(n, 7 + s * 131 + (uint64_t)f * 977 * KAVA_MAX_CONTAINERS, s, f,
-					   s + 1);
+			tmpfs_notify_track(n, 7 + s * 131 + (uint64_t)f * 977 * KAVA_MAX_CONTAINERS, s, f);
 	for (s = 0; s < KAVA_MAX_CONTAINERS; s += 2)
 		tmpfs_notify_forget(n, s);
 	for (s = 0; s < KAVA_MAX_CONTAINERS; s++) {
@@ -165,7 +164,7 @@ static void an_overflow_makes_every_container_read_until_an_audit(void **state)
 	assert_non_null(n);
 	unit_path(proc, sizeof(proc), s, "proc");
 	assert_int_equal(mkdir(proc, 0755), 0);
-	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO, 42);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO);
 	tmpfs_notify_rendered(n, 3, T0, 0);
 	assert_false(tmpfs_notify_wanted(n, 7, T0 + 5 * PERIOD));
 	assert_false(tmpfs_notify_audit_due(n));
