@@ -213,7 +213,9 @@ static void holds_more_than_1024(void **state)
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
 	if (fdcache_raise_nofile() < 4 * 1500) {
 		assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
-		skip();	/* a hard limit too low for the check */
+		print_message("RLIMIT_NOFILE's hard limit is below %d here: too low for the check\n",
+			      4 * 1500);
+		skip();
 	}
 	paths = proc_sys_files(1500, &n);
 	if (n < 1100) {
@@ -221,7 +223,8 @@ static void holds_more_than_1024(void **state)
 			free(paths[i]);
 		free(paths);
 		assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
-		skip();	/* not enough files to tell */
+		print_message("only %zu files under /proc/sys here (1,100 needed to tell)\n", n);
+		skip();
 	}
 	fdcache_reset(0);	/* the bound from the raised limit */
 	for (i = 0; i < n; i++)
