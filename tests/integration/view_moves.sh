@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# A reader that changes containers between two opens of a view file sees
+# its new container's figures at the next open: one process moved between
+# two containers with different memory limits (cgroup v2 and, on hybrid
+# hosts, its v1 memory cgroup alone), out of every container, through a
+# disable, and a pid that a new process in another container takes over.
+# The FUSE view may keep what it resolved for a reader (src/view/reader.c);
+# these are the events after which it must not, and the kernel's counters of
+# them (kava_seq) are checked to move.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integration/lib.sh
+
+T="reader in A sees A's limit;moved to B (every hierarchy) sees B's;v2 owner follows the move (kava/metrics);v1 memory move alone is seen;moved out of every container sees the host's;disable is seen by a reader;re-enable is seen by a reader;a new process with a dead reader's pid sees its own container;kava_seq counts cgroup moves;kava_seq counts new tasks;kava_seq follows enable and disable"
+IFS=';' read -r -a NAMES <<<"$T"
+need_root "${NAMES[@]}"
+need_view "python3 bpftool" "${NAMES[@]}"
+
+PIN=${KAVA_PIN_DIR:-/sys/fs/bpf/kava}
+VIEW=/run/kava-test-$$-fuse
+MEM_A=$((256 * 1024 * 1024)) MEM_B=$((384 * 1024 * 1024))
+a=$(new_container a "$MEM_A" 0) && b=$(new_container b "$MEM_B" 0) ||
+    skip_all "cannot create containers with memory and cpuset limits here" "${NAMES[@]}"
+"$KAVA" enable "$a" >/dev/null && "$KAVA" enable "$b" >/dev/null ||
+    skip_all "cannot enable the containers" "${NAMES[@]}"
+"$KAVA" run --mount "$VIEW" 2>/dev/null & agent=$!
+AGENT_PIDS+=($agent)
+wait_for 10 test -e "$VIEW/proc/meminfo"
+host_kb=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
+
+# move PID to CONTAINER (a v2 path, or "" for the test's own cgroup) in
+# HIERARCHIES ("v2", v1 controller names; default all)
+move() {
+    local pid=$1 cg=$2 h c name
+    name=${cg##*/}
+    for h in ${3:-v2 $V1_CONTROLLERS}; do
+        if [ "$h" = v2 ]; then
+            echo "$pid" > "${cg:-$(own_cgroup)}/cgroup.procs" || return 1
+        elif is_hybrid; then
+            c=$(v1_dir "$h")
+            echo "$pid" > "$c${name:+/$name}/cgroup.procs" || return 1
+        fi
+    done
+}
+
+# a reader that stays one process: each line it is sent names what to read,
+# it answers with MemTotal in kB ("mem") or the container its kava/metrics
+# names ("owner"); "spawn PID": fork, and in a child that got PID (the
+# caller set ns_last_pid) answer "mem" for the child; "miss" when the
+# child got another pid
+READER='
+import os, re, sys
+view = sys.argv[1]
+def mem():
+    with open(view + "/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return line.split()[1]
+    return "none"
+def owner():
+    with open(view + "/kava/metrics") as f:
+        m = re.search(r"cgroup=\"([^\"]*)\"", f.read())
+    return m.group(1).rsplit("/", 1)[-1] if m else "none"
+for line in sys.stdin:
+    cmd = line.split()
+    if cmd[0] == "mem":
+        print(mem(), flush=True)
+    elif cmd[0] == "owner":
+        print(owner(), flush=True)
+    elif cmd[0] == "spawn":
+        want = int(cmd[1])
+        r, w = os.pipe()
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(want - 1))
+        pid = os.fork()
+        if pid == 0:
+            os.write(w, (mem() if os.getpid() == want else "miss").encode())
+            os._exit(0)
+        os.close(w)
+        os.waitpid(pid, 0)
+        print(os.read(r, 64).decode() or "none", flush=True)
+        os.close(r)
+'
+coproc R { exec python3 -c "$READER" "$VIEW"; }
+rpid=$R_PID
+BG_PIDS+=($rpid)
+ask() { echo "$1" >&"${R[1]}" && read -r -t 10 ans <&"${R[0]}" && echo "$ans"; }
+seq_field() {   # seq_field FIELD: kava_seq's FIELD as bpftool prints it
+    bpftool -j map dump pinned "$PIN/kava_seq" 2>/dev/null |
+        python3 -c "import json,sys; d=json.load(sys.stdin); print(d[0]['value']['$1'])" 2>/dev/null
+}
+
+moves0=$(seq_field moves)
+move "$rpid" "$a"
+ask mem >/dev/null; ask mem >/dev/null        # read more than once: anything kept is warm
+got=$(ask mem)
+note "reader $rpid in A: MemTotal $got kB"
+check "reader in A sees A's limit" [ "$got" = $((MEM_A / 1024)) ]
+moves1=$(seq_field moves)
+note "kava_seq moves: $moves0 before, $moves1 after moving the reader"
+check_all "kava_seq counts cgroup moves" '[ -n "$moves0" ] && [ -n "$moves1" ] && [ "$moves1" -gt "$moves0" ]'
+
+move "$rpid" "$b"
+got=$(ask mem)
+note "moved to B: MemTotal $got kB"
+check "moved to B (every hierarchy) sees B's" [ "$got" = $((MEM_B / 1024)) ]
+ask owner >/dev/null
+move "$rpid" "$a" v2
+o=$(ask owner)
+note "v2 alone moved back to A: kava/metrics names $o"
+check "v2 owner follows the move (kava/metrics)" [ "$o" = "${a##*/}" ]
+if is_hybrid; then
+    move "$rpid" "$a"; ask mem >/dev/null
+    move "$rpid" "$b" memory
+    got=$(ask mem)
+    note "v1 memory alone moved to B: MemTotal $got kB"
+    check "v1 memory move alone is seen" [ "$got" = $((MEM_B / 1024)) ]
+else
+    skip "v1 memory move alone is seen" "no v1 memory hierarchy (pure cgroup2 host)"
+fi
+move "$rpid" "$a"; ask mem >/dev/null
+move "$rpid" "" v2
+got=$(ask mem)
+note "moved out of every container (v2): MemTotal $got kB (host $host_kb)"
+check "moved out of every container sees the host's" [ "$got" = "$host_kb" ]
+
+move "$rpid" "$a"; ask mem >/dev/null
+ep0=$(seq_field registry)
+"$KAVA" disable "$a" >/dev/null
+ep1=$(seq_field registry)
+got=$(ask mem)
+note "A disabled: MemTotal $got kB; kava_seq registry $ep0 -> $ep1"
+check "disable is seen by a reader" [ "$got" = "$host_kb" ]
+"$KAVA" enable "$a" >/dev/null
+ep2=$(seq_field registry)
+got=$(ask mem)
+note "A enabled again: MemTotal $got kB; kava_seq registry -> $ep2"
+check "re-enable is seen by a reader" [ "$got" = $((MEM_A / 1024)) ]
+check_all "kava_seq follows enable and disable" '[ -n "$ep0" ] && [ "$ep1" -gt "$ep0" ] && [ "$ep2" -gt "$ep1" ]'
+
+# pid reuse: a reader in A reads and exits; a process in B forks a child
+# that takes the dead reader's pid (ns_last_pid) and reads: B's figures
+move "$rpid" "$b"
+ask mem >/dev/null
+spawned=none forks0=$(seq_field tasks) forks1=
+for _ in $(seq 20); do
+    python3 -c "$READER" "$VIEW" <<<"mem" > "$TMPDIR/dead" & dead=$!
+    move "$dead" "$a" 2>/dev/null || { wait "$dead"; continue; }
+    # the dead reader's own read happened in A once its answer is A's
+    wait "$dead"
+    [ "$(cat "$TMPDIR/dead")" = $((MEM_A / 1024)) ] || continue
+    spawned=$(ask "spawn $dead")
+    [ "$spawned" != miss ] && break
+done
+forks1=$(seq_field tasks)
+note "child with a dead A reader's pid, forked in B: MemTotal $spawned kB; kava_seq tasks $forks0 -> $forks1"
+if [ "$spawned" = miss ] || [ "$spawned" = none ]; then
+    skip "a new process with a dead reader's pid sees its own container" "could not make a process take a given pid here (busy host?)"
+else
+    check "a new process with a dead reader's pid sees its own container" [ "$spawned" = $((MEM_B / 1024)) ]
+fi
+check_all "kava_seq counts new tasks" '[ -n "$forks0" ] && [ -n "$forks1" ] && [ "$forks1" -gt "$forks0" ]'
