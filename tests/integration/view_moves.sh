@@ -27,29 +27,39 @@ AGENT_PIDS+=($agent)
 wait_for 10 test -e "$VIEW/proc/meminfo"
 host_kb=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
 
-# move PID to CONTAINER (a v2 path, or "" for the test's own cgroup) in
-# HIERARCHIES ("v2", v1 controller names; default all)
-move() {
-    local pid=$1 cg=$2 h c name
-    name=${cg##*/}
-    for h in ${3:-v2 $V1_CONTROLLERS}; do
+# procs CONTAINER [HIERARCHIES]: the cgroup.procs files that put a process
+# in CONTAINER (a v2 path, or "own" for the test's own cgroup) in HIERARCHIES
+# ("v2" and v1 controller names; default all there are)
+procs() {
+    local cg=${1#own} h name=${1##*/}
+    for h in ${2:-v2 $V1_CONTROLLERS}; do
         if [ "$h" = v2 ]; then
-            echo "$pid" > "${cg:-$(own_cgroup)}/cgroup.procs" || return 1
+            echo "${cg:-$(own_cgroup)}/cgroup.procs"
         elif is_hybrid; then
-            c=$(v1_dir "$h")
-            echo "$pid" > "$c${name:+/$name}/cgroup.procs" || return 1
+            echo "$(v1_dir "$h")${cg:+/$name}/cgroup.procs"
         fi
     done
+}
+move() {        # move PID CONTAINER [HIERARCHIES] (from this shell)
+    local f
+    for f in $(procs "$2" "${3:-}"); do echo "$1" > "$f" || return 1; done
 }
 
 # a reader that stays one process: each line it is sent names what to read,
 # it answers with MemTotal in kB ("mem") or the container its kava/metrics
-# names ("owner"); "spawn PID": fork, and in a child that got PID (the
-# caller set ns_last_pid) answer "mem" for the child; "miss" when the
-# child got another pid
+# names ("owner"). "flip": back and forth between two sets of cgroups,
+# writing its own pid to their cgroup.procs files and reading at once, with
+# no process made in between by the test (a new task makes the view resolve
+# every reader anew anyway: kava_seq.tasks). "spawn PID": fork, and in a
+# child that got PID (the caller set ns_last_pid) answer "mem" for the
+# child; "miss" when the child got another pid
 READER='
 import os, re, sys
 view = sys.argv[1]
+def move(files):
+    for f in files:
+        with open(f, "w") as p:
+            p.write(str(os.getpid()))
 def mem():
     with open(view + "/proc/meminfo") as f:
         for line in f:
@@ -66,6 +76,16 @@ for line in sys.stdin:
         print(mem(), flush=True)
     elif cmd[0] == "owner":
         print(owner(), flush=True)
+    elif cmd[0] == "flip":
+        # flip mem|owner ROUNDS FILES1... -- FILES2...: in turn, move and read
+        what = mem if cmd[1] == "mem" else owner
+        cut = cmd.index("--")
+        seen = []
+        for _ in range(int(cmd[2])):
+            for files in (cmd[3:cut], cmd[cut + 1:]):
+                move(files)
+                seen.append(what())
+        print(" ".join(seen), flush=True)
     elif cmd[0] == "spawn":
         want = int(cmd[1])
         r, w = os.pipe()
@@ -86,7 +106,7 @@ BG_PIDS+=($rpid)
 ask() { echo "$1" >&"${R[1]}" && read -r -t 10 ans <&"${R[0]}" && echo "$ans"; }
 seq_field() {   # seq_field FIELD: kava_seq's FIELD as bpftool prints it
     bpftool -j map dump pinned "$PIN/kava_seq" 2>/dev/null |
-        python3 -c "import json,sys; d=json.load(sys.stdin); print(d[0]['value']['$1'])" 2>/dev/null
+        python3 -c "import json,sys; d=json.load(sys.stdin); e=d[0].get('formatted', d[0]); print(e['value']['$1'])" 2>/dev/null
 }
 
 moves0=$(seq_field moves)
@@ -99,29 +119,28 @@ moves1=$(seq_field moves)
 note "kava_seq moves: $moves0 before, $moves1 after moving the reader"
 check_all "kava_seq counts cgroup moves" '[ -n "$moves0" ] && [ -n "$moves1" ] && [ "$moves1" -gt "$moves0" ]'
 
-move "$rpid" "$b"
-got=$(ask mem)
-note "moved to B: MemTotal $got kB"
-check "moved to B (every hierarchy) sees B's" [ "$got" = $((MEM_B / 1024)) ]
-ask owner >/dev/null
-move "$rpid" "$a" v2
-o=$(ask owner)
-note "v2 alone moved back to A: kava/metrics names $o"
-check "v2 owner follows the move (kava/metrics)" [ "$o" = "${a##*/}" ]
+# back and forth, each move made by the reader itself right before its
+# read; a kept resolution that missed a move would show the other figure
+# (ten rounds: a process made meanwhile elsewhere on a busy host hides one)
+# flip NAME WHAT STATE1 WANT1 STATE2 WANT2: a STATE is "CONTAINER HIERARCHIES"
+flip() {
+    local name=$1 what=$2 s1=$3 w1=$4 s2=$5 w2=$6 got want="" i
+    # shellcheck disable=SC2086
+    got=$(ask "flip $what 10 $(procs $s1 | tr '\n' ' ') -- $(procs $s2 | tr '\n' ' ')")
+    for i in 1 2 3 4 5 6 7 8 9 10; do want="$want $w1 $w2"; done
+    note "$name: want $w1/$w2, read: $got"
+    check "$name" [ "$got" = "${want# }" ]
+}
+flip "moved to B (every hierarchy) sees B's" mem "$a" $((MEM_A / 1024)) "$b" $((MEM_B / 1024))
+flip "v2 owner follows the move (kava/metrics)" owner "$a v2" "${a##*/}" "$b v2" "${b##*/}"
 if is_hybrid; then
-    move "$rpid" "$a"; ask mem >/dev/null
-    move "$rpid" "$b" memory
-    got=$(ask mem)
-    note "v1 memory alone moved to B: MemTotal $got kB"
-    check "v1 memory move alone is seen" [ "$got" = $((MEM_B / 1024)) ]
+    move "$rpid" "$a"
+    flip "v1 memory move alone is seen" mem "$a memory" $((MEM_A / 1024)) "$b memory" $((MEM_B / 1024))
 else
     skip "v1 memory move alone is seen" "no v1 memory hierarchy (pure cgroup2 host)"
 fi
-move "$rpid" "$a"; ask mem >/dev/null
-move "$rpid" "" v2
-got=$(ask mem)
-note "moved out of every container (v2): MemTotal $got kB (host $host_kb)"
-check "moved out of every container sees the host's" [ "$got" = "$host_kb" ]
+move "$rpid" "$a"
+flip "moved out of every container sees the host's" mem "$a v2" $((MEM_A / 1024)) "own v2" "$host_kb"
 
 move "$rpid" "$a"; ask mem >/dev/null
 ep0=$(seq_field registry)
