@@ -20,6 +20,7 @@
 #include "kava.h"
 #include "kava_loadavg.h"
 #include "sched_owner.bpf.h"
+#include "sched_seq.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -472,6 +473,7 @@ int BPF_PROG(kava_cgroup_attach_task, struct cgroup *dst_cgrp, const char *path,
 	struct kava_owner o;
 	struct kava_task *ts;
 
+	seq_moved();	/* any hierarchy, enabled or not: the view's readers (sched_seq.bpf.h) */
 	cfg = active_config();
 	if (!cfg)
 		return 0;

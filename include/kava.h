@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define KAVA_ABI_VERSION     5
+#define KAVA_ABI_VERSION     6
 #define KAVA_PIN_DIR         "/sys/fs/bpf/kava"
 #define KAVA_MAX_CONTAINERS  1024     /* enabled-cgroup table size */
 #define KAVA_MAX_DEPTH       32       /* ancestors walked to find an enabled cgroup */
@@ -120,6 +120,22 @@ struct kava_config {
 	__u32 seeding;             /* slot + 1 while the seed that follows its enable runs, else 0 */
 };
 
+/*
+ * kava_seq[0]: counts of the events after which a process's container or
+ * cgroup directories may differ from what was last resolved for its pid,
+ * so the view may keep a reader's resolution while none moved
+ * (src/view/reader.c). An ARRAY with BPF_F_MMAPABLE: the agent reads it
+ * from a shared page, no system call. Every field only grows, each written
+ * by one side: the BPF programs add to moves and tasks atomically,
+ * userspace to registry (never a whole-value update, which would lose a
+ * concurrent add).
+ */
+struct kava_seq {
+	__u64 moves;               /* tasks moved between cgroups in any hierarchy, v1 renames */
+	__u64 tasks;               /* tasks made, and execs that moved a thread to its leader's pid */
+	__u64 registry;            /* enables and disables, counted after kava_slots and kava_enabled changed */
+};
+
 /* kava_timer[0]: the load-average clock. */
 struct kava_timer_state {
 	__u64 next_sample_ns;      /* CLOCK_MONOTONIC of the next LOAD_FREQ boundary */
@@ -175,5 +191,6 @@ _Static_assert(sizeof(struct kava_task) == 32, "kava_task layout");
 _Static_assert(sizeof(struct kava_config) == 24, "kava_config layout");
 _Static_assert(sizeof(struct kava_memstat) == 24, "kava_memstat layout");
 _Static_assert(sizeof(struct kava_timer_state) == 40, "kava_timer_state layout");
+_Static_assert(sizeof(struct kava_seq) == 24, "kava_seq layout");
 
 #endif /* KAVA_H */

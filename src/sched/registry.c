@@ -36,13 +36,29 @@ static void unlock_table(int fd)
 }
 
 /*
+ * kava_seq.registry: the view's readers resolve anew (src/view/reader.c).
+ * Counted after every change of the enabled table or a slot's liveness, so
+ * a resolution kept from before the count reads as stale once it moved. An
+ * atomic add on the mapped page, never a map update: the BPF programs add
+ * to the other fields at any time. st->seq is NULL only for hand-made
+ * states (unit tests); kava_state_open() maps it or fails.
+ */
+static void count_change(struct kava_state *st)
+{
+	if (st->seq)
+		__atomic_fetch_add(&st->seq->registry, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
  * Count an enable (+1) or disable (-1) and start a new cache epoch, so every
- * cgroup's container is resolved anew by the BPF side.
+ * cgroup's container is resolved anew by the BPF side, and the view's
+ * readers by the agent.
  */
 static int update_config(struct kava_state *st, int delta)
 {
 	struct kava_config cfg;
 	__u32 zero = 0;
+	int err;
 
 	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg) < 0)
 		return -errno;
@@ -50,7 +66,9 @@ static int update_config(struct kava_state *st, int delta)
 		return -EINVAL;
 	cfg.nr_enabled += (__u32)delta;
 	cfg.epoch++;
-	return bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY) < 0 ? -errno : 0;
+	err = bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY) < 0 ? -errno : 0;
+	count_change(st);
+	return err;
 }
 
 static int zero_cpustats(struct kava_state *st, uint32_t slot)
@@ -233,6 +251,8 @@ static int unpublish(struct kava_state *st, uint64_t cgroup_id, uint32_t slot,
 	if (bpf_map_update_elem(st->slots_fd, &slot, s, BPF_ANY) < 0)
 		return -errno;
 	err = counted ? update_config(st, -1) : 0;
+	if (!counted)
+		count_change(st);	/* an enable undone: a reader may have seen it meanwhile */
 	/* after the epoch moved on: an entry written from here on names no dead slot */
 	sweep_cgcache(st, slot, old_gen);
 	return err;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sys/utsname.h>
@@ -41,6 +42,7 @@ static const struct pinned_object {
 	{ "kava_timer", offsetof(struct kava_state, timer_fd) },
 	{ "kava_tasks", offsetof(struct kava_state, tasks_fd) },
 	{ "kava_memstat", offsetof(struct kava_state, memstat_fd) },
+	{ "kava_seq", offsetof(struct kava_state, seq_fd) },
 	{ SEED_PIN, offsetof(struct kava_state, seed_prog_fd) },
 };
 #define NR_PINNED (sizeof(pinned_objects) / sizeof(pinned_objects[0]))
@@ -80,9 +82,21 @@ static void init_fds(struct kava_state *st)
 		*pinned_fd(st, i) = -1;
 }
 
+/* kava_seq's one page: an ARRAY map with BPF_F_MMAPABLE maps its values from offset 0 (array_map_mmap()). */
+static size_t seq_map_len(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return page > 0 ? (size_t)page : 4096;
+}
+
 void kava_state_close(struct kava_state *st)
 {
 	size_t i;
+
+	if (st->seq)
+		munmap(st->seq, seq_map_len());
+	st->seq = NULL;
 
 	for (i = 0; i < NR_PINNED; i++) {
 		int *fd = pinned_fd(st, i);
@@ -96,6 +110,7 @@ void kava_state_close(struct kava_state *st)
 static int open_existing(struct kava_state *st, char *why, size_t why_size)
 {
 	struct kava_config cfg;
+	void *seq;
 	__u32 zero = 0;
 	size_t i;
 
@@ -132,6 +147,16 @@ static int open_existing(struct kava_state *st, char *why, size_t why_size)
 		kava_state_close(st);
 		return -EPROTO;
 	}
+	/* writable: registry.c counts enables and disables there (kava.h: struct kava_seq) */
+	seq = mmap(NULL, seq_map_len(), PROT_READ | PROT_WRITE, MAP_SHARED, st->seq_fd, 0);
+	if (seq == MAP_FAILED) {
+		int err = -errno;
+
+		snprintf(why, why_size, "cannot map %s/kava_seq: %s", kava_pin_dir(), strerror(-err));
+		kava_state_close(st);
+		return err;
+	}
+	st->seq = seq;
 	return 0;
 }
 

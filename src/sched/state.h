@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "common/bpfglue.h"    /* kava_pin_dir(), kava_check_privileges() */
+#include "kava.h"
 
 struct kava_state {
 	int config_fd;
@@ -21,6 +22,8 @@ struct kava_state {
 	int timer_fd;
 	int tasks_fd;             /* task storage: looked up with a pidfd as key */
 	int memstat_fd;           /* kava_memstat: what the agent publishes for sysinfo(2) */
+	int seq_fd;               /* kava_seq: event counts, also mapped at `seq` */
+	struct kava_seq *seq;     /* kava_seq[0], shared with the BPF programs (mmap); NULL: not mapped */
 	int seed_prog_fd;
 	unsigned int nr_cpus;     /* possible CPUs: length of per-CPU values */
 	int loaded_now;           /* this process loaded the programs */

@@ -22,6 +22,7 @@
 #include "view/content.h"
 #include "view/cpu_history.h"
 #include "view/paths.h"
+#include "view/reader.h"
 #include "view/sysinfo.h"
 
 static struct cpu_history *history_new(void)
@@ -87,6 +88,7 @@ struct container {
 	struct container_paths paths;
 	struct kava_slot slot;
 	uint32_t slot_index;
+	int slot_whole;                /* 0: only slot.cgroup_id and gen are known (live) */
 	int v1_unresolved;             /* v1 directories not found, no process to ask */
 	pid_t asked;                   /* the process whose v1 cgroups were read, 0: none */
 	/* read on first use, freed with the container (container_free()) */
@@ -112,10 +114,11 @@ static void container_free(struct container *c)
 /*
  * The slot alone: enough for files made from kava's figures only (loadavg).
  * `read` is the slot as the caller read it a moment ago (the FUSE view's
- * reader resolution reads it to check the owner is live), or NULL.
+ * reader resolution reads it to check the owner is live), or NULL;
+ * `whole` 0: only its cgroup_id and gen (with_figures() reads the rest).
  */
 static int locate_slot_from(const struct view_source *src, const struct kava_owner *owner,
-			    const struct kava_slot *read, struct container *c)
+			    const struct kava_slot *read, int whole, struct container *c)
 {
 	/* not memset: the paths are 24 KiB, filled by locate() when a file needs them */
 	container_paths_clear(&c->paths);
@@ -128,6 +131,7 @@ static int locate_slot_from(const struct view_source *src, const struct kava_own
 	c->mem_swapless = 0;
 	memset(&c->slot, 0, sizeof(c->slot));
 	c->slot_index = owner->slot;
+	c->slot_whole = !read || whole;
 	if (read)
 		c->slot = *read;	/* one system call less for every open of a view file */
 	else if (bpf_map_lookup_elem(src->st->slots_fd, &owner->slot, &c->slot) < 0)
@@ -186,9 +190,9 @@ static pid_t stand_in(const struct view_source *src, const struct container *c)
  * no reader (metrics, kava top), a process of the container stands in.
  */
 static int locate_from(const struct view_source *src, const struct kava_owner *owner,
-		       const struct kava_slot *read, pid_t reader, struct container *c)
+		       const struct kava_slot *read, int whole, pid_t reader, struct container *c)
 {
-	int err = locate_slot_from(src, owner, read, c), v1_complete = 0;
+	int err = locate_slot_from(src, owner, read, whole, c), v1_complete = 0;
 
 	if (err < 0)
 		return err;
@@ -199,8 +203,11 @@ static int locate_from(const struct view_source *src, const struct kava_owner *o
 		reader = stand_in(src, c);
 	c->v1_unresolved = !v1_complete && reader <= 0;
 	if (!v1_complete && reader > 0) {
-		/* hybrid host with another v1 layout: ask the reader's own cgroups (kept if it went) */
-		(void)container_paths_v1(&src->v1, reader, &c->paths);
+		/*
+		 * hybrid host with another v1 layout: ask the reader's own cgroups
+		 * (kept if it went; kept with its pidfd while nobody moved: reader.h)
+		 */
+		(void)view_reader_v1(src->st, &src->v1, reader, &c->paths);
 		c->asked = reader;
 	}
 	return 0;
@@ -209,7 +216,7 @@ static int locate_from(const struct view_source *src, const struct kava_owner *o
 static int locate(const struct view_source *src, const struct kava_owner *owner, pid_t reader,
 		  struct container *c)
 {
-	return locate_from(src, owner, NULL, reader, c);
+	return locate_from(src, owner, NULL, 1, reader, c);
 }
 
 /* The CPUs the container sees, given the host's online CPUs (`online` text). */
@@ -258,7 +265,17 @@ static int with_figures(const struct view_source *src, struct container *c, int 
 		c->fig = malloc(sizeof(*c->fig));
 		if (!c->fig)
 			return -ENOMEM;
-		/* the slot as locate_slot_from() read it */
+		/* the slot as locate_slot_from() read it; its figures if only its identity was known */
+		if (!c->slot_whole) {
+			uint32_t gen = c->slot.gen;
+
+			if (bpf_map_lookup_elem(src->st->slots_fd, &c->slot_index, &c->slot) < 0 ||
+			    !kava_slot_live(&c->slot, gen)) {
+				c->slot.cgroup_id = 0;	/* disabled meanwhile: the host's view */
+				c->slot.gen = gen;
+			}
+			c->slot_whole = 1;
+		}
 		c->fig_err = figures_read_from(src->st, c->slot_index, &c->slot, flags, c->fig);
 		c->fig_flags = flags;
 	}
@@ -481,12 +498,12 @@ static int container_content(const struct view_source *src, struct container *c,
 int view_content(const struct view_source *src, enum view_file_id file,
 		 const struct kava_owner *owner, pid_t reader, char **out, size_t *len)
 {
-	return view_content_slot(src, file, owner, NULL, reader, out, len);
+	return view_content_slot(src, file, owner, NULL, 1, reader, out, len);
 }
 
 int view_content_slot(const struct view_source *src, enum view_file_id file,
-		      const struct kava_owner *owner, const struct kava_slot *slot, pid_t reader,
-		      char **out, size_t *len)
+		      const struct kava_owner *owner, const struct kava_slot *slot, int slot_whole,
+		      pid_t reader, char **out, size_t *len)
 {
 	struct container *c;
 	int err;
@@ -499,8 +516,8 @@ int view_content_slot(const struct view_source *src, enum view_file_id file,
 	} else if ((c = malloc(sizeof(*c))) == NULL) {
 		err = -ENOMEM;
 	} else {
-		err = file == VF_LOADAVG ? locate_slot_from(src, owner, slot, c)
-					 : locate_from(src, owner, slot, reader, c);
+		err = file == VF_LOADAVG ? locate_slot_from(src, owner, slot, slot_whole, c)
+					 : locate_from(src, owner, slot, slot_whole, reader, c);
 		if (!err)
 			err = container_content(src, c, file, out, len);
 		if (err == -ENOENT)
@@ -542,7 +559,7 @@ int view_batch_open(const struct view_source *src, const struct kava_owner *owne
 	 * found once; the slot as the caller read it (one bpf(2) call less per
 	 * container and tmpfs period, which reads every slot in one batch)
 	 */
-	err = locate_from(src, owner, slot, 0, &b->c);
+	err = locate_from(src, owner, slot, 1, 0, &b->c);
 	if (err < 0) {
 		if (err == -ENOENT)
 			view_paths_forget(src, owner->slot);

@@ -44,10 +44,13 @@ int view_content(const struct view_source *src, enum view_file_id file,
 /*
  * view_content() with the owner's slot as the caller read it a moment ago
  * (`slot`, NULL: read it here), which saves a map lookup per render.
+ * `slot_whole` 0: only its cgroup_id and gen are known, live (a reader's
+ * kept resolution, view/reader.h): its figures are read where a file
+ * needs them.
  */
 int view_content_slot(const struct view_source *src, enum view_file_id file,
-		      const struct kava_owner *owner, const struct kava_slot *slot, pid_t reader,
-		      char **out, size_t *len);
+		      const struct kava_owner *owner, const struct kava_slot *slot, int slot_whole,
+		      pid_t reader, char **out, size_t *len);
 
 /*
  * Every file of one container from inputs read once: its slot, cgroup

@@ -11,10 +11,12 @@
 
 #include "view/content.h"
 #include "view/fuse_internal.h"
+#include "view/reader.h"
 
 /* The container a request was admitted for, while its handler runs on this thread. */
 _Thread_local const struct kava_owner *vf_admitted;
 _Thread_local const struct kava_slot *vf_admitted_slot;
+_Thread_local int vf_admitted_slot_whole;
 
 /* The budget index of the reader of `req` (the host's when it cannot be told). */
 uint32_t vf_reader_budget(fuse_req_t req, struct kava_owner *owner)
@@ -42,7 +44,7 @@ struct view_call {
 	struct fuse_file_info fi;
 	int has_fi, has_owner, has_slot;
 	struct kava_owner owner;   /* resolved at admission (has_owner) */
-	struct kava_slot slot;     /* the owner's slot as resolving it read it (has_slot) */
+	struct kava_slot slot;     /* the owner's slot as resolving it read it (has_slot: VIEW_SLOT_*) */
 	size_t size, len;
 	off_t off;
 	char data[];               /* a looked-up name (NUL-terminated) or the bytes written */
@@ -59,6 +61,7 @@ static void call_run(struct budget_call *bc)
 	 * map lookup less per open); a request that was parked reads it anew.
 	 */
 	vf_admitted_slot = c->has_owner && c->has_slot && !c->base.parked_ns ? &c->slot : NULL;
+	vf_admitted_slot_whole = c->has_slot == VIEW_SLOT_WHOLE;
 	switch (c->op) {
 	case CALL_LOOKUP:
 		vf_lookup(c->req, c->ino, c->data);

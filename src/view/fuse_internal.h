@@ -107,6 +107,8 @@ void vf_deny_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t 
 extern _Thread_local const struct kava_owner *vf_admitted;
 /* ... and its slot as admission read it, when the request ran at once (not parked); or NULL */
 extern _Thread_local const struct kava_slot *vf_admitted_slot;
+/* ... whole (1), or only its cgroup_id and gen (0: a kept resolution, view/reader.h) */
+extern _Thread_local int vf_admitted_slot_whole;
 uint32_t vf_reader_budget(fuse_req_t req, struct kava_owner *owner);
 void vf_gated_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 void vf_gated_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);

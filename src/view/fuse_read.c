@@ -76,8 +76,8 @@ static int content_for(fuse_req_t req, const char *path, const struct kava_owner
 	int cpu;
 
 	if (vf)
-		return view_content_slot(vf_source(req), vf->id, owner, admitted_slot(owner), reader,
-					 text, len);
+		return view_content_slot(vf_source(req), vf->id, owner, admitted_slot(owner),
+					 vf_admitted_slot_whole, reader, text, len);
 	if (view_cpu_path(path, &cpu, &tf) == CPU_PATH_TOPOLOGY_FILE)
 		return view_topology_content(vf_source(req), owner, reader, cpu, tf, text, len);
 	return -EISDIR;

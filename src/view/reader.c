@@ -15,6 +15,7 @@
 #include "common/fdcache.h"
 #include "common/util.h"
 #include "view/reader.h"
+#include "view/reader_memo.h"
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL	/* Linux 6.9: a pidfd for a thread, not only a leader */
@@ -77,11 +78,20 @@ int view_reader_resolve_by_proc(const struct kava_state *st, const char *cgroup2
  */
 #define PIDFD_KEPT 64
 
+/*
+ * With each kept pidfd, what was resolved for its reader: its container
+ * (and the slot's identity) and its v1 directories, used again without a
+ * system call while kava_seq's counts stand (reader_memo.h; the events they
+ * count: bpf/sched_seq.bpf.h). A repeat reader's open then makes neither
+ * the two bpf(2) lookups nor the read of /proc/PID/cgroup.
+ */
 static struct kept_pidfd {
 	pthread_mutex_t lock;   /* held across the lookup: the fd is not closed under it */
 	pid_t pid;
 	int fd;                 /* -1: none */
-} kept[PIDFD_KEPT] = { [0 ... PIDFD_KEPT - 1] = { PTHREAD_MUTEX_INITIALIZER, 0, -1 } };
+	struct reader_memo memo;
+	struct reader_v1_memo v1;
+} kept[PIDFD_KEPT] = { [0 ... PIDFD_KEPT - 1] = { PTHREAD_MUTEX_INITIALIZER, 0, -1, { 0 }, { 0 } } };
 
 /* kava's task storage of `pid`: 0, -ESRCH (no such task), or another -errno. */
 static int task_of(const struct kava_state *st, pid_t pid, struct kava_task *ts)
@@ -103,29 +113,95 @@ static int task_of(const struct kava_state *st, pid_t pid, struct kava_task *ts)
 	err = bpf_map_lookup_elem(st->tasks_fd, &fd, ts) == 0 ? 0 : neg_errno_or(-ENOENT);
 	if (k->fd >= 0)
 		close(k->fd);
+	if (k->pid != pid) {	/* another reader's resolutions go with its pidfd */
+		k->memo.pid = 0;
+		reader_v1_memo_clear(&k->v1);
+	}
 	k->pid = pid;
 	k->fd = fd;
 	pthread_mutex_unlock(&k->lock);
 	return err;
 }
 
+/* `pid`'s kept resolution at counts `now`: 1 with *owner (and slot, *have_slot), 0: none. */
+static int memo_get(pid_t pid, const struct reader_seq *now, struct kava_owner *owner,
+		    struct kava_slot *slot, int *have_slot)
+{
+	struct kept_pidfd *k = &kept[(unsigned int)pid % PIDFD_KEPT];
+	int hit, identity;
+
+	pthread_mutex_lock(&k->lock);
+	hit = k->pid == pid && reader_memo_get(&k->memo, pid, now, owner, slot, &identity);
+	pthread_mutex_unlock(&k->lock);
+	if (hit)
+		*have_slot = identity ? VIEW_SLOT_IDENTITY : VIEW_SLOT_NONE;
+	return hit;
+}
+
+/* Keep `owner` for `pid`, resolved after the counts `before` (its kept pidfd's entry only). */
+static void memo_put(pid_t pid, const struct reader_seq *before, const struct kava_owner *owner,
+		     const struct kava_slot *slot)
+{
+	struct kept_pidfd *k = &kept[(unsigned int)pid % PIDFD_KEPT];
+
+	pthread_mutex_lock(&k->lock);
+	if (k->pid == pid)
+		reader_memo_put(&k->memo, pid, before, owner, slot);
+	pthread_mutex_unlock(&k->lock);
+}
+
 int view_reader_resolve_slot(const struct kava_state *st, const char *cgroup2_mount, pid_t pid,
 			     struct kava_owner *owner, struct kava_slot *slot, int *have_slot)
 {
 	struct kava_task ts = { 0 };
-	int err = task_of(st, pid, &ts);
+	struct reader_seq before;
+	int err;
 
-	*have_slot = 0;
+	*have_slot = VIEW_SLOT_NONE;
+	/* the counts first: an event after this read makes what follows stale, and it is seen */
+	reader_seq_read(st->seq, &before);
+	if (memo_get(pid, &before, owner, slot, have_slot))
+		return 0;
+	err = task_of(st, pid, &ts);
 	if (err == -ESRCH)
 		return -ESRCH;
 	if (err == 0 && ts.owner) {
 		*owner = kava_owner_unpack(ts.owner);
 		if (owner_is_live(st, *owner, slot)) {
-			*have_slot = 1;
+			*have_slot = VIEW_SLOT_WHOLE;
+			memo_put(pid, &before, owner, slot);
 			return 0;
 		}
 	}
-	return view_reader_resolve_by_proc(st, cgroup2_mount, pid, owner);
+	err = view_reader_resolve_by_proc(st, cgroup2_mount, pid, owner);
+	if (err == 0)
+		memo_put(pid, &before, owner, NULL);	/* its slot is read by the render */
+	return err;
+}
+
+int view_reader_v1(const struct kava_state *st, const struct v1_mounts *m, pid_t pid,
+		   struct container_paths *p)
+{
+	struct kept_pidfd *k = &kept[(unsigned int)pid % PIDFD_KEPT];
+	struct reader_seq before;
+	int hit, err;
+
+	if (pid <= 0)
+		return container_paths_v1(m, pid, p);
+	reader_seq_read(st->seq, &before);
+	pthread_mutex_lock(&k->lock);
+	hit = k->pid == pid && reader_v1_memo_get(&k->v1, pid, &before, p);
+	pthread_mutex_unlock(&k->lock);
+	if (hit)
+		return 0;
+	err = container_paths_v1(m, pid, p);
+	if (err < 0)
+		return err;
+	pthread_mutex_lock(&k->lock);
+	if (k->pid == pid)	/* a failed copy only means reading again next time */
+		(void)reader_v1_memo_put(&k->v1, pid, &before, p);
+	pthread_mutex_unlock(&k->lock);
+	return 0;
 }
 
 int view_reader_resolve(const struct kava_state *st, const char *cgroup2_mount, pid_t pid,

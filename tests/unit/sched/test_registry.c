@@ -6,6 +6,7 @@
  * `kava enable A B C` (all or none) rests on it.
  */
 #include "../../common/unit.h"
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kava.h"
@@ -174,6 +175,36 @@ static void foreach_visits_the_live(void **state)
 	assert_int_equal(v.n, 5);
 }
 
+/*
+ * Every change of the table is counted in kava_seq.registry (the view's
+ * kept reader resolutions, src/view/reader.c), an enable undone included:
+ * a reader may have resolved to it meanwhile. On a mapped BPF_F_MMAPABLE
+ * array, as the agent's.
+ */
+static void changes_are_counted_for_readers(void **state)
+{
+	struct kava_state *st = *state;
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_seq", 4, sizeof(struct kava_seq), 1, &opts);
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t before;
+	uint32_t slot = 0;
+	void *p;
+
+	assert_true(fd >= 0);
+	p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(p != MAP_FAILED);
+	st->seq = p;
+	before = st->seq->registry;
+	assert_true(registry_enable(st, 4343, &slot) < 0);	/* no iterator: undone */
+	assert_true(st->seq->registry >= before + 1);
+	assert_int_equal(st->seq->moves, 0);	/* the BPF side's fields are left alone */
+	assert_int_equal(st->seq->tasks, 0);
+	st->seq = NULL;
+	munmap(p, (size_t)page);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +213,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unpublish_sweeps_the_cgroup_cache, make_maps,
 						close_maps),
 		cmocka_unit_test_setup_teardown(foreach_visits_the_live, make_maps, close_maps),
+		cmocka_unit_test_setup_teardown(changes_are_counted_for_readers, make_maps, close_maps),
 	};
 
 	if (geteuid() != 0) {
