@@ -124,10 +124,10 @@ check_all "kava_seq counts cgroup moves" '[ -n "$moves0" ] && [ -n "$moves1" ] &
 # (ten rounds: a process made meanwhile elsewhere on a busy host hides one)
 # flip NAME WHAT STATE1 WANT1 STATE2 WANT2: a STATE is "CONTAINER HIERARCHIES"
 flip() {
-    local name=$1 what=$2 s1=$3 w1=$4 s2=$5 w2=$6 got want="" i
+    local name=$1 what=$2 s1=$3 w1=$4 s2=$5 w2=$6 got want=""
     # shellcheck disable=SC2086
     got=$(ask "flip $what 10 $(procs $s1 | tr '\n' ' ') -- $(procs $s2 | tr '\n' ' ')")
-    for i in 1 2 3 4 5 6 7 8 9 10; do want="$want $w1 $w2"; done
+    for _ in 1 2 3 4 5 6 7 8 9 10; do want="$want $w1 $w2"; done
     note "$name: want $w1/$w2, read: $got"
     check "$name" [ "$got" = "${want# }" ]
 }
