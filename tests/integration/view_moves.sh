@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.." || exit 1
 T="reader in A sees A's limit;moved to B (every hierarchy) sees B's;v2 owner follows the move (kava/metrics);v1 memory move alone is seen;moved out of every container sees the host's;disable is seen by a reader;re-enable is seen by a reader;a new process with a dead reader's pid sees its own container;kava_seq counts cgroup moves;kava_seq counts new tasks;kava_seq follows enable and disable"
 IFS=';' read -r -a NAMES <<<"$T"
 need_root "${NAMES[@]}"
-need_view "python3 bpftool" "${NAMES[@]}"
+need_view "bpftool jq" "${NAMES[@]}"
 
 PIN=${KAVA_PIN_DIR:-/sys/fs/bpf/kava}
 VIEW=/run/kava-test-$$-fuse
@@ -45,68 +45,58 @@ move() {        # move PID CONTAINER [HIERARCHIES] (from this shell)
     for f in $(procs "$2" "${3:-}"); do echo "$1" > "$f" || return 1; done
 }
 
-# a reader that stays one process: each line it is sent names what to read,
+# a reader that stays one process (bash: its builtins open, read and write
+# files without making a process): each line it is sent names what to read,
 # it answers with MemTotal in kB ("mem") or the container its kava/metrics
-# names ("owner"). "flip": back and forth between two sets of cgroups,
+# names ("owner"), having moved itself first if it is given cgroup.procs
+# files. "flip": back and forth between two sets of cgroups,
 # writing its own pid to their cgroup.procs files and reading at once, with
 # no process made in between by the test (a new task makes the view resolve
 # every reader anew anyway: kava_seq.tasks). "spawn PID": fork, and in a
 # child that got PID (the caller set ns_last_pid) answer "mem" for the
 # child; "miss" when the child got another pid
 READER='
-import os, re, sys
-view = sys.argv[1]
-def move(files):
-    for f in files:
-        with open(f, "w") as p:
-            p.write(str(os.getpid()))
-def mem():
-    with open(view + "/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                return line.split()[1]
-    return "none"
-def owner():
-    with open(view + "/kava/metrics") as f:
-        m = re.search(r"cgroup=\"([^\"]*)\"", f.read())
-    return m.group(1).rsplit("/", 1)[-1] if m else "none"
-for line in sys.stdin:
-    cmd = line.split()
-    if cmd[0] == "mem":
-        print(mem(), flush=True)
-    elif cmd[0] == "owner":
-        print(owner(), flush=True)
-    elif cmd[0] == "flip":
-        # flip mem|owner ROUNDS FILES1... -- FILES2...: in turn, move and read
-        what = mem if cmd[1] == "mem" else owner
-        cut = cmd.index("--")
-        seen = []
-        for _ in range(int(cmd[2])):
-            for files in (cmd[3:cut], cmd[cut + 1:]):
-                move(files)
-                seen.append(what())
-        print(" ".join(seen), flush=True)
-    elif cmd[0] == "spawn":
-        want = int(cmd[1])
-        r, w = os.pipe()
-        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
-            f.write(str(want - 1))
-        pid = os.fork()
-        if pid == 0:
-            os.write(w, (mem() if os.getpid() == want else "miss").encode())
-            os._exit(0)
-        os.close(w)
-        os.waitpid(pid, 0)
-        print(os.read(r, 64).decode() or "none", flush=True)
-        os.close(r)
+view=$1
+mem() {
+    local k v rest
+    ans=none
+    while read -r k v rest; do [ "$k" = MemTotal: ] && { ans=$v; break; }; done < "$view/proc/meminfo"
+}
+owner() {
+    local l
+    ans=none
+    while IFS= read -r l; do
+        if [[ $l =~ cgroup=\"([^\"]*)\" ]]; then ans=${BASH_REMATCH[1]##*/}; break; fi
+    done < "$view/kava/metrics"
+}
+move() { local f; for f in "$@"; do echo "$BASHPID" > "$f"; done; }
+while read -r cmd rest; do
+    case $cmd in
+    mem|owner) move $rest; $cmd; echo "$ans" ;;     # after moving itself, if told where
+    flip)       # flip mem|owner ROUNDS FILES1... -- FILES2...: in turn, move and read
+        set -- $rest; what=$1 n=$2; shift 2
+        one=() two=() side=1 out=
+        for x; do
+            if [ "$x" = -- ]; then side=2; elif [ $side = 1 ]; then one+=("$x"); else two+=("$x"); fi
+        done
+        for ((i = 0; i < n; i++)); do
+            move "${one[@]}"; $what; out+="$ans "
+            move "${two[@]}"; $what; out+="$ans "
+        done
+        echo "${out% }" ;;
+    spawn)
+        echo $((rest - 1)) > /proc/sys/kernel/ns_last_pid
+        ( if [ "$BASHPID" = "$rest" ]; then mem; echo "$ans"; else echo miss; fi ) ;;
+    esac
+done
 '
-coproc R { exec python3 -c "$READER" "$VIEW"; }
+coproc R { exec bash -c "$READER" reader "$VIEW"; }
 rpid=$R_PID
 BG_PIDS+=($rpid)
 ask() { echo "$1" >&"${R[1]}" && read -r -t 10 ans <&"${R[0]}" && echo "$ans"; }
 seq_field() {   # seq_field FIELD: kava_seq's FIELD as bpftool prints it
     bpftool -j map dump pinned "$PIN/kava_seq" 2>/dev/null |
-        python3 -c "import json,sys; d=json.load(sys.stdin); e=d[0].get('formatted', d[0]); print(e['value']['$1'])" 2>/dev/null
+        jq -r ".[0].formatted.value.$1 // empty" 2>/dev/null
 }
 
 moves0=$(seq_field moves)
@@ -162,9 +152,8 @@ move "$rpid" "$b"
 ask mem >/dev/null
 spawned=none forks0=$(seq_field tasks) forks1=
 for _ in $(seq 20); do
-    python3 -c "$READER" "$VIEW" <<<"mem" > "$TMPDIR/dead" & dead=$!
-    move "$dead" "$a" 2>/dev/null || { wait "$dead"; continue; }
-    # the dead reader's own read happened in A once its answer is A's
+    # shellcheck disable=SC2046
+    bash -c "$READER" reader "$VIEW" <<<"mem $(procs "$a" | tr '\n' ' ')" > "$TMPDIR/dead" & dead=$!
     wait "$dead"
     [ "$(cat "$TMPDIR/dead")" = $((MEM_A / 1024)) ] || continue
     spawned=$(ask "spawn $dead")
