@@ -22,7 +22,8 @@
  *   can open a file (io_uring and vhost workers, made without
  *   kernel_clone(), included). A thread that execs takes its leader's pid
  *   (de_thread(): exchange_tids()) and returns to user space only after
- *   sched_process_exec fires; counted when its pid changed: tasks.
+ *   sched_process_exec fires; counted when its pid changed. Both in
+ *   kava_pidseq, at the entry of the task's (new) pid only.
  * - an enable or disable: counted by userspace (registry.c), after the
  *   slot and the enabled table changed.
  * Nothing else moves a task: a fork inherits its parent's cgroups
@@ -51,28 +52,40 @@ static __always_inline void seq_moved(void)
 		__sync_fetch_and_add(&s->moves, 1);
 }
 
-static __always_inline void seq_new_task(void)
-{
-	__u32 zero = 0;
-	struct kava_seq *s = bpf_map_lookup_elem(&kava_seq, &zero);
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KAVA_PIDSEQ_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kava_pidseq SEC(".maps");
 
-	if (s)
-		__sync_fetch_and_add(&s->tasks, 1);
+/* `pid` may name another task now: its entry only (pid, not tgid: the view resolves a thread's pid) */
+static __always_inline void seq_new_task(__u32 pid)
+{
+	__u32 idx = pid & (KAVA_PIDSEQ_SLOTS - 1);
+	__u64 *n = bpf_map_lookup_elem(&kava_pidseq, &idx);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
 }
 
 /* A second program on this tracepoint, beside kava_sched_wakeup_new, which returns early for most tasks. */
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(kava_seq_new_task, struct task_struct *p)
 {
-	seq_new_task();
+	seq_new_task(p->pid);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(kava_seq_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	if (BPF_CORE_READ(p, pid) != old_pid)
-		seq_new_task();
+	__u32 pid = BPF_CORE_READ(p, pid);
+
+	if (pid != (__u32)old_pid)
+		seq_new_task(pid);
 	return 0;
 }
 

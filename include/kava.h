@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define KAVA_ABI_VERSION     6
+#define KAVA_ABI_VERSION     7
 #define KAVA_PIN_DIR         "/sys/fs/bpf/kava"
 #define KAVA_MAX_CONTAINERS  1024     /* enabled-cgroup table size */
 #define KAVA_MAX_DEPTH       32       /* ancestors walked to find an enabled cgroup */
@@ -121,20 +121,29 @@ struct kava_config {
 };
 
 /*
- * kava_seq[0]: counts of the events after which a process's container or
+ * kava_seq[0]: counts of the events after which any process's container or
  * cgroup directories may differ from what was last resolved for its pid,
- * so the view may keep a reader's resolution while none moved
+ * so the view may keep a reader's resolution while none happened
  * (src/view/reader.c). An ARRAY with BPF_F_MMAPABLE: the agent reads it
- * from a shared page, no system call. Every field only grows, each written
- * by one side: the BPF programs add to moves and tasks atomically,
- * userspace to registry (never a whole-value update, which would lose a
- * concurrent add).
+ * from a shared page, no system call. Each field only grows and has one
+ * writer side: the BPF programs add to moves atomically, userspace to
+ * registry (never a whole-value update, which would lose a concurrent add).
  */
 struct kava_seq {
 	__u64 moves;               /* tasks moved between cgroups in any hierarchy, v1 renames */
-	__u64 tasks;               /* tasks made, and execs that moved a thread to its leader's pid */
 	__u64 registry;            /* enables and disables, counted after kava_slots and kava_enabled changed */
 };
+
+/*
+ * kava_pidseq[pid % KAVA_PIDSEQ_SLOTS]: tasks made with that pid, and execs
+ * that gave a thread its leader's pid (a __u64 each, only growing, BPF's
+ * atomic adds; 8 bytes, the array's own element stride: array_map_alloc()
+ * rounds every value up to 8, and the mapped page shows that layout): after one, the pid may name another task than the reader
+ * resolved. Kept per pid, not as one count, so a process made elsewhere
+ * (on a busy host, many a second) leaves other readers' resolutions alone.
+ * Also BPF_F_MMAPABLE, read by the agent.
+ */
+#define KAVA_PIDSEQ_SLOTS    16384    /* a power of two */
 
 /* kava_timer[0]: the load-average clock. */
 struct kava_timer_state {
@@ -191,6 +200,7 @@ _Static_assert(sizeof(struct kava_task) == 32, "kava_task layout");
 _Static_assert(sizeof(struct kava_config) == 24, "kava_config layout");
 _Static_assert(sizeof(struct kava_memstat) == 24, "kava_memstat layout");
 _Static_assert(sizeof(struct kava_timer_state) == 40, "kava_timer_state layout");
-_Static_assert(sizeof(struct kava_seq) == 24, "kava_seq layout");
+_Static_assert(sizeof(struct kava_seq) == 16, "kava_seq layout");
+_Static_assert((KAVA_PIDSEQ_SLOTS & (KAVA_PIDSEQ_SLOTS - 1)) == 0, "kava_pidseq size");
 
 #endif /* KAVA_H */

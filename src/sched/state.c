@@ -43,6 +43,7 @@ static const struct pinned_object {
 	{ "kava_tasks", offsetof(struct kava_state, tasks_fd) },
 	{ "kava_memstat", offsetof(struct kava_state, memstat_fd) },
 	{ "kava_seq", offsetof(struct kava_state, seq_fd) },
+	{ "kava_pidseq", offsetof(struct kava_state, pidseq_fd) },
 	{ SEED_PIN, offsetof(struct kava_state, seed_prog_fd) },
 };
 #define NR_PINNED (sizeof(pinned_objects) / sizeof(pinned_objects[0]))
@@ -82,21 +83,31 @@ static void init_fds(struct kava_state *st)
 		*pinned_fd(st, i) = -1;
 }
 
-/* kava_seq's one page: an ARRAY map with BPF_F_MMAPABLE maps its values from offset 0 (array_map_mmap()). */
-static size_t seq_map_len(void)
+/*
+ * The length to map of a BPF_F_MMAPABLE array of `bytes` of values: the
+ * kernel maps its values from offset 0, in whole pages (array_map_mmap()).
+ */
+static size_t mmapable_len(size_t bytes)
 {
 	long page = sysconf(_SC_PAGESIZE);
+	size_t p = page > 0 ? (size_t)page : 4096;
 
-	return page > 0 ? (size_t)page : 4096;
+	return (bytes + p - 1) / p * p;
 }
+
+#define SEQ_LEN mmapable_len(sizeof(struct kava_seq))
+#define PIDSEQ_LEN mmapable_len(KAVA_PIDSEQ_SLOTS * sizeof(__u64))
 
 void kava_state_close(struct kava_state *st)
 {
 	size_t i;
 
 	if (st->seq)
-		munmap(st->seq, seq_map_len());
+		munmap(st->seq, SEQ_LEN);
 	st->seq = NULL;
+	if (st->pidseq)
+		munmap((void *)st->pidseq, PIDSEQ_LEN);
+	st->pidseq = NULL;
 
 	for (i = 0; i < NR_PINNED; i++) {
 		int *fd = pinned_fd(st, i);
@@ -110,7 +121,7 @@ void kava_state_close(struct kava_state *st)
 static int open_existing(struct kava_state *st, char *why, size_t why_size)
 {
 	struct kava_config cfg;
-	void *seq;
+	void *seq, *pidseq;
 	__u32 zero = 0;
 	size_t i;
 
@@ -148,7 +159,7 @@ static int open_existing(struct kava_state *st, char *why, size_t why_size)
 		return -EPROTO;
 	}
 	/* writable: registry.c counts enables and disables there (kava.h: struct kava_seq) */
-	seq = mmap(NULL, seq_map_len(), PROT_READ | PROT_WRITE, MAP_SHARED, st->seq_fd, 0);
+	seq = mmap(NULL, SEQ_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, st->seq_fd, 0);
 	if (seq == MAP_FAILED) {
 		int err = -errno;
 
@@ -157,6 +168,16 @@ static int open_existing(struct kava_state *st, char *why, size_t why_size)
 		return err;
 	}
 	st->seq = seq;
+	pidseq = mmap(NULL, PIDSEQ_LEN, PROT_READ, MAP_SHARED, st->pidseq_fd, 0);
+	if (pidseq == MAP_FAILED) {
+		int err = -errno;
+
+		snprintf(why, why_size, "cannot map %s/kava_pidseq: %s", kava_pin_dir(),
+			 strerror(-err));
+		kava_state_close(st);
+		return err;
+	}
+	st->pidseq = pidseq;
 	return 0;
 }
 

@@ -24,6 +24,8 @@ struct kava_state {
 	int memstat_fd;           /* kava_memstat: what the agent publishes for sysinfo(2) */
 	int seq_fd;               /* kava_seq: event counts, also mapped at `seq` */
 	struct kava_seq *seq;     /* kava_seq[0], shared with the BPF programs (mmap); NULL: not mapped */
+	int pidseq_fd;            /* kava_pidseq: new tasks per pid, also mapped at `pidseq` */
+	const __u64 *pidseq;      /* kava_pidseq's KAVA_PIDSEQ_SLOTS counts (mmap, read-only); NULL: not mapped */
 	int seed_prog_fd;
 	unsigned int nr_cpus;     /* possible CPUs: length of per-CPU values */
 	int loaded_now;           /* this process loaded the programs */

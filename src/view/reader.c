@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -150,6 +151,33 @@ static void memo_put(pid_t pid, const struct reader_seq *before, const struct ka
 	pthread_mutex_unlock(&k->lock);
 }
 
+/*
+ * kava_pidseq is indexed by the kernel's own pids (task_struct.pid, the
+ * initial pid namespace's), FUSE gives a reader's pid in this process's
+ * namespace (fuse_req_ctx(), pid_nr_ns()): the same numbers only in the
+ * initial namespace, whose /proc/self/ns/pid inode is the fixed
+ * PROC_PID_INIT_INO (include/linux/proc_ns.h). Elsewhere (an agent run in
+ * a container) nothing is kept: every open resolves anew.
+ */
+#define PROC_PID_INIT_INO 0xEFFFFFFCU
+
+static pthread_once_t pidns_once = PTHREAD_ONCE_INIT;
+static int pidns_is_init;
+
+static void check_pidns(void)
+{
+	struct stat sb;
+
+	pidns_is_init = stat("/proc/self/ns/pid", &sb) == 0 && sb.st_ino == PROC_PID_INIT_INO;
+}
+
+/* The counts for `pid` (reader_memo.h); none (never the same) outside the initial pid namespace. */
+static void seq_read(const struct kava_state *st, pid_t pid, struct reader_seq *out)
+{
+	(void)pthread_once(&pidns_once, check_pidns);
+	reader_seq_read(st->seq, pidns_is_init ? st->pidseq : NULL, pid, out);
+}
+
 int view_reader_resolve_slot(const struct kava_state *st, const char *cgroup2_mount, pid_t pid,
 			     struct kava_owner *owner, struct kava_slot *slot, int *have_slot)
 {
@@ -159,7 +187,7 @@ int view_reader_resolve_slot(const struct kava_state *st, const char *cgroup2_mo
 
 	*have_slot = VIEW_SLOT_NONE;
 	/* the counts first: an event after this read makes what follows stale, and it is seen */
-	reader_seq_read(st->seq, &before);
+	seq_read(st, pid, &before);
 	if (memo_get(pid, &before, owner, slot, have_slot))
 		return 0;
 	err = task_of(st, pid, &ts);
@@ -188,7 +216,7 @@ int view_reader_v1(const struct kava_state *st, const struct v1_mounts *m, pid_t
 
 	if (pid <= 0)
 		return container_paths_v1(m, pid, p);
-	reader_seq_read(st->seq, &before);
+	seq_read(st, pid, &before);
 	pthread_mutex_lock(&k->lock);
 	hit = k->pid == pid && reader_v1_memo_get(&k->v1, pid, &before, p);
 	pthread_mutex_unlock(&k->lock);

@@ -6,23 +6,26 @@
 
 #include "view/reader_memo.h"
 
-void reader_seq_read(const struct kava_seq *page, struct reader_seq *out)
+void reader_seq_read(const struct kava_seq *page, const __u64 *pidseq, pid_t pid,
+		     struct reader_seq *out)
 {
-	if (!page) {
+	if (!page || !pidseq) {
 		memset(out, 0, sizeof(*out));
 		return;
 	}
 	/* each count alone: they only grow, and any that moved makes the memo stale */
 	out->moves = __atomic_load_n(&page->moves, __ATOMIC_ACQUIRE);
-	out->tasks = __atomic_load_n(&page->tasks, __ATOMIC_ACQUIRE);
 	out->registry = __atomic_load_n(&page->registry, __ATOMIC_ACQUIRE);
+	/* the entry seq_new_task() (bpf/sched_seq.bpf.h) adds to for this pid */
+	out->pid_tasks = __atomic_load_n(&pidseq[(uint32_t)pid & (KAVA_PIDSEQ_SLOTS - 1)],
+					 __ATOMIC_ACQUIRE);
 	out->valid = 1;
 }
 
 int reader_seq_same(const struct reader_seq *a, const struct reader_seq *b)
 {
-	return a->valid && b->valid && a->moves == b->moves && a->tasks == b->tasks &&
-	       a->registry == b->registry;
+	return a->valid && b->valid && a->moves == b->moves && a->registry == b->registry &&
+	       a->pid_tasks == b->pid_tasks;
 }
 
 void reader_memo_put(struct reader_memo *m, pid_t pid, const struct reader_seq *before,

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the view resolved for a reader's pid, kept while nothing that could
- * change it happened: kava_seq's counts (include/kava.h: moves, new tasks,
- * enables and disables) as they were read before the resolution began are
- * kept with it, and it is used again only while they are all the same.
+ * change it happened: kava_seq's counts (include/kava.h: moves, enables and
+ * disables) and kava_pidseq's count of tasks made at the pid's entry, as
+ * they were read before the resolution began, are kept with it, and it is
+ * used again only while they are all the same.
  * Pure: the caller reads the counts (reader_seq_read()) and holds the lock.
  */
 #ifndef KAVA_VIEW_READER_MEMO_H
@@ -15,12 +16,17 @@
 #include "kava.h"
 
 struct reader_seq {
-	uint64_t moves, tasks, registry;
-	int valid;                     /* 0: no counts (kava_seq not mapped): never the same */
+	uint64_t moves, registry;
+	__u64 pid_tasks;               /* kava_pidseq's entry of the pid they were read for */
+	int valid;                     /* 0: no counts (a map not mapped): never the same */
 };
 
-/* kava_seq[0] as mapped (NULL: none), each count loaded atomically. */
-void reader_seq_read(const struct kava_seq *page, struct reader_seq *out);
+/*
+ * The counts for `pid`: kava_seq[0] and kava_pidseq as mapped (NULL:
+ * none), each loaded atomically.
+ */
+void reader_seq_read(const struct kava_seq *page, const __u64 *pidseq, pid_t pid,
+		     struct reader_seq *out);
 int reader_seq_same(const struct reader_seq *a, const struct reader_seq *b);
 
 /* A reader's container, and its slot's identity (cgroup id, generation). */

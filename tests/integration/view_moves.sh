@@ -10,7 +10,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
-T="reader in A sees A's limit;moved to B (every hierarchy) sees B's;v2 owner follows the move (kava/metrics);v1 memory move alone is seen;moved out of every container sees the host's;disable is seen by a reader;re-enable is seen by a reader;a new process with a dead reader's pid sees its own container;kava_seq counts cgroup moves;kava_seq counts new tasks;kava_seq follows enable and disable"
+T="reader in A sees A's limit;moved to B (every hierarchy) sees B's;v2 owner follows the move (kava/metrics);v1 memory move alone is seen;moved out of every container sees the host's;disable is seen by a reader;re-enable is seen by a reader;a new process with a dead reader's pid sees its own container;kava_seq counts cgroup moves;kava_pidseq counts a task made at its pid;kava_seq follows enable and disable"
 IFS=';' read -r -a NAMES <<<"$T"
 need_root "${NAMES[@]}"
 need_view "bpftool jq" "${NAMES[@]}"
@@ -51,8 +51,8 @@ move() {        # move PID CONTAINER [HIERARCHIES] (from this shell)
 # names ("owner"), having moved itself first if it is given cgroup.procs
 # files. "flip": back and forth between two sets of cgroups,
 # writing its own pid to their cgroup.procs files and reading at once, with
-# no process made in between by the test (a new task makes the view resolve
-# every reader anew anyway: kava_seq.tasks). "spawn PID": fork, and in a
+# no process made in between by the test (a new task whose pid shares the
+# reader's kava_pidseq entry makes the view resolve it anew anyway). "spawn PID": fork, and in a
 # child that got PID (the caller set ns_last_pid) answer "mem" for the
 # child; "miss" when the child got another pid
 READER='
@@ -97,6 +97,12 @@ ask() { echo "$1" >&"${R[1]}" && read -r -t 10 ans <&"${R[0]}" && echo "$ans"; }
 seq_field() {   # seq_field FIELD: kava_seq's FIELD as bpftool prints it
     bpftool -j map dump pinned "$PIN/kava_seq" 2>/dev/null |
         jq -r ".[0].formatted.value.$1 // empty" 2>/dev/null
+}
+pidseq_at() {   # pidseq_at PID: kava_pidseq's count of tasks made at PID's entry
+    local i=$(( $1 % 16384 ))     # KAVA_PIDSEQ_SLOTS
+    # shellcheck disable=SC2046 # the key's four bytes, little-endian
+    bpftool -j map lookup pinned "$PIN/kava_pidseq" key $(printf '%d %d %d %d' $((i & 255)) $((i >> 8 & 255)) 0 0) 2>/dev/null |
+        jq -r '.formatted.value // .value // empty' 2>/dev/null
 }
 
 moves0=$(seq_field moves)
@@ -150,20 +156,22 @@ check_all "kava_seq follows enable and disable" '[ -n "$ep0" ] && [ "$ep1" -gt "
 # that takes the dead reader's pid (ns_last_pid) and reads: B's figures
 move "$rpid" "$b"
 ask mem >/dev/null
-spawned=none forks0=$(seq_field tasks) forks1=
+spawned=none forks0= forks1=
 for _ in $(seq 20); do
     # shellcheck disable=SC2046
     bash -c "$READER" reader "$VIEW" <<<"mem $(procs "$a" | tr '\n' ' ')" > "$TMPDIR/dead" & dead=$!
     wait "$dead"
     [ "$(cat "$TMPDIR/dead")" = $((MEM_A / 1024)) ] || continue
+    forks0=$(pidseq_at "$dead")
     spawned=$(ask "spawn $dead")
     [ "$spawned" != miss ] && break
 done
-forks1=$(seq_field tasks)
-note "child with a dead A reader's pid, forked in B: MemTotal $spawned kB; kava_seq tasks $forks0 -> $forks1"
+forks1=$(pidseq_at "$dead")
+note "child with a dead A reader's pid $dead, forked in B: MemTotal $spawned kB; kava_pidseq at its entry $forks0 -> $forks1"
 if [ "$spawned" = miss ] || [ "$spawned" = none ]; then
     skip "a new process with a dead reader's pid sees its own container" "could not make a process take a given pid here (busy host?)"
+    skip "kava_pidseq counts a task made at its pid" "no process took a given pid (above)"
 else
     check "a new process with a dead reader's pid sees its own container" [ "$spawned" = $((MEM_B / 1024)) ]
+    check_all "kava_pidseq counts a task made at its pid" '[ -n "$forks0" ] && [ -n "$forks1" ] && [ "$forks1" -gt "$forks0" ]'
 fi
-check_all "kava_seq counts new tasks" '[ -n "$forks0" ] && [ -n "$forks1" ] && [ "$forks1" -gt "$forks0" ]'
