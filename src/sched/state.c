@@ -118,10 +118,23 @@ void kava_state_close(struct kava_state *st)
 	}
 }
 
+/* A pinned BPF_F_MMAPABLE map's values (`len` from mmapable_len()); NULL with errno and `why` set. */
+static void *map_pinned(int fd, size_t len, int prot, const char *name, char *why,
+			size_t why_size)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
+	int err = errno;
+
+	if (p != MAP_FAILED)
+		return p;
+	snprintf(why, why_size, "cannot map %s/%s: %s", kava_pin_dir(), name, strerror(err));
+	errno = err;
+	return NULL;
+}
+
 static int open_existing(struct kava_state *st, char *why, size_t why_size)
 {
 	struct kava_config cfg;
-	void *seq, *pidseq;
 	__u32 zero = 0;
 	size_t i;
 
@@ -159,25 +172,16 @@ static int open_existing(struct kava_state *st, char *why, size_t why_size)
 		return -EPROTO;
 	}
 	/* writable: registry.c counts enables and disables there (kava.h: struct kava_seq) */
-	seq = mmap(NULL, SEQ_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, st->seq_fd, 0);
-	if (seq == MAP_FAILED) {
+	st->seq = map_pinned(st->seq_fd, SEQ_LEN, PROT_READ | PROT_WRITE, "kava_seq", why, why_size);
+	if (st->seq)
+		st->pidseq = map_pinned(st->pidseq_fd, PIDSEQ_LEN, PROT_READ, "kava_pidseq", why,
+					why_size);
+	if (!st->pidseq) {
 		int err = -errno;
 
-		snprintf(why, why_size, "cannot map %s/kava_seq: %s", kava_pin_dir(), strerror(-err));
-		kava_state_close(st);
+		kava_state_close(st);	/* unmaps what was mapped */
 		return err;
 	}
-	st->seq = seq;
-	pidseq = mmap(NULL, PIDSEQ_LEN, PROT_READ, MAP_SHARED, st->pidseq_fd, 0);
-	if (pidseq == MAP_FAILED) {
-		int err = -errno;
-
-		snprintf(why, why_size, "cannot map %s/kava_pidseq: %s", kava_pin_dir(),
-			 strerror(-err));
-		kava_state_close(st);
-		return err;
-	}
-	st->pidseq = pidseq;
 	return 0;
 }
 
