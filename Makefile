@@ -105,6 +105,13 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(HELPER_LIBS) -lpthread
 
+# the workloads bench's "bare" condition: empty programs on kava's tracepoints
+$(BUILD)/helpers/kava-bare: HELPER_LIBS = $(shell pkg-config --libs libbpf)
+$(BUILD)/bench/bare.bpf.o: tests/bench/bare.bpf.c vmlinux.h
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 # FUSE's floor for make bench (tests/bench/view.bench), with kava's serving threads
 $(BUILD)/helpers/kava-fusefloor: $(BUILD)/libkava.a
 $(BUILD)/helpers/kava-fusefloor: HELPER_LIBS = $(BUILD)/libkava.a $(shell pkg-config --libs fuse3)
@@ -172,7 +179,7 @@ regen: $(GOLDEN_BINS)
 	@for t in $(GOLDEN_BINS); do REGEN=1 CMOCKA_MESSAGE_OUTPUT=TAP $$t >/dev/null || exit 1; done
 	@git diff --stat -- tests/fixtures/render; git status --short -- tests/fixtures/render
 
-bench: all $(HELPER_BINS)
+bench: all $(HELPER_BINS) $(BUILD)/bench/bare.bpf.o
 	@BUILD=$(BUILD) bash tests/bench/run.sh
 
 # the soak of issue 11 alone (make bench runs it too); SOAK_* knobs in tests/bench/soak.bench

@@ -53,10 +53,14 @@ def verdict(lo, hi, target, cover=1.0):
 
 
 def ratio_line(label, ratios, target, unit="x"):
-    """One line: median ratio, its spread, its CI, and the verdict."""
+    """One line: median ratio, its spread, its CI, and the verdict against
+    `target` (None: no target, no verdict)."""
     m = median(ratios)
     lo, hi, cover = median_ci(ratios)
     sp_lo, sp_hi = spread(ratios)
+    if target is None:   # a reference figure, no target to meet
+        return ("%s %.3f%s (spread %+.1f%%..%+.1f%%, %.0f%% CI %.3f-%.3f, n=%d)"
+                % (label, m, unit, sp_lo, sp_hi, cover * 100, lo, hi, len(ratios)))
     return ("%s %.3f%s (spread %+.1f%%..%+.1f%%, %.0f%% CI %.3f-%.3f, n=%d; target <= %.2f%s: %s)"
             % (label, m, unit, sp_lo, sp_hi, cover * 100, lo, hi, len(ratios), target, unit,
                verdict(lo, hi, target, cover)))
