@@ -7,6 +7,8 @@
 #   scale_lib.py cost LABEL BEFORE AFTER SECONDS [FLOOR_FILE]
 #   scale_lib.py proc PID                     "cpu_ticks rss_kib"
 #   scale_lib.py agent LABEL PID BEFORE AFTER SECONDS
+#   scale_lib.py series PID STEP              PID's CPU each STEP seconds, in % of one core,
+#                                             one figure a line, until killed or PID exits
 #   scale_lib.py counts PIN THREADS DIR...    each enabled DIR counts THREADS threads
 #   scale_lib.py leftovers PIN IDS_FILE       entries of removed cgroups left in the maps
 #   scale_lib.py readers VIEW N               top-like readers of the tmpfs view's first N
@@ -100,6 +102,24 @@ def proc(pid):
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1])
     return ticks, rss
+
+
+def series(pid, step):
+    """The agent's CPU second by second: a render that outlasts the bench's
+    settle (its first pass over every container) shows as a decay into the
+    window, a steady cost as a level."""
+    import signal
+    import time
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        last = proc(pid)[0]
+        while True:
+            time.sleep(step)
+            now = proc(pid)[0]
+            print("%.0f" % ((now - last) / TICK / step * 100), flush=True)
+            last = now
+    except (OSError, IndexError):
+        return      # the agent exited
 
 
 def cgroup_id(path):
@@ -205,6 +225,8 @@ def main(argv):
         cost(argv[2], argv[3], argv[4], float(argv[5]), argv[6] if len(argv) > 6 else None)
     elif cmd == "proc":
         print("%d %d" % proc(argv[2]))
+    elif cmd == "series":
+        series(argv[2], float(argv[3]))
     elif cmd == "counts":
         return 0 if counts(argv[2], int(argv[3]), argv[4:]) else 1
     elif cmd == "leftovers":
