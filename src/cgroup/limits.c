@@ -264,8 +264,9 @@ static uint64_t stat_value(const char *text, const char *key)
 	size_t k = strlen(key);
 
 	while (p && *p) {
-		if (!strncmp(p, key, k) && p[k] == ' ')
-			return strtoull(p + k + 1, NULL, 10);
+		/* the first byte first: every line of a v1 memory.stat (~70) was a strncmp() */
+		if (p[0] == key[0] && !strncmp(p, key, k) && p[k] == ' ')
+			return dec_u64(p + k + 1, NULL);
 		p = strchr(p, '\n');
 		if (p)
 			p++;

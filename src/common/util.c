@@ -144,3 +144,24 @@ void *alloc_resident(size_t n)
 		p[n - 1] = 0;
 	return (void *)p;
 }
+
+uint64_t dec_u64(const char *s, char **end)
+{
+	const char *p = s;
+	uint64_t v = 0;
+	int i;
+
+	/* isspace() in the C locale, as strtoull() skips them */
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	if (*p < '0' || *p > '9')
+		return strtoull(s, end, 10);	/* a sign, or no number: its rules */
+	/* 19 digits never overflow 64 bits (10^19 - 1 < 2^64) */
+	for (i = 0; i < 19 && *p >= '0' && *p <= '9'; i++, p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	if (*p >= '0' && *p <= '9')
+		return strtoull(s, end, 10);	/* 20 digits or more: may overflow */
+	if (end)
+		*end = (char *)p;
+	return v;
+}

@@ -136,6 +136,33 @@ static void iso_time_with_and_without_millis(void **state)
 }
 
 /* pages [p, p + n) wholly inside the block that are in memory, and how many there are */
+/* dec_u64() answers what strtoull(s, &end, 10) answers, value and end, for every input. */
+static void dec_u64_is_strtoull(void **state)
+{
+	static const char *const cases[] = {
+		"0", "7", "  1234 kB\n", "\t42\n", "\n 9", " \v\f\r5", "12abc", "", "   ", "kB",
+		"-5", "+5", " -0", "+", "-", "18446744073709551615", "18446744073709551616",
+		"99999999999999999999", "1844674407370955161", "9999999999999999999",
+		"00000000000000000000000012", "123456789012345678901234567890", " 16384 kB",
+		"0x1f", "1.5",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *want_end, *got_end;
+		unsigned long long want;
+		uint64_t got;
+
+		errno = 0;
+		want = strtoull(cases[i], &want_end, 10);
+		got = dec_u64(cases[i], &got_end);
+		if (got != want || got_end != want_end)
+			fail_msg("dec_u64(\"%s\"): %llu at +%td, strtoull %llu at +%td", cases[i],
+				 (unsigned long long)got, got_end - cases[i], want, want_end - cases[i]);
+	}
+}
+
 static void resident_pages(const void *p, size_t n, size_t *in, size_t *all)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -187,6 +214,7 @@ int main(void)
 		cmocka_unit_test(json_strings_escape_controls_and_del),
 		cmocka_unit_test(iso_time_with_and_without_millis),
 		cmocka_unit_test(alloc_resident_faults_every_page_in),
+		cmocka_unit_test(dec_u64_is_strtoull),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
