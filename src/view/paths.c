@@ -122,15 +122,24 @@ static int entry_fill(struct view_paths *vp, struct paths_entry *e, const struct
 	return 0;
 }
 
+/* snprintf(dst, size, "%s", s), truncation alike, without printf's set-up (six an open) */
+static void copy_path(char *dst, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size - 1);
+
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
 static void entry_copy(const struct view_source *src, const struct paths_entry *e,
 		       struct container_paths *out, int *v1_complete)
 {
 	int i;
 
-	snprintf(out->v2, sizeof(out->v2), "%s", e->v2);
-	snprintf(out->v2_root, sizeof(out->v2_root), "%s", src->cgroup2_mount);
+	copy_path(out->v2, sizeof(out->v2), e->v2);
+	copy_path(out->v2_root, sizeof(out->v2_root), src->cgroup2_mount);
 	for (i = 0; i < V1_COUNT; i++) {
-		snprintf(out->v1[i], sizeof(out->v1[i]), "%s", e->v1[i] ? e->v1[i] : "");
+		copy_path(out->v1[i], sizeof(out->v1[i]), e->v1[i] ? e->v1[i] : "");
 		out->v1_mount[i] = e->v1_mount[i];
 	}
 	*v1_complete = e->v1_complete;
