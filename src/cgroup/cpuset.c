@@ -112,17 +112,31 @@ void cpuset_format_mask(const struct cpuset *set, int nbits, struct kbuf *out)
 void cpuset_visible(const struct cpuset *effective, int64_t quota_us, uint64_t period_us,
 		    struct cpuset *visible)
 {
-	int keep = KAVA_MAX_CPUS, cpu;
+	int keep = KAVA_MAX_CPUS;
+	unsigned int w;
 
 	memset(visible, 0, sizeof(*visible));
 	if (quota_us > 0 && period_us > 0)
 		keep = (int)(((uint64_t)quota_us + period_us - 1) / period_us);
 	if (keep < 1)
 		keep = 1;
-	for (cpu = 0; cpu < KAVA_MAX_CPUS && keep > 0; cpu++) {
-		if (cpuset_has(effective, cpu)) {
-			cpuset_add(visible, cpu);
-			keep--;
+	/*
+	 * a word of 64 CPUs at a time, whole where all of it is kept: a test
+	 * of each of the 1024 possible CPUs was ~13,000 instructions at every
+	 * open of stat, uptime and cpuinfo
+	 */
+	for (w = 0; w < sizeof(visible->bits) / sizeof(visible->bits[0]) && keep > 0; w++) {
+		uint64_t bits = effective->bits[w];
+		int n = __builtin_popcountll(bits);
+
+		if (n <= keep) {
+			visible->bits[w] = bits;
+			keep -= n;
+			continue;
+		}
+		for (; keep > 0; keep--) {
+			visible->bits[w] |= bits & (~bits + 1);	/* the lowest CPU left */
+			bits &= bits - 1;
 		}
 	}
 }

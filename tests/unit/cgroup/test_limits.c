@@ -465,6 +465,48 @@ static void memo_reads_shared_parents_once(void **state)
 	assert_int_equal(limits_read_mem_brief(&p, NULL, &limit, &usage), -ENOENT);
 }
 
+/*
+ * cpuset_visible() keeps the first ceil(quota/period) CPUs of the effective
+ * set in ascending order (all of them without a quota): checked against
+ * that rule, CPU by CPU, over sets with bits in every word and quotas of
+ * 0.1 to 1100 CPUs.
+ */
+static void visible_is_the_first_cpus_of_the_set(void **state)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	int round, cpu;
+
+	(void)state;
+	for (round = 0; round < 400; round++) {
+		struct cpuset eff, vis;
+		int64_t quota = -1;
+		uint64_t period = 100000;
+		int keep = KAVA_MAX_CPUS;
+		unsigned int w;
+
+		for (w = 0; w < sizeof(eff.bits) / sizeof(eff.bits[0]); w++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			/* empty, full and sparse words alike */
+			eff.bits[w] = round % 5 == 0 ? ~0ull : round % 7 == 0 ? 0 : seed & (seed >> 17);
+		}
+		if (round % 3) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			quota = (int64_t)(seed >> 33) % (1100 * 100000) + 10000;
+			keep = (int)(((uint64_t)quota + period - 1) / period);
+		}
+		cpuset_visible(&eff, quota, period, &vis);
+		for (cpu = 0; cpu < KAVA_MAX_CPUS; cpu++) {
+			int want = cpuset_has(&eff, cpu) && keep > 0;
+
+			if (want)
+				keep--;
+			if (cpuset_has(&vis, cpu) != want)
+				fail_msg("round %d: cpu %d visible %d, want %d", round, cpu,
+					 cpuset_has(&vis, cpu), want);
+		}
+	}
+}
+
 static void pure_parsers(void **state)
 {
 	int64_t quota;
@@ -513,6 +555,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pure_parsers),
+		cmocka_unit_test(visible_is_the_first_cpus_of_the_set),
 		cmocka_unit_test_setup_teardown(v2_limits_from_ancestors, unit_scratch_setup, unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(v2_no_limits, unit_scratch_setup, unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(v1_hybrid, unit_scratch_setup, unit_scratch_teardown),
