@@ -39,6 +39,18 @@ void kbuf_append(struct kbuf *b, const char *s, size_t n)
 	b->data[b->len] = '\0';
 }
 
+void kbuf_dec(struct kbuf *b, unsigned long long v)
+{
+	char digits[24];
+	size_t d = sizeof(digits);
+
+	do {
+		digits[--d] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	kbuf_append(b, digits + d, sizeof(digits) - d);
+}
+
 /* One formatting pass when the text fits the room left, a second after growing. */
 void kbuf_printf(struct kbuf *b, const char *fmt, ...)
 {

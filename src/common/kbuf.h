@@ -14,6 +14,8 @@ struct kbuf {
 
 void kbuf_printf(struct kbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kbuf_append(struct kbuf *b, const char *s, size_t n);
+/* printf("%llu", v) appended, without printf (renderers write a few dozen a file) */
+void kbuf_dec(struct kbuf *b, unsigned long long v);
 
 /* Hand the text to the caller (NUL-terminated); -ENOMEM if anything failed. */
 int kbuf_finish(struct kbuf *b, char **out, size_t *len);

@@ -180,10 +180,23 @@ static int count_fields(const char *line)
 	return n;
 }
 
-static void emit_cpu(struct kbuf *b, const char *name, const struct cpu_ticks *l)
+/*
+ * "NAME USER 0 SYSTEM IDLE 0 0 0 0 0 0\n", NAME "cpu " (the sum, as
+ * show_stat() pads it) or "cpu" and `index` >= 0; without printf, three
+ * calls a line were ~a third of a render's instructions.
+ */
+static void emit_cpu(struct kbuf *b, const char *name, int index, const struct cpu_ticks *l)
 {
-	kbuf_printf(b, "%s %llu 0 %llu %llu 0 0 0 0 0 0\n", name, (unsigned long long)l->user,
-		    (unsigned long long)l->system, (unsigned long long)l->idle);
+	kbuf_append(b, name, strlen(name));
+	if (index >= 0)
+		kbuf_dec(b, (unsigned long long)index);
+	kbuf_append(b, " ", 1);
+	kbuf_dec(b, (unsigned long long)l->user);
+	kbuf_append(b, " 0 ", 3);
+	kbuf_dec(b, (unsigned long long)l->system);
+	kbuf_append(b, " ", 1);
+	kbuf_dec(b, (unsigned long long)l->idle);
+	kbuf_append(b, " 0 0 0 0 0 0\n", 13);
 }
 
 /*
@@ -212,7 +225,6 @@ int render_stat(const struct stat_inputs *in, char **out, size_t *len)
 	const struct kava_figures *f;
 	struct kbuf b = { 0 };
 	const char *line;
-	char name[16];
 	int n, i;
 
 	if (!in || !in->host || !in->visible || !in->fig)
@@ -225,11 +237,9 @@ int render_stat(const struct stat_inputs *in, char **out, size_t *len)
 		total.system += lines[i].system;
 		total.idle += lines[i].idle;
 	}
-	emit_cpu(&b, "cpu ", &total);
-	for (i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "cpu%d", i);
-		emit_cpu(&b, name, &lines[i]);
-	}
+	emit_cpu(&b, "cpu ", -1, &total);
+	for (i = 0; i < n; i++)
+		emit_cpu(&b, "cpu", i, &lines[i]);
 	/* the rest in the host's order */
 	for (line = in->host; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		if (!strncmp(line, "cpu", 3))

@@ -534,6 +534,29 @@ static void diskstats_v1_and_old_format(void **state)
 	free(i1);
 }
 
+/* kbuf_dec() appends what printf("%llu") prints, the largest value included. */
+static void kbuf_dec_is_printf(void **state)
+{
+	static const unsigned long long values[] = {
+		0, 7, 10, 99, 100, 4294967295ull, 4294967296ull, 1844674407370955161ull,
+		18446744073709551615ull,
+	};
+	char want[512] = "", *out = NULL;
+	struct kbuf b = { 0 };
+	size_t len, i, at = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		kbuf_dec(&b, values[i]);
+		kbuf_append(&b, ",", 1);
+		at += (size_t)snprintf(want + at, sizeof(want) - at, "%llu,", values[i]);
+	}
+	assert_int_equal(kbuf_finish(&b, &out, &len), 0);
+	assert_string_equal(out, want);
+	assert_int_equal(len, at);
+	free(out);
+}
+
 static void kbuf_grows(void **state)
 {
 	struct kbuf b = { 0 };
@@ -653,6 +676,7 @@ int main(void)
 		cmocka_unit_test(small_files),
 		cmocka_unit_test(diskstats_v1_and_old_format),
 		cmocka_unit_test(kbuf_grows),
+		cmocka_unit_test(kbuf_dec_is_printf),
 	};
 
 	return cmocka_run_group_tests_name("render_cases", tests, NULL, NULL);
