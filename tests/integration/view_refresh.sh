@@ -17,7 +17,8 @@ NAMES=("periodic: an unread container's files are rewritten every period"
        "on-open: a file opened before the agent started keeps its container rewritten"
        "on-open: an open waiting on a stopped agent completes when it is killed"
        "on-open: files stay readable, frozen, after the agent is killed"
-       "periodic: a limit change shows within a few periods")
+       "periodic: a limit change shows within a few periods"
+       "the agent logs its first pass over every enabled container")
 need_root "${NAMES[@]}"
 for tool in python3 jq timeout; do
     command -v $tool >/dev/null || skip_all "$tool not installed" "${NAMES[@]}"
@@ -49,6 +50,11 @@ if ! grep -q "rewritten while open" "$log"; then
     note "$(cat "$log")"
     skip_all "no refresh on open here (fanotify permission events refused)" "${NAMES[@]}"
 fi
+# an operator (and the scale bench) learns when every container's files are written
+wait_for 10 grep -q "first pass over" "$log"
+note "$(grep "first pass over" "$log")"
+check "the agent logs its first pass over every enabled container" \
+    grep -Eq "tmpfs view: first pass over 2 containers in [0-9]+ ms" "$log"
 memtotal() { awk '/^MemTotal:/ { printf "%d\n", $2 * 1024 }' "$1"; }
 mtime() { stat -c %Y.%y "$1"; }
 
