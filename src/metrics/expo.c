@@ -31,19 +31,6 @@ static void put_escaped(struct kbuf *b, const char *s)
 	kbuf_append(b, run, strlen(run));
 }
 
-/* A number in decimal, without printf (a scrape writes tens of thousands). */
-static void put_u64(struct kbuf *b, uint64_t v)
-{
-	char d[20];
-	size_t i = sizeof(d);
-
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	kbuf_append(b, d + i, sizeof(d) - i);
-}
-
 static void family(struct kbuf *b, const char *name, const char *type, const char *help)
 {
 	kbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -63,7 +50,7 @@ static int series_start(struct kbuf *b, const char *name, const char *suffix, co
 		kbuf_append(b, "cgroup=\"", 8);
 		put_escaped(b, path);
 		kbuf_append(b, "\",cgroup_id=\"", 13);
-		put_u64(b, id);
+		kbuf_dec(b, id);
 		kbuf_append(b, "\"", 1);
 	}
 	if (extra)
@@ -142,13 +129,13 @@ static void histogram(struct kbuf *b, const char *name, const char *path, uint64
 			kbuf_append(b, v, strlen(v));
 		}
 		kbuf_append(b, "\"} ", 3);
-		put_u64(b, cum);
+		kbuf_dec(b, cum);
 		kbuf_append(b, "\n", 1);
 	}
 	kbuf_append(b, head.data, head.len);
 	kbuf_free(&head);
 	kbuf_append(b, "+Inf\"} ", 7);
-	put_u64(b, cum);
+	kbuf_dec(b, cum);
 	kbuf_append(b, "\n", 1);
 	ns_to_s(sum_ns, v, sizeof(v));
 	series_start(b, name, "_sum", path, id, extra);
