@@ -58,20 +58,10 @@ static enum rewrite rewrite_of(const char *line, size_t n)
 /* The line's key as the host wrote it, then ": VALUE\n" (no printf: a render wrote ~8 a block). */
 static void put_value(struct kbuf *b, const char *line, size_t keylen, unsigned int value)
 {
-	char digits[16], text[20];
-	size_t d = 0, at = 0;
-
-	do {
-		digits[d++] = (char)('0' + value % 10);
-		value /= 10;
-	} while (value);
 	kbuf_append(b, line, keylen);
-	text[at++] = ':';
-	text[at++] = ' ';
-	while (d)
-		text[at++] = digits[--d];
-	text[at++] = '\n';
-	kbuf_append(b, text, at);
+	kbuf_append(b, ": ", 2);
+	kbuf_dec(b, value);
+	kbuf_append(b, "\n", 1);
 }
 
 static void emit_block(struct kbuf *b, const char *start, const char *end, int index, int count)
