@@ -382,10 +382,11 @@ static void agent_families(struct kbuf *b, const struct metrics_agent *a)
 		       "Containers with a tmpfs view file open now (rewritten every period).");
 		kbuf_printf(b, "kava_tmpfs_active_containers %u\n", a->tmpfs->active);
 		family(b, "kava_tmpfs_opens_total", "counter",
-		       "Opens of tmpfs view files by readers; held: waited for a render of their "
-		       "container, late: answered at the deadline before it.");
+		       "Opens of tmpfs view files the agent was asked about (files not marked "
+		       "fresh); held: waited for a render of their container, late: answered at "
+		       "the deadline before it.");
 		kbuf_printf(b, "kava_tmpfs_opens_total{answer=\"at_once\"} %" PRIu64 "\n",
-			    a->tmpfs->opens - a->tmpfs->held);
+			    a->tmpfs->checks - a->tmpfs->held);
 		kbuf_printf(b, "kava_tmpfs_opens_total{answer=\"held\"} %" PRIu64 "\n",
 			    a->tmpfs->held - a->tmpfs->late);
 		kbuf_printf(b, "kava_tmpfs_opens_total{answer=\"late\"} %" PRIu64 "\n", a->tmpfs->late);
@@ -393,6 +394,10 @@ static void agent_families(struct kbuf *b, const struct metrics_agent *a)
 		       "Renders of a container made for opens waiting on it.");
 		kbuf_printf(b, "kava_tmpfs_renders_on_open_total %" PRIu64 "\n",
 			    a->tmpfs->renders_on_open);
+		family(b, "kava_tmpfs_fresh_marks_total", "counter",
+		       "Files marked fresh after a render: their opens go through without asking "
+		       "the agent until the container goes a period unread.");
+		kbuf_printf(b, "kava_tmpfs_fresh_marks_total %" PRIu64 "\n", a->tmpfs->marks);
 		family(b, "kava_tmpfs_audits_total", "counter",
 		       "Scans of /proc/PID/fd that rebuilt the open counts (start, overflow, long opens).");
 		kbuf_printf(b, "kava_tmpfs_audits_total %" PRIu64 "\n", a->tmpfs->audits);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,6 +423,12 @@ static int render_container(const struct view_source *src, const char *dir, uint
 	int err = render_files(src, dir, slot, s, cpuinfo_hash);
 
 	w->complete = !err;
+	if (notify && !err) {
+		char cdir[PATH_MAX];
+
+		view_tmpfs_container_dir(dir, s->cgroup_id, cdir, sizeof(cdir));
+		tmpfs_notify_fresh(notify, slot, cdir);
+	}
 	if (notify)
 		tmpfs_notify_rendered(notify, slot, started, on_open);
 	return err;
@@ -436,6 +443,22 @@ struct refresh_ctx {
 	unsigned int nlive;
 };
 
+/* Is any of the container's files open by a reader (tmpfs_file_open_elsewhere())? */
+static int open_elsewhere(const struct written *w, const char *cdir)
+{
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 0; i < VF_COUNT; i++) {
+		if (!w->file[i].known ||
+		    snprintf(path, sizeof(path), "%s/%s", cdir, view_files[i].path) >= (int)sizeof(path))
+			continue;
+		if (tmpfs_file_open_elsewhere(&w->file[i], path))
+			return 1;
+	}
+	return 0;
+}
+
 static int refresh_one(uint32_t slot, const struct kava_slot *s, void *arg)
 {
 	struct refresh_ctx *c = arg;
@@ -445,8 +468,19 @@ static int refresh_one(uint32_t slot, const struct kava_slot *s, void *arg)
 	/* nobody reads it: its files stay as they are (rendered in full once) */
 	if (notify && w->complete && w->cgroup_id == s->cgroup_id && w->gen == s->gen &&
 	    !tmpfs_notify_wanted(notify, slot, c->now)) {
-		w->period = periods;
-		return 0;
+		char cdir[PATH_MAX];
+
+		view_tmpfs_container_dir(c->dir, s->cgroup_id, cdir, sizeof(cdir));
+		/*
+		 * Unless a file is open after all (two opens of one process merged
+		 * in fanotify's queue count once): going cold, its marks go, and
+		 * its next open waits for a render again.
+		 */
+		if (!tmpfs_notify_marked(notify, slot) || !open_elsewhere(w, cdir)) {
+			tmpfs_notify_stale(notify, slot, cdir);
+			w->period = periods;
+			return 0;
+		}
 	}
 	render_container(c->src, c->dir, slot, s, c->cpuinfo_hash, 0);
 	return 0;
@@ -514,6 +548,8 @@ int view_tmpfs_refresh(const struct view_source *src, const char *dir)
 		free(text);
 	}
 	period_cpuinfo_hash = c->cpuinfo_hash;
+	if (notify)
+		tmpfs_notify_drain(notify);	/* the period's opens and closes, before it decides */
 	err = registry_foreach(src->st, refresh_one, c);
 	/* slots not rendered this period (disabled): their descriptors go */
 	for (i = 0; i < KAVA_MAX_CONTAINERS && err == 0; i++)
@@ -548,6 +584,8 @@ int view_tmpfs_on_open(const char *dir, unsigned int period_ms, char *why, size_
 {
 	if (notify)
 		return 0;
+	/* a write lease broken in the instant it is held (open_elsewhere()) signals SIGIO */
+	signal(SIGIO, SIG_IGN);
 	return tmpfs_notify_start(dir, (uint64_t)period_ms * 1000000ull, &notify, why, why_size);
 }
 

@@ -20,6 +20,7 @@
 
 struct tn_file {
 	uint64_t ino;              /* 0: not tracked */
+	uint64_t marked_ino;       /* the inode its ignore mark is on; 0: none (main thread only) */
 	uint32_t count;            /* open file descriptions of other processes */
 	uint32_t audit_opens;      /* opens seen while an audit ran */
 };
@@ -29,6 +30,7 @@ struct tn_slot {
 	int pending;               /* opens wait for its render */
 	uint64_t last_close_ns;    /* when a close made opens 0 (or an audit found none) */
 	uint64_t rendered_ns;      /* the start of its last render; 0: none yet */
+	uint32_t marks;            /* files with an ignore mark (main thread only) */
 	struct tn_file file[VF_COUNT];
 };
 
@@ -41,7 +43,9 @@ struct tn_held {
 struct tmpfs_notify {
 	pthread_mutex_t lock;      /* everything below but the descriptors and the thread */
 	uint64_t period_ns;
-	int fan_fd, wake_fd, stop_fd;
+	int fan_fd;                /* permission events: the listener thread answers them */
+	int count_fd;              /* opens and closes: read by the main thread each period */
+	int wake_fd, stop_fd;
 	pid_t self;
 	dev_t dev;                 /* the view's filesystem (audits) */
 	pthread_t thread;
@@ -172,7 +176,7 @@ struct tmpfs_notify *tmpfs_notify_new(uint64_t period_ns)
 	}
 	n->hmask = cap - 1;
 	n->period_ns = period_ns;
-	n->fan_fd = n->wake_fd = n->stop_fd = -1;
+	n->fan_fd = n->count_fd = n->wake_fd = n->stop_fd = -1;
 	n->self = getpid();
 	return n;
 }
@@ -206,11 +210,8 @@ int tmpfs_notify_event(struct tmpfs_notify *n, uint64_t mask, pid_t pid, uint64_
 	s = &n->slot[n->hval[at] / VF_COUNT];
 	f = &s->file[n->hval[at] % VF_COUNT];
 	if (mask & FAN_OPEN_PERM) {
-		f->count++;
-		s->opens++;
-		n->st.opens++;
-		if (n->auditing)
-			f->audit_opens++;
+		/* counted by its FAN_OPEN, which follows once the open succeeded */
+		n->st.checks++;
 		/* older than a period (or never rendered by this agent): render first */
 		if ((!s->rendered_ns || now_ns - s->rendered_ns >= n->period_ns) &&
 		    hold(n, fd, n->hval[at] / VF_COUNT, now_ns)) {
@@ -223,13 +224,20 @@ int tmpfs_notify_event(struct tmpfs_notify *n, uint64_t mask, pid_t pid, uint64_
 		}
 		goto out;
 	}
+	if (mask & FAN_OPEN) {
+		f->count++;
+		s->opens++;
+		n->st.opens++;
+		if (n->auditing)
+			f->audit_opens++;
+	}
 	/* merged close events carry both bits (fanotify_merge()): one each */
 	closes = !!(mask & FAN_CLOSE_WRITE) + !!(mask & FAN_CLOSE_NOWRITE);
 	for (; closes > 0 && f->count; closes--) {
 		f->count--;
 		s->opens--;
 	}
-	if (!s->opens)
+	if (!s->opens && (mask & (FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE)))
 		s->last_close_ns = now_ns;
 out:
 	pthread_mutex_unlock(&n->lock);
@@ -305,33 +313,46 @@ static void handle(struct tmpfs_notify *n, const struct fanotify_event_metadata 
 	}
 }
 
+/* Read and handle what `fd` has queued, one buffer; the bytes read (<= 0: none). */
+static ssize_t read_events(struct tmpfs_notify *n, int fd, int *errors)
+{
+	/* fanotify_event_metadata is 8-byte aligned */
+	uint64_t buf[1024];
+	const struct fanotify_event_metadata *m;
+	ssize_t len = read(fd, buf, sizeof(buf)), got = len;
+
+	if (len < 0 && errno != EAGAIN && errno != EINTR && !(*errors)++)
+		fprintf(stderr, "kava: tmpfs view: reading fanotify events: %s\n", strerror(errno));
+	for (m = (const void *)buf; len > 0 && FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len))
+		if (m->vers == FANOTIFY_METADATA_VERSION)
+			handle(n, m);
+	return got;
+}
+
+void tmpfs_notify_drain(struct tmpfs_notify *n)
+{
+	int errors = 0, reads = 0;
+
+	/* bounded: a reader opening faster than this drains cannot keep the period here */
+	while (n->count_fd >= 0 && reads++ < 256 && read_events(n, n->count_fd, &errors) > 0)
+		;
+}
+
 static void *listen_main(void *arg)
 {
 	struct tmpfs_notify *n = arg;
-	/* fanotify_event_metadata is 8-byte aligned */
-	uint64_t buf[1024];
 	int errors = 0;
 
 	for (;;) {
 		struct pollfd p[2] = { { .fd = n->fan_fd, .events = POLLIN },
 				       { .fd = n->stop_fd, .events = POLLIN } };
-		const struct fanotify_event_metadata *m;
-		ssize_t len;
 
 		if (poll(p, 2, next_deadline_ms(n)) < 0 && errno != EINTR)
 			break;
 		if (p[1].revents)
 			break;
-		if (p[0].revents & POLLIN) {
-			len = read(n->fan_fd, buf, sizeof(buf));
-			if (len < 0 && errno != EAGAIN && errno != EINTR && !errors++)
-				fprintf(stderr, "kava: tmpfs view: reading fanotify events: %s\n",
-					strerror(errno));
-			for (m = (const void *)buf; len > 0 && FAN_EVENT_OK(m, len);
-			     m = FAN_EVENT_NEXT(m, len))
-				if (m->vers == FANOTIFY_METADATA_VERSION)
-					handle(n, m);
-		}
+		if (p[0].revents & POLLIN)
+			(void)read_events(n, n->fan_fd, &errors);
 		tmpfs_notify_expire(n, monotonic_ns());
 	}
 	return NULL;
@@ -360,8 +381,25 @@ int tmpfs_notify_start(const char *dir, uint64_t period_ns, struct tmpfs_notify 
 		goto fail;
 	}
 	/* the filesystem, not the mount: every bind mount of it in every namespace */
-	if (fanotify_mark(n->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-			  FAN_OPEN_PERM | FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE, AT_FDCWD, dir) < 0) {
+	/*
+	 * Opens and closes in a group of their own that nobody polls: queuing
+	 * an event wakes no thread, so an open costs its opener no switch; the
+	 * main thread reads them each period (tmpfs_notify_drain()). Events of
+	 * one process on one file merge there (fanotify_merge()): the counts
+	 * are hints, and a container goes cold only once a write lease finds
+	 * none of its files open (tmpfs.c).
+	 */
+	n->count_fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
+				    FAN_UNLIMITED_QUEUE, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	if (n->count_fd < 0) {
+		err = -errno;
+		snprintf(why, why_size, "fanotify_init: %s", strerror(errno));
+		goto fail;
+	}
+	if (fanotify_mark(n->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_PERM, AT_FDCWD,
+			  dir) < 0 ||
+	    fanotify_mark(n->count_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+			  FAN_OPEN | FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE, AT_FDCWD, dir) < 0) {
 		err = -errno;
 		snprintf(why, why_size, "fanotify_mark on %s: %s", dir, strerror(errno));
 		goto fail;
@@ -407,6 +445,8 @@ void tmpfs_notify_stop(struct tmpfs_notify *n)
 	/* closing the group allows whatever is still queued (fanotify_release()) */
 	if (n->fan_fd >= 0)
 		close(n->fan_fd);
+	if (n->count_fd >= 0)
+		close(n->count_fd);
 	if (n->wake_fd >= 0)
 		close(n->wake_fd);
 	if (n->stop_fd >= 0)
@@ -433,6 +473,8 @@ void tmpfs_notify_track(struct tmpfs_notify *n, uint64_t ino, uint32_t slot, int
 		if (f->ino)
 			h_del(n, f->ino);
 		n->slot[slot].opens -= f->count;
+		/* a new inode has no mark; the old one's went with it */
+		n->slot[slot].marks -= f->marked_ino != 0;
 		*f = (struct tn_file){ .ino = ino };
 		h_put(n, ino, slot * VF_COUNT + (uint32_t)file);
 	}
@@ -498,6 +540,74 @@ void tmpfs_notify_rendered(struct tmpfs_notify *n, uint32_t slot, uint64_t start
 		n->st.renders_on_open++;
 	answer_held(n, slot);
 	pthread_mutex_unlock(&n->lock);
+}
+
+/*
+ * An ignore mark for FAN_OPEN_PERM on a file (inode mark, beside the
+ * filesystem mark): its opens are not held, nor even asked about, so they
+ * cost the opener no wait on the agent; FAN_OPEN still counts them. It
+ * survives the agent's rewrites (FAN_MARK_IGNORED_SURV_MODIFY: without it a
+ * modification clears an ignore mask, fanotify_handle_event()).
+ */
+static int ignore_mark(const struct tmpfs_notify *n, const char *cdir, int file, int add)
+{
+	unsigned int flags = FAN_MARK_IGNORED_MASK |
+			     (add ? FAN_MARK_ADD | FAN_MARK_IGNORED_SURV_MODIFY : FAN_MARK_REMOVE);
+	char path[PATH_MAX];
+
+	if (n->fan_fd < 0)
+		return 0;	/* the unit tests' table: no group */
+	if (snprintf(path, sizeof(path), "%s/%s", cdir, view_files[file].path) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return fanotify_mark(n->fan_fd, flags, FAN_OPEN_PERM, AT_FDCWD, path) < 0 ? -errno : 0;
+}
+
+void tmpfs_notify_fresh(struct tmpfs_notify *n, uint32_t slot, const char *cdir)
+{
+	struct tn_slot *s;
+	int i;
+
+	if (slot >= KAVA_MAX_CONTAINERS)
+		return;
+	s = &n->slot[slot];
+	for (i = 0; i < VF_COUNT; i++) {
+		struct tn_file *f = &s->file[i];
+
+		/* ino is written by this thread only (tmpfs_notify_track()) */
+		if (!f->ino || f->marked_ino == f->ino)
+			continue;
+		if (ignore_mark(n, cdir, i, 1) == 0) {
+			s->marks += !f->marked_ino;
+			f->marked_ino = f->ino;
+			n->st.marks++;
+		}
+	}
+}
+
+void tmpfs_notify_stale(struct tmpfs_notify *n, uint32_t slot, const char *cdir)
+{
+	struct tn_slot *s;
+	int i;
+
+	if (slot >= KAVA_MAX_CONTAINERS || !n->slot[slot].marks)
+		return;
+	s = &n->slot[slot];
+	for (i = 0; i < VF_COUNT; i++) {
+		struct tn_file *f = &s->file[i];
+
+		if (!f->marked_ino)
+			continue;
+		/* ENOENT: the mark or the file is gone already; either way no mark */
+		if (f->marked_ino == f->ino)
+			(void)ignore_mark(n, cdir, i, 0);
+		f->marked_ino = 0;
+	}
+	s->marks = 0;
+}
+
+int tmpfs_notify_marked(const struct tmpfs_notify *n, uint32_t slot)
+{
+	return slot < KAVA_MAX_CONTAINERS && n->slot[slot].marks > 0;
 }
 
 int tmpfs_notify_pending(struct tmpfs_notify *n, uint32_t *slots, int max)

@@ -5,21 +5,27 @@
  * older than a period held until the agent's main thread has rendered the
  * container again (tmpfs.c), or a deadline.
  *
- * One fanotify group (FAN_CLASS_CONTENT) with a filesystem mark on the view's
- * tmpfs: it covers every bind mount of it, in every mount namespace. A
- * listener thread reads the events; it answers the agent's own opens at once
- * and never waits for the main thread (which opens view files to write
- * them), so neither waits for the other. When the agent dies, the kernel
- * allows every pending open (fanotify_release()): the files stay readable.
+ * Two fanotify groups, each with a filesystem mark on the view's tmpfs (it
+ * covers every bind mount of it, in every mount namespace):
+ * - FAN_OPEN_PERM (FAN_CLASS_CONTENT), read by a listener thread. It
+ *   answers the agent's own opens at once and never waits for the main
+ *   thread (which opens view files to write them), so neither waits for the
+ *   other. A container's files just rendered carry an ignore mark for it
+ *   (tmpfs_notify_fresh()), so their opens never reach the agent; the marks
+ *   go when a period passes without a render (tmpfs_notify_stale()). When
+ *   the agent dies, the kernel allows every pending open (fanotify_release()).
+ * - FAN_OPEN and FAN_CLOSE_*, a notification group nobody polls: queuing an
+ *   event wakes no thread. The main thread drains it each period.
  *
- * Counts are per inode: +1 for each FAN_OPEN_PERM of another process, -1 for
+ * Counts are per inode: +1 for each FAN_OPEN of another process, -1 for
  * each FAN_CLOSE_* (once per open file description, at its last fput).
- * Close events of one process on one file may merge in the queue
- * (fanotify_merge()), so a count can stay too high, never too low, save
- * after a queue overflow or at start (descriptions opened before the agent
- * listened). Those cases make every container active until an audit
- * (/proc/PID/fd of every process) rebuilds the counts; audits also run
- * every TMPFS_AUDIT_PERIODS periods while some count is above zero.
+ * Events of one process on one file merge while queued (fanotify_merge()),
+ * so a count can be too high or too low: it is a hint. Too high, a
+ * container is rewritten for nothing until an audit (/proc/PID/fd of every
+ * process) rebuilds the counts: at start, after a queue overflow, and every
+ * TMPFS_AUDIT_PERIODS periods while some count is above zero. Too low
+ * never makes a file stale: before a container's marks go, tmpfs.c asks
+ * with a write lease whether any of its files is open (tmpfs_file.h).
  */
 #ifndef KAVA_VIEW_TMPFS_NOTIFY_H
 #define KAVA_VIEW_TMPFS_NOTIFY_H
@@ -34,12 +40,14 @@
 struct tmpfs_notify;
 
 struct tmpfs_notify_stats {
-	uint64_t opens;            /* opens by readers seen (FAN_OPEN_PERM of others) */
+	uint64_t opens;            /* opens by readers seen (FAN_OPEN of others) */
+	uint64_t checks;           /* of them, asked about (FAN_OPEN_PERM: no ignore mark) */
 	uint64_t held;             /* of them, held for a render */
 	uint64_t late;             /* held ones answered at the deadline, not by a render */
 	uint64_t renders_on_open;  /* renders made for held opens */
 	uint64_t audits;           /* /proc scans that rebuilt the counts */
 	uint64_t overflows;        /* FAN_Q_OVERFLOW seen */
+	uint64_t marks;            /* ignore marks set on fresh files */
 	unsigned int active;       /* containers with a view file open now */
 };
 
@@ -80,10 +88,30 @@ void tmpfs_notify_rendered(struct tmpfs_notify *n, uint32_t slot, uint64_t start
 			   int on_open);
 
 /*
+ * The container in `slot` was just rendered in full into `cdir`: its files
+ * get an ignore mark for FAN_OPEN_PERM, so their opens go through without
+ * asking the agent (FAN_OPEN still counts them) until tmpfs_notify_stale().
+ * Main thread only, as tmpfs_notify_track().
+ */
+void tmpfs_notify_fresh(struct tmpfs_notify *n, uint32_t slot, const char *cdir);
+
+/*
+ * The container in `slot` was not rendered this period: its marks go, so an
+ * open of a file older than a period waits for a render again.
+ */
+void tmpfs_notify_stale(struct tmpfs_notify *n, uint32_t slot, const char *cdir);
+
+/* Do the container's files carry ignore marks now? */
+int tmpfs_notify_marked(const struct tmpfs_notify *n, uint32_t slot);
+
+/*
  * Slots with opens waiting for a render (at most max; the eventfd is
  * drained). Each is listed once until rendered or its opens time out.
  */
 int tmpfs_notify_pending(struct tmpfs_notify *n, uint32_t *slots, int max);
+
+/* Read the opens and closes queued since the last call (main thread, each period). */
+void tmpfs_notify_drain(struct tmpfs_notify *n);
 
 /* Is an audit due (start, overflow, or counts above zero for a while)? Once per period. */
 int tmpfs_notify_audit_due(struct tmpfs_notify *n);

@@ -14,6 +14,8 @@ NAMES=("periodic: an unread container's files are rewritten every period"
        "on-open: a file kept open shows a limit change on a re-read from offset 0"
        "on-open: the agent writes a new container's files while readers open others"
        "on-open: readers opening in a loop are all answered"
+       "on-open: a fresh file's open does not wait for the agent (stopped)"
+       "on-open: a file kept open after opens merged in the queue stays rewritten"
        "on-open: a file opened before the agent started keeps its container rewritten"
        "on-open: an open waiting on a stopped agent completes when it is killed"
        "on-open: files stay readable, frozen, after the agent is killed"
@@ -109,6 +111,60 @@ PY
 read -r first now <"$TMPDIR/kept"
 note "on-open: kept-open meminfo MemTotal $first, after the change to $M3 re-read at 0: $now"
 check "on-open: a file kept open shows a limit change on a re-read from offset 0" [ "$now" = "$M3" ]
+
+# ---- 8: a container read every period has its files marked fresh
+# (fanotify ignore marks): their opens never wait for the agent, so they
+# complete even while it is stopped, while an unread container's still wait
+python3 - "$OPEN/$xid/proc/uptime" >/dev/null <<'PY' & keeper=$!
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+end = time.time() + 12
+while time.time() < end:
+    os.pread(fd, 4096, 0)
+    time.sleep(0.2)
+PY
+sleep 3                     # x rendered (and marked) in the periods since
+kill -STOP "$oagent"
+timeout 3 cat "$OPEN/$xid/proc/loadavg" >"$TMPDIR/fresh"; fstatus=$?
+timeout 3 cat "$OPEN/$yid/proc/swaps" >/dev/null; sstatus=$?
+kill -CONT "$oagent"
+note "on-open: with the agent stopped, x's (read) loadavg: status $fstatus ($(cat "$TMPDIR/fresh")); y's (unread) swaps: status $sstatus (124: waited)"
+check_all "on-open: a fresh file's open does not wait for the agent (stopped)" \
+    '[ "$fstatus" = 0 ] && [ -s "$TMPDIR/fresh" ] && [ "$sstatus" = 124 ]'
+wait "$keeper"
+
+# ---- 9: two opens of one file by one process merge in fanotify's queue
+# (here while the agent is stopped: one event, open and close bits), so the
+# count says closed while the second descriptor is open; the write lease
+# asked before y's files go cold still finds the reader
+cat "$OPEN/$yid/proc/meminfo" >/dev/null      # rendered for the open, marked
+kill -STOP "$oagent"
+python3 - "$OPEN/$yid/proc/meminfo" "$TMPDIR/merged" "$M2" >"$TMPDIR/merged.out" <<'PY' & merged=$!
+import os, sys, time
+a = os.open(sys.argv[1], os.O_RDONLY)
+b = os.open(sys.argv[1], os.O_RDONLY)
+os.close(a)
+total = lambda: int(os.pread(b, 65536, 0).split(b"MemTotal:")[1].split()[0]) * 1024
+open(sys.argv[2] + ".ready", "w").close()
+end = time.time() + 60
+while not os.path.exists(sys.argv[2] + ".go") and time.time() < end:
+    time.sleep(0.1)
+end, now = time.time() + 30, total()
+while now != int(sys.argv[3]) and time.time() < end:
+    time.sleep(0.1)
+    now = total()
+print(now)
+PY
+wait_for 10 test -e "$TMPDIR/merged.ready"
+kill -CONT "$oagent"
+sleep 3.5                   # past the close's period: a count alone would let y go cold
+echo "$M2" >"$(mem_file "$y")"
+touch "$TMPDIR/merged.go"
+wait "$merged"
+note "on-open: meminfo kept open after a merged open+open+close, re-read at 0 after a change to $M2: $(cat "$TMPDIR/merged.out")"
+check "on-open: a file kept open after opens merged in the queue stays rewritten" \
+    [ "$(cat "$TMPDIR/merged.out")" = "$M2" ]
+echo "$M3" >"$(mem_file "$y")"
 
 # ---- 6: readers open x's and y's files in a loop while z is enabled: the
 # agent's own opens (z's new files) are answered at once, the readers' too

@@ -2,7 +2,10 @@
 /*
  * The tmpfs view's reader table (src/view/tmpfs_notify.c), fed events by
  * hand: which containers a period renders, which opens wait for a render,
- * the agent's own opens never counted, merged closes, forgotten slots.
+ * the agent's own opens never counted, merged closes, forgotten slots, the
+ * ignore marks' bookkeeping. A reader's open of a file without an ignore
+ * mark comes as FAN_OPEN_PERM, then (allowed, and opened) FAN_OPEN; of a
+ * marked file as FAN_OPEN alone.
  */
 #include <sys/fanotify.h>
 #include <sys/stat.h>
@@ -40,6 +43,9 @@ static void an_open_file_keeps_its_container_rendered(void **state)
 	tmpfs_notify_rendered(n, 3, T0, 0);
 	/* fresh (rendered half a period ago): answered at once */
 	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + PERIOD / 2), 0);
+	/* asked about, not yet open: nothing counted */
+	assert_false(tmpfs_notify_wanted(n, 3, T0 + 5 * PERIOD));
+	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN, OTHER, 1000, -1, T0 + PERIOD / 2), 0);
 	assert_true(tmpfs_notify_wanted(n, 3, T0 + 50 * PERIOD));
 	assert_int_equal(tmpfs_notify_event(n, FAN_CLOSE_NOWRITE, OTHER, 1000, -1, T0 + 60 * PERIOD),
 			 0);
@@ -66,18 +72,25 @@ static void an_open_of_an_old_file_waits_for_a_render(void **state)
 	assert_int_equal(tmpfs_notify_pending(n, slots, 4), 1);
 	assert_int_equal(slots[0], 3);
 	tmpfs_notify_rendered(n, 3, T0 + 2 * PERIOD, 1);
+	tmpfs_notify_event(n, FAN_OPEN, OTHER, 1000, -1, T0 + 2 * PERIOD);
+	tmpfs_notify_event(n, FAN_OPEN, OTHER, 1001, -1, T0 + 2 * PERIOD);
 	assert_int_equal(tmpfs_notify_pending(n, slots, 4), 0);
 	/* answered by the render: nothing left for the deadline */
 	assert_int_equal(tmpfs_notify_expire(n, T0 + 3 * PERIOD), 0);
 	/* a second open now is fresh */
 	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 2 * PERIOD + 1),
 			 0);
+	tmpfs_notify_event(n, FAN_OPEN, OTHER, 1000, -1, T0 + 2 * PERIOD + 1);
 	/* never rendered again: the deadline answers it */
 	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 9 * PERIOD), 1);
 	assert_int_equal(tmpfs_notify_expire(n, T0 + 9 * PERIOD + TMPFS_HOLD_NS - 1), 0);
 	assert_int_equal(tmpfs_notify_expire(n, T0 + 9 * PERIOD + TMPFS_HOLD_NS), 1);
+	tmpfs_notify_event(n, FAN_OPEN, OTHER, 1000, -1, T0 + 9 * PERIOD + TMPFS_HOLD_NS);
+	/* a marked file's open: FAN_OPEN alone */
+	tmpfs_notify_event(n, FAN_OPEN, OTHER, 1001, -1, T0 + 9 * PERIOD + TMPFS_HOLD_NS);
 	tmpfs_notify_get_stats(n, &st);
-	assert_int_equal(st.opens, 4);
+	assert_int_equal(st.opens, 5);
+	assert_int_equal(st.checks, 4);
 	assert_int_equal(st.held, 3);
 	assert_int_equal(st.late, 1);
 	assert_int_equal(st.renders_on_open, 1);
@@ -95,7 +108,9 @@ static void own_opens_and_unknown_files_are_not_counted(void **state)
 	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO);
 	tmpfs_notify_rendered(n, 3, T0, 0);
 	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, getpid(), 1000, -1, T0 + 5 * PERIOD), 0);
+	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN, getpid(), 1000, -1, T0 + 5 * PERIOD), 0);
 	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 2000, -1, T0 + 5 * PERIOD), 0);
+	assert_int_equal(tmpfs_notify_event(n, FAN_OPEN, OTHER, 2000, -1, T0 + 5 * PERIOD), 0);
 	assert_false(tmpfs_notify_wanted(n, 3, T0 + 7 * PERIOD));
 	tmpfs_notify_stop(n);
 }
@@ -109,13 +124,13 @@ static void merged_closes_count_twice(void **state)
 	assert_non_null(n);
 	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO);
 	tmpfs_notify_rendered(n, 3, T0, 0);
-	tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 1);
-	tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 2);
+	tmpfs_notify_event(n, FAN_OPEN, OTHER, 1000, -1, T0 + 1);
+	tmpfs_notify_event(n, FAN_OPEN, OTHER, 1000, -1, T0 + 2);
 	tmpfs_notify_event(n, FAN_CLOSE_NOWRITE | FAN_CLOSE_WRITE, OTHER, 1000, -1, T0 + 3);
 	assert_false(tmpfs_notify_wanted(n, 3, T0 + 3 + PERIOD));
 	/* a close without an open (opened before the agent listened): never below 0 */
 	tmpfs_notify_event(n, FAN_CLOSE_NOWRITE, OTHER, 1000, -1, T0 + 4);
-	tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER, 1000, -1, T0 + 5);
+	tmpfs_notify_event(n, FAN_OPEN, OTHER, 1000, -1, T0 + 5);
 	assert_true(tmpfs_notify_wanted(n, 3, T0 + 10 * PERIOD));
 	tmpfs_notify_stop(n);
 }
@@ -140,7 +155,7 @@ static void forgotten_slots_leave_the_others_found(void **state)
 		tmpfs_notify_forget(n, s);
 	for (s = 0; s < KAVA_MAX_CONTAINERS; s++) {
 		tmpfs_notify_rendered(n, s, T0, 0);
-		tmpfs_notify_event(n, FAN_OPEN_PERM, OTHER,
+		tmpfs_notify_event(n, FAN_OPEN, OTHER,
 				   7 + s * 131 + (uint64_t)(VF_COUNT - 1) * 977 * KAVA_MAX_CONTAINERS, -1,
 				   T0 + 1);
 	}
@@ -183,6 +198,43 @@ static void an_overflow_makes_every_container_read_until_an_audit(void **state)
 	tmpfs_notify_stop(n);
 }
 
+/*
+ * Marks follow renders: a rendered container's tracked files are marked
+ * once; stale takes them off; a file given a new inode (the container's
+ * files made anew) is marked again at the next render.
+ */
+static void marks_follow_renders(void **state)
+{
+	struct tmpfs_notify *n = tmpfs_notify_new(PERIOD);
+	struct tmpfs_notify_stats st;
+
+	(void)state;
+	assert_non_null(n);
+	assert_false(tmpfs_notify_marked(n, 3));
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO);
+	tmpfs_notify_track(n, 1001, 3, VF_STAT);
+	tmpfs_notify_fresh(n, 3, "/nowhere");
+	tmpfs_notify_fresh(n, 3, "/nowhere");	/* marked already: nothing to do */
+	assert_true(tmpfs_notify_marked(n, 3));
+	assert_false(tmpfs_notify_marked(n, 4));
+	tmpfs_notify_get_stats(n, &st);
+	assert_int_equal(st.marks, 2);
+	tmpfs_notify_stale(n, 3, "/nowhere");
+	assert_false(tmpfs_notify_marked(n, 3));
+	tmpfs_notify_fresh(n, 3, "/nowhere");
+	/* both files made anew: their old marks went with their inodes */
+	tmpfs_notify_track(n, 2000, 3, VF_MEMINFO);
+	tmpfs_notify_track(n, 2001, 3, VF_STAT);
+	assert_false(tmpfs_notify_marked(n, 3));
+	tmpfs_notify_fresh(n, 3, "/nowhere");
+	assert_true(tmpfs_notify_marked(n, 3));
+	tmpfs_notify_get_stats(n, &st);
+	assert_int_equal(st.marks, 6);
+	tmpfs_notify_forget(n, 3);
+	assert_false(tmpfs_notify_marked(n, 3));
+	tmpfs_notify_stop(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +244,7 @@ int main(void)
 		cmocka_unit_test(own_opens_and_unknown_files_are_not_counted),
 		cmocka_unit_test(merged_closes_count_twice),
 		cmocka_unit_test(forgotten_slots_leave_the_others_found),
+		cmocka_unit_test(marks_follow_renders),
 		cmocka_unit_test_setup_teardown(an_overflow_makes_every_container_read_until_an_audit,
 						unit_scratch_setup, unit_scratch_teardown),
 	};
