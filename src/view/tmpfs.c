@@ -131,6 +131,13 @@ static int write_in_place(const char *path, const char *text, size_t len)
 
 static int remove_tree(int parent, const char *name);
 
+/*
+ * Refresh on open (tmpfs_notify.h): the period renders only containers
+ * with a view file open (or closed within a period), an open of an older
+ * file waits for its container's render. NULL: every container every period.
+ */
+static struct tmpfs_notify *notify;
+
 static int write_topology(const char *cdir, int cpu, int ncpus)
 {
 	char path[PATH_MAX];
@@ -148,6 +155,9 @@ static int write_topology(const char *cdir, int cpu, int ncpus)
 			err = -ENAMETOOLONG;
 		if (!err)
 			err = write_in_place(path, text, len);
+		/* untracked (no container's render makes it fresher): its opens never ask */
+		if (!err && notify)
+			(void)tmpfs_notify_ignore(notify, path);
 		free(text);
 	}
 	return err;
@@ -226,12 +236,6 @@ struct written {
 };
 static struct written *written;	/* KAVA_MAX_CONTAINERS of them, allocated at first use */
 static uint64_t periods;	/* refreshes so far */
-/*
- * Refresh on open (tmpfs_notify.h): the period renders only containers
- * with a view file open (or closed within a period), an open of an older
- * file waits for its container's render. NULL: every container every period.
- */
-static struct tmpfs_notify *notify;
 static uint64_t period_cpuinfo_hash;	/* the host's /proc/cpuinfo at the last period */
 static unsigned int kept, keep_max;	/* write descriptors kept open (tmpfs_file), and the bound */
 

@@ -549,17 +549,28 @@ void tmpfs_notify_rendered(struct tmpfs_notify *n, uint32_t slot, uint64_t start
  * survives the agent's rewrites (FAN_MARK_IGNORED_SURV_MODIFY: without it a
  * modification clears an ignore mask, fanotify_handle_event()).
  */
-static int ignore_mark(const struct tmpfs_notify *n, const char *cdir, int file, int add)
+static int ignore_path(const struct tmpfs_notify *n, const char *path, int add)
 {
 	unsigned int flags = FAN_MARK_IGNORED_MASK |
 			     (add ? FAN_MARK_ADD | FAN_MARK_IGNORED_SURV_MODIFY : FAN_MARK_REMOVE);
-	char path[PATH_MAX];
 
 	if (n->fan_fd < 0)
 		return 0;	/* the unit tests' table: no group */
+	return fanotify_mark(n->fan_fd, flags, FAN_OPEN_PERM, AT_FDCWD, path) < 0 ? -errno : 0;
+}
+
+static int ignore_mark(const struct tmpfs_notify *n, const char *cdir, int file, int add)
+{
+	char path[PATH_MAX];
+
 	if (snprintf(path, sizeof(path), "%s/%s", cdir, view_files[file].path) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	return fanotify_mark(n->fan_fd, flags, FAN_OPEN_PERM, AT_FDCWD, path) < 0 ? -errno : 0;
+	return ignore_path(n, path, add);
+}
+
+int tmpfs_notify_ignore(struct tmpfs_notify *n, const char *path)
+{
+	return ignore_path(n, path, 1);
 }
 
 void tmpfs_notify_fresh(struct tmpfs_notify *n, uint32_t slot, const char *cdir)

@@ -101,6 +101,12 @@ void tmpfs_notify_fresh(struct tmpfs_notify *n, uint32_t slot, const char *cdir)
  */
 void tmpfs_notify_stale(struct tmpfs_notify *n, uint32_t slot, const char *cdir);
 
+/*
+ * A file that never waits for a render (it changes with the CPU set only:
+ * cpuN/topology/ *): an ignore mark for good. 0 or -errno.
+ */
+int tmpfs_notify_ignore(struct tmpfs_notify *n, const char *path);
+
 /* Do the container's files carry ignore marks now? */
 int tmpfs_notify_marked(const struct tmpfs_notify *n, uint32_t slot);
 

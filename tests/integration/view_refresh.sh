@@ -15,6 +15,7 @@ NAMES=("periodic: an unread container's files are rewritten every period"
        "on-open: the agent writes a new container's files while readers open others"
        "on-open: readers opening in a loop are all answered"
        "on-open: a fresh file's open does not wait for the agent (stopped)"
+       "on-open: a CPU topology file's open does not wait for the agent (stopped)"
        "on-open: a file kept open after opens merged in the queue stays rewritten"
        "on-open: a file opened before the agent started keeps its container rewritten"
        "on-open: an open waiting on a stopped agent completes when it is killed"
@@ -127,10 +128,15 @@ sleep 3                     # x rendered (and marked) in the periods since
 kill -STOP "$oagent"
 timeout 3 cat "$OPEN/$xid/proc/loadavg" >"$TMPDIR/fresh"; fstatus=$?
 timeout 3 cat "$OPEN/$yid/proc/swaps" >/dev/null; sstatus=$?
+timeout 3 cat "$OPEN/$yid/sys/devices/system/cpu/cpu0/topology/core_id" >"$TMPDIR/topo"; tstatus=$?
 kill -CONT "$oagent"
 note "on-open: with the agent stopped, x's (read) loadavg: status $fstatus ($(cat "$TMPDIR/fresh")); y's (unread) swaps: status $sstatus (124: waited)"
 check_all "on-open: a fresh file's open does not wait for the agent (stopped)" \
     '[ "$fstatus" = 0 ] && [ -s "$TMPDIR/fresh" ] && [ "$sstatus" = 124 ]'
+note "on-open: with the agent stopped, y's cpu0/topology/core_id: status $tstatus ($(cat "$TMPDIR/topo"))"
+# the topology changes with the CPU set only: its files never wait for a render
+check_all "on-open: a CPU topology file's open does not wait for the agent (stopped)" \
+    '[ "$tstatus" = 0 ] && [ "$(cat "$TMPDIR/topo")" = 0 ]'
 wait "$keeper"
 
 # ---- 9: two opens of one file by one process merge in fanotify's queue
