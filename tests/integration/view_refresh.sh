@@ -60,6 +60,28 @@ check "the agent logs its first pass over every enabled container" \
     grep -Eq "tmpfs view: first pass over 2 containers in [0-9]+ ms" "$log"
 memtotal() { awk '/^MemTotal:/ { printf "%d\n", $2 * 1024 }' "$1"; }
 mtime() { stat -c %Y.%y "$1"; }
+# kept_meminfo FILE GO WANT [merged]: keep FILE open (merged: open it twice
+# and close the first), say "open", wait for the file GO, then re-read from
+# offset 0 until MemTotal is WANT (30 s at most) and print the last MemTotal
+kept_meminfo() {
+    python3 - "$@" <<'PY'
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+if sys.argv[4:] == ["merged"]:
+    first, fd = fd, os.open(sys.argv[1], os.O_RDONLY)
+    os.close(first)
+total = lambda: int(os.pread(fd, 65536, 0).split(b"MemTotal:")[1].split()[0]) * 1024
+print("open", flush=True)
+end = time.time() + 90
+while not os.path.exists(sys.argv[2]) and time.time() < end:
+    time.sleep(0.1)
+end, now = time.time() + 30, total()
+while now != int(sys.argv[3]) and time.time() < end:
+    time.sleep(0.1)
+    now = total()
+print(now)
+PY
+}
 
 # ---- 1: nobody reads y. x's uptime is kept open by a reader (so the on-open
 # agent rewrites x every period: the periods go on); y's files must not move
@@ -145,31 +167,16 @@ wait "$keeper"
 # asked before y's files go cold still finds the reader
 cat "$OPEN/$yid/proc/meminfo" >/dev/null      # rendered for the open, marked
 kill -STOP "$oagent"
-python3 - "$OPEN/$yid/proc/meminfo" "$TMPDIR/merged" "$M2" >"$TMPDIR/merged.out" <<'PY' & merged=$!
-import os, sys, time
-a = os.open(sys.argv[1], os.O_RDONLY)
-b = os.open(sys.argv[1], os.O_RDONLY)
-os.close(a)
-total = lambda: int(os.pread(b, 65536, 0).split(b"MemTotal:")[1].split()[0]) * 1024
-open(sys.argv[2] + ".ready", "w").close()
-end = time.time() + 60
-while not os.path.exists(sys.argv[2] + ".go") and time.time() < end:
-    time.sleep(0.1)
-end, now = time.time() + 30, total()
-while now != int(sys.argv[3]) and time.time() < end:
-    time.sleep(0.1)
-    now = total()
-print(now)
-PY
-wait_for 10 test -e "$TMPDIR/merged.ready"
+kept_meminfo "$OPEN/$yid/proc/meminfo" "$TMPDIR/merged.go" "$M2" merged >"$TMPDIR/merged.out" & merged=$!
+wait_for 10 grep -q open "$TMPDIR/merged.out"
 kill -CONT "$oagent"
 sleep 3.5                   # past the close's period: a count alone would let y go cold
 echo "$M2" >"$(mem_file "$y")"
 touch "$TMPDIR/merged.go"
 wait "$merged"
-note "on-open: meminfo kept open after a merged open+open+close, re-read at 0 after a change to $M2: $(cat "$TMPDIR/merged.out")"
+note "on-open: meminfo kept open after a merged open+open+close, re-read at 0 after a change to $M2: $(tail -1 "$TMPDIR/merged.out")"
 check "on-open: a file kept open after opens merged in the queue stays rewritten" \
-    [ "$(cat "$TMPDIR/merged.out")" = "$M2" ]
+    [ "$(tail -1 "$TMPDIR/merged.out")" = "$M2" ]
 echo "$M3" >"$(mem_file "$y")"
 
 # ---- 6: readers open x's and y's files in a loop while z is enabled: the
@@ -200,20 +207,7 @@ check_all "on-open: readers opening in a loop are all answered" '[ "$rstatus" = 
 
 # ---- 7: a file opened before the agent started (a restart): the start's
 # audit of /proc/PID/fd finds it, so its container is rewritten every period
-python3 - "$OPEN/$yid/proc/meminfo" "$TMPDIR/restarted" "$M1" >"$TMPDIR/audit" <<'PY' & kept=$!
-import os, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY)
-total = lambda: int(os.pread(fd, 65536, 0).split(b"MemTotal:")[1].split()[0]) * 1024
-print("open", flush=True)
-end = time.time() + 90
-while not os.path.exists(sys.argv[2]) and time.time() < end:
-    time.sleep(0.1)
-end, now = time.time() + 30, total()
-while now != int(sys.argv[3]) and time.time() < end:
-    time.sleep(0.1)
-    now = total()
-print(now)
-PY
+kept_meminfo "$OPEN/$yid/proc/meminfo" "$TMPDIR/restarted" "$M1" >"$TMPDIR/audit" & kept=$!
 wait_for 10 grep -q open "$TMPDIR/audit"
 kill -TERM "$oagent"; wait "$oagent" 2>/dev/null
 "$KAVA" run --view tmpfs --tmpfs-refresh on-open --period 1000 --mount "$OPEN" --no-config 2>"$log" & oagent=$!
