@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -447,22 +446,6 @@ struct refresh_ctx {
 	unsigned int nlive;
 };
 
-/* Is any of the container's files open by a reader (tmpfs_file_open_elsewhere())? */
-static int open_elsewhere(const struct written *w, const char *cdir)
-{
-	char path[PATH_MAX];
-	int i;
-
-	for (i = 0; i < VF_COUNT; i++) {
-		if (!w->file[i].known ||
-		    snprintf(path, sizeof(path), "%s/%s", cdir, view_files[i].path) >= (int)sizeof(path))
-			continue;
-		if (tmpfs_file_open_elsewhere(&w->file[i], path))
-			return 1;
-	}
-	return 0;
-}
-
 static int refresh_one(uint32_t slot, const struct kava_slot *s, void *arg)
 {
 	struct refresh_ctx *c = arg;
@@ -480,7 +463,8 @@ static int refresh_one(uint32_t slot, const struct kava_slot *s, void *arg)
 		 * in fanotify's queue count once): going cold, its marks go, and
 		 * its next open waits for a render again.
 		 */
-		if (!tmpfs_notify_marked(notify, slot) || !open_elsewhere(w, cdir)) {
+		if (!tmpfs_notify_marked(notify, slot) ||
+		    !tmpfs_notify_held_by_openers(notify, slot, "/proc")) {
 			tmpfs_notify_stale(notify, slot, cdir);
 			w->period = periods;
 			return 0;
@@ -588,8 +572,6 @@ int view_tmpfs_on_open(const char *dir, unsigned int period_ms, char *why, size_
 {
 	if (notify)
 		return 0;
-	/* a write lease broken in the instant it is held (open_elsewhere()) signals SIGIO */
-	signal(SIGIO, SIG_IGN);
 	return tmpfs_notify_start(dir, (uint64_t)period_ms * 1000000ull, &notify, why, why_size);
 }
 

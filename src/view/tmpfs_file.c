@@ -44,23 +44,6 @@ int tmpfs_file_write(struct tmpfs_file *f, const char *path, const char *text, s
 	return err;
 }
 
-int tmpfs_file_open_elsewhere(const struct tmpfs_file *f, const char *path)
-{
-	int fd = f->fd1 - 1, own = fd < 0, busy;
-
-	if (own) {
-		fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0)
-			return errno != ENOENT;	/* gone: nobody can open it by name */
-	}
-	busy = fcntl(fd, F_SETLEASE, F_WRLCK) < 0;
-	if (!busy && fcntl(fd, F_SETLEASE, F_UNLCK) < 0)
-		busy = 1;	/* a lease we could not give back: close drops it */
-	if (own)
-		close(fd);
-	return busy;
-}
-
 int tmpfs_file_kept(const struct tmpfs_file *f)
 {
 	return f->fd1 > 0;

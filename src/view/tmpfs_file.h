@@ -31,19 +31,6 @@ int tmpfs_file_write(struct tmpfs_file *f, const char *path, const char *text, s
 /* Is a descriptor kept? */
 int tmpfs_file_kept(const struct tmpfs_file *f);
 
-/*
- * Does any other open file description hold `path` (a reader somewhere, in
- * any mount namespace)? Asked as the kernel's write lease asks it: F_SETLEASE
- * F_WRLCK is refused (EAGAIN) while the inode's reader or writer counts
- * hold more than this descriptor (check_conflicting_open() in
- * fs/locks.c); granted, it is given back at once. Through the kept
- * descriptor if there is one (a second one of ours would count as another
- * writer). 1: open elsewhere, or not known (leases refused: fs.leases-enable
- * 0); 0: nobody else has it open. The caller ignores SIGIO (a lease broken
- * in the instant it is held signals its owner).
- */
-int tmpfs_file_open_elsewhere(const struct tmpfs_file *f, const char *path);
-
 /* Close the kept descriptor, forget the length. */
 void tmpfs_file_close(struct tmpfs_file *f);
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,14 @@ struct tn_file {
 	uint32_t audit_opens;      /* opens seen while an audit ran */
 };
 
+/* Processes that opened a container's files, kept to ask /proc before it goes cold. */
+#define TN_OPENERS 4
+
 struct tn_slot {
 	uint32_t opens;            /* the sum of its files' counts */
+	pid_t opener[TN_OPENERS];  /* live processes that opened its files since it went cold */
+	uint8_t nopeners;
+	uint8_t openers_lost;      /* more than TN_OPENERS at once: only an audit can tell */
 	int pending;               /* opens wait for its render */
 	uint64_t last_close_ns;    /* when a close made opens 0 (or an audit found none) */
 	uint64_t rendered_ns;      /* the start of its last render; 0: none yet */
@@ -51,6 +58,7 @@ struct tmpfs_notify {
 	pthread_t thread;
 	int thread_started;
 	int unknown;               /* counts not known (start, overflow): all active */
+	int audit_asked;           /* a container's openers could not be asked: audit next period */
 	int auditing;
 	unsigned int periods_since_audit;
 	struct tn_slot *slot;      /* KAVA_MAX_CONTAINERS */
@@ -153,6 +161,30 @@ static int hold(struct tmpfs_notify *n, int fd, uint32_t slot, uint64_t now_ns)
 	return 1;
 }
 
+/*
+ * Remember `pid` as an opener of the slot's files. A full list first drops
+ * the processes that have exited (kill(pid, 0): ESRCH), which hold nothing:
+ * short-lived readers (cat, free) come and go.
+ */
+static void note_opener(struct tn_slot *s, pid_t pid)
+{
+	int i, k = 0;
+
+	for (i = 0; i < s->nopeners; i++)
+		if (s->opener[i] == pid)
+			return;
+	if (s->nopeners == TN_OPENERS) {
+		for (i = 0; i < s->nopeners; i++)
+			if (kill(s->opener[i], 0) == 0 || errno != ESRCH)
+				s->opener[k++] = s->opener[i];
+		s->nopeners = (uint8_t)k;
+	}
+	if (s->nopeners < TN_OPENERS)
+		s->opener[s->nopeners++] = pid;
+	else
+		s->openers_lost = 1;
+}
+
 /* ---- the table's life */
 
 struct tmpfs_notify *tmpfs_notify_new(uint64_t period_ns)
@@ -225,6 +257,7 @@ int tmpfs_notify_event(struct tmpfs_notify *n, uint64_t mask, pid_t pid, uint64_
 		goto out;
 	}
 	if (mask & FAN_OPEN) {
+		note_opener(s, pid);
 		f->count++;
 		s->opens++;
 		n->st.opens++;
@@ -600,9 +633,12 @@ void tmpfs_notify_stale(struct tmpfs_notify *n, uint32_t slot, const char *cdir)
 	struct tn_slot *s;
 	int i;
 
-	if (slot >= KAVA_MAX_CONTAINERS || !n->slot[slot].marks)
+	if (slot >= KAVA_MAX_CONTAINERS)
 		return;
 	s = &n->slot[slot];
+	/* openers change on this thread only (FAN_OPEN is drained here): read unlocked */
+	if (!s->marks && !s->nopeners && !s->openers_lost)
+		return;
 	for (i = 0; i < VF_COUNT; i++) {
 		struct tn_file *f = &s->file[i];
 
@@ -614,6 +650,10 @@ void tmpfs_notify_stale(struct tmpfs_notify *n, uint32_t slot, const char *cdir)
 		f->marked_ino = 0;
 	}
 	s->marks = 0;
+	pthread_mutex_lock(&n->lock);
+	s->nopeners = 0;	/* cold: whoever opens it now is noted afresh */
+	s->openers_lost = 0;
+	pthread_mutex_unlock(&n->lock);
 }
 
 int tmpfs_notify_marked(const struct tmpfs_notify *n, uint32_t slot)
@@ -645,7 +685,7 @@ int tmpfs_notify_audit_due(struct tmpfs_notify *n)
 	pthread_mutex_lock(&n->lock);
 	if (n->periods_since_audit < UINT32_MAX)
 		n->periods_since_audit++;
-	if (n->unknown)
+	if (n->unknown || n->audit_asked)
 		due = 1;
 	else if (n->periods_since_audit >= TMPFS_AUDIT_PERIODS)
 		for (i = 0; i < KAVA_MAX_CONTAINERS && !due; i++)
@@ -735,11 +775,46 @@ int tmpfs_notify_audit(struct tmpfs_notify *n, const char *proc)
 	}
 	n->auditing = 0;
 	n->unknown = 0;
+	n->audit_asked = 0;
 	n->periods_since_audit = 0;
 	n->st.audits++;
 	pthread_mutex_unlock(&n->lock);
 	free(inos);
 	return 0;
+}
+
+int tmpfs_notify_held_by_openers(struct tmpfs_notify *n, uint32_t slot, const char *proc)
+{
+	pid_t pids[TN_OPENERS];
+	uint64_t *inos = NULL;
+	size_t len = 0, cap = 0, i;
+	char pid[24];
+	int k, held = 0;
+
+	if (slot >= KAVA_MAX_CONTAINERS)
+		return 0;
+	pthread_mutex_lock(&n->lock);
+	if (n->slot[slot].openers_lost) {
+		n->audit_asked = 1;
+		pthread_mutex_unlock(&n->lock);
+		return 1;
+	}
+	k = n->slot[slot].nopeners;
+	memcpy(pids, n->slot[slot].opener, sizeof(pids));
+	pthread_mutex_unlock(&n->lock);
+	for (i = 0; i < (size_t)k; i++) {
+		snprintf(pid, sizeof(pid), "%d", (int)pids[i]);
+		audit_pid(n, proc, pid, &inos, &len, &cap);
+	}
+	pthread_mutex_lock(&n->lock);
+	for (i = 0; i < len && !held; i++) {
+		long at = h_find(n, inos[i]);
+
+		held = at >= 0 && n->hval[at] / VF_COUNT == slot;
+	}
+	pthread_mutex_unlock(&n->lock);
+	free(inos);
+	return held;
 }
 
 void tmpfs_notify_get_stats(struct tmpfs_notify *n, struct tmpfs_notify_stats *out)

@@ -24,8 +24,8 @@
  * container is rewritten for nothing until an audit (/proc/PID/fd of every
  * process) rebuilds the counts: at start, after a queue overflow, and every
  * TMPFS_AUDIT_PERIODS periods while some count is above zero. Too low
- * never makes a file stale: before a container's marks go, tmpfs.c asks
- * with a write lease whether any of its files is open (tmpfs_file.h).
+ * never makes a file stale: before a container's marks go, the processes
+ * that opened its files are asked (tmpfs_notify_held_by_openers()).
  */
 #ifndef KAVA_VIEW_TMPFS_NOTIFY_H
 #define KAVA_VIEW_TMPFS_NOTIFY_H
@@ -106,6 +106,14 @@ void tmpfs_notify_stale(struct tmpfs_notify *n, uint32_t slot, const char *cdir)
  * cpuN/topology/ *): an ignore mark for good. 0 or -errno.
  */
 int tmpfs_notify_ignore(struct tmpfs_notify *n, const char *path);
+
+/*
+ * Does a process that opened one of the container's files since it was last
+ * cold still hold one (its /proc/PID/fd under `proc`)? The counts cannot
+ * tell: two opens of one process on one file merge while queued. 1 also
+ * when more processes opened than the table keeps (an audit is then due).
+ */
+int tmpfs_notify_held_by_openers(struct tmpfs_notify *n, uint32_t slot, const char *proc);
 
 /* Do the container's files carry ignore marks now? */
 int tmpfs_notify_marked(const struct tmpfs_notify *n, uint32_t slot);

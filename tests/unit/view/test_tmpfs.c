@@ -121,41 +121,6 @@ static int put_bytes(const char *path, size_t n)
  * kava/metrics ~9 KiB at two CPUs). It held 64 MiB: ~390 containers on a
  * 2-CPU host, and the view of the rest stopped at ENOSPC.
  */
-/*
- * Whether a reader holds the file, through the kept descriptor and without
- * one: another description of it (a reader, here this test's own) is seen,
- * its close is seen too; a file that is gone has no reader.
- */
-static void a_reader_is_seen_by_the_write_lease(void **state)
-{
-	struct unit_scratch *s = *state;
-	struct tmpfs_file kept = TMPFS_FILE_INIT, loose = TMPFS_FILE_INIT;
-	char path[PATH_MAX], other[PATH_MAX];
-	int fd;
-
-	unit_path(path, sizeof(path), s, "meminfo");
-	unit_path(other, sizeof(other), s, "stat");
-	write_text(&kept, path, "MemTotal: 1 kB\n", 1);
-	write_text(&loose, other, "cpu 0\n", 0);
-	assert_true(tmpfs_file_kept(&kept));
-	assert_false(tmpfs_file_kept(&loose));
-	assert_int_equal(tmpfs_file_open_elsewhere(&kept, path), 0);
-	assert_int_equal(tmpfs_file_open_elsewhere(&loose, other), 0);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(tmpfs_file_open_elsewhere(&kept, path), 1);
-	assert_int_equal(tmpfs_file_open_elsewhere(&loose, other), 0);
-	close(fd);
-	fd = open(other, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(tmpfs_file_open_elsewhere(&kept, path), 0);
-	assert_int_equal(tmpfs_file_open_elsewhere(&loose, other), 1);
-	close(fd);
-	assert_int_equal(unlink(other), 0);
-	assert_int_equal(tmpfs_file_open_elsewhere(&loose, other), 0);
-	tmpfs_file_close(&kept);
-}
-
 static void the_mount_holds_every_container(void **state)
 {
 	struct unit_scratch *s = *state;
@@ -244,8 +209,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_first_write_cuts_an_older_longer_file,
 						unit_scratch_setup, unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_write_keeps_nothing, unit_scratch_setup,
-						unit_scratch_teardown),
-		cmocka_unit_test_setup_teardown(a_reader_is_seen_by_the_write_lease, unit_scratch_setup,
 						unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(the_mount_holds_every_container, unit_scratch_setup,
 						unit_scratch_teardown),

@@ -8,7 +8,9 @@
  * marked file as FAN_OPEN alone.
  */
 #include <sys/fanotify.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "../../common/unit.h"
 #include "common/util.h"
@@ -235,6 +237,73 @@ static void marks_follow_renders(void **state)
 	tmpfs_notify_stop(n);
 }
 
+/* n children that sleep until killed (20 s at most) */
+static void spawn(pid_t *pids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			alarm(20);	/* gone by itself if the test fails before reap() */
+			pause();
+			_exit(0);
+		}
+	}
+}
+
+static void reap(pid_t *pids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, 0);
+	}
+}
+
+/*
+ * Before a container goes cold, the processes that opened its files are
+ * asked. Ones that exited make room for others; more live openers than
+ * the table keeps cannot be asked: the container stays read and an audit
+ * is due. (Here /proc is an empty folder: the live openers hold nothing.)
+ */
+static void openers_are_asked_before_a_container_goes_cold(void **state)
+{
+	struct unit_scratch *sc = *state;
+	struct tmpfs_notify *n = tmpfs_notify_new(PERIOD);
+	char proc[PATH_MAX];
+	pid_t kids[5];
+	int i;
+
+	assert_non_null(n);
+	unit_path(proc, sizeof(proc), sc, "proc");
+	assert_int_equal(mkdir(proc, 0755), 0);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO);
+	tmpfs_notify_rendered(n, 3, T0, 0);
+	spawn(kids, 5);
+	for (i = 0; i < 4; i++)
+		tmpfs_notify_event(n, FAN_OPEN, kids[i], 1000, -1, T0 + 1);
+	assert_int_equal(tmpfs_notify_held_by_openers(n, 3, proc), 0);
+	/* four exited: the fifth finds room */
+	reap(kids, 4);
+	tmpfs_notify_event(n, FAN_OPEN, kids[4], 1000, -1, T0 + 2);
+	assert_int_equal(tmpfs_notify_held_by_openers(n, 3, proc), 0);
+	assert_false(tmpfs_notify_audit_due(n));
+	/* five live openers: more than kept */
+	spawn(kids, 4);
+	for (i = 0; i < 4; i++)
+		tmpfs_notify_event(n, FAN_OPEN, kids[i], 1000, -1, T0 + 3);
+	assert_int_equal(tmpfs_notify_held_by_openers(n, 3, proc), 1);
+	assert_true(tmpfs_notify_audit_due(n));
+	/* gone cold: the list starts afresh */
+	tmpfs_notify_stale(n, 3, "/nowhere");
+	assert_int_equal(tmpfs_notify_held_by_openers(n, 3, proc), 0);
+	reap(kids, 5);
+	tmpfs_notify_stop(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +314,8 @@ int main(void)
 		cmocka_unit_test(merged_closes_count_twice),
 		cmocka_unit_test(forgotten_slots_leave_the_others_found),
 		cmocka_unit_test(marks_follow_renders),
+		cmocka_unit_test_setup_teardown(openers_are_asked_before_a_container_goes_cold,
+						unit_scratch_setup, unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(an_overflow_makes_every_container_read_until_an_audit,
 						unit_scratch_setup, unit_scratch_teardown),
 	};
