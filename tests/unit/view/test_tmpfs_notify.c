@@ -167,22 +167,32 @@ static void forgotten_slots_leave_the_others_found(void **state)
 }
 
 /*
+ * A table whose slot 3 has meminfo (inode 1000) rendered at T0, and an
+ * empty folder in the scratch directory to stand for /proc (in `proc`).
+ */
+static struct tmpfs_notify *read_once_with_empty_proc(void **state, char *proc, size_t size)
+{
+	struct tmpfs_notify *n = tmpfs_notify_new(PERIOD);
+
+	assert_non_null(n);
+	unit_path(proc, size, *state, "proc");
+	assert_int_equal(mkdir(proc, 0755), 0);
+	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO);
+	tmpfs_notify_rendered(n, 3, T0, 0);
+	return n;
+}
+
+/*
  * Lost events: every container is rendered until an audit rebuilds the
  * counts (here of a /proc with no process: nothing open anywhere).
  */
 static void an_overflow_makes_every_container_read_until_an_audit(void **state)
 {
-	struct unit_scratch *s = *state;
-	struct tmpfs_notify *n = tmpfs_notify_new(PERIOD);
 	struct tmpfs_notify_stats st;
 	char proc[PATH_MAX];
+	struct tmpfs_notify *n = read_once_with_empty_proc(state, proc, sizeof(proc));
 	uint64_t now;
 
-	assert_non_null(n);
-	unit_path(proc, sizeof(proc), s, "proc");
-	assert_int_equal(mkdir(proc, 0755), 0);
-	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO);
-	tmpfs_notify_rendered(n, 3, T0, 0);
 	assert_false(tmpfs_notify_wanted(n, 7, T0 + 5 * PERIOD));
 	assert_false(tmpfs_notify_audit_due(n));
 	tmpfs_notify_overflow(n);
@@ -271,17 +281,11 @@ static void reap(pid_t *pids, int n)
  */
 static void openers_are_asked_before_a_container_goes_cold(void **state)
 {
-	struct unit_scratch *sc = *state;
-	struct tmpfs_notify *n = tmpfs_notify_new(PERIOD);
 	char proc[PATH_MAX];
+	struct tmpfs_notify *n = read_once_with_empty_proc(state, proc, sizeof(proc));
 	pid_t kids[5];
 	int i;
 
-	assert_non_null(n);
-	unit_path(proc, sizeof(proc), sc, "proc");
-	assert_int_equal(mkdir(proc, 0755), 0);
-	tmpfs_notify_track(n, 1000, 3, VF_MEMINFO);
-	tmpfs_notify_rendered(n, 3, T0, 0);
 	spawn(kids, 5);
 	for (i = 0; i < 4; i++)
 		tmpfs_notify_event(n, FAN_OPEN, kids[i], 1000, -1, T0 + 1);
