@@ -419,8 +419,8 @@ int tmpfs_notify_start(const char *dir, uint64_t period_ns, struct tmpfs_notify 
 	 * an event wakes no thread, so an open costs its opener no switch; the
 	 * main thread reads them each period (tmpfs_notify_drain()). Events of
 	 * one process on one file merge there (fanotify_merge()): the counts
-	 * are hints, and a container goes cold only once a write lease finds
-	 * none of its files open (tmpfs.c).
+	 * are hints, and a container goes cold only once none of the processes
+	 * that opened its files holds one (tmpfs_notify_held_by_openers()).
 	 */
 	n->count_fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
 				    FAN_UNLIMITED_QUEUE, O_RDONLY | O_LARGEFILE | O_CLOEXEC);

@@ -41,7 +41,7 @@ struct tmpfs_notify;
 
 struct tmpfs_notify_stats {
 	uint64_t opens;            /* opens by readers seen (FAN_OPEN of others) */
-	uint64_t checks;           /* of them, asked about (FAN_OPEN_PERM: no ignore mark) */
+	uint64_t checks;           /* opens asked about (FAN_OPEN_PERM: files without an ignore mark) */
 	uint64_t held;             /* of them, held for a render */
 	uint64_t late;             /* held ones answered at the deadline, not by a render */
 	uint64_t renders_on_open;  /* renders made for held opens */
