@@ -21,6 +21,7 @@
 #include "metrics/viewstats.h"
 #include "view/content.h"
 #include "view/cpu_history.h"
+#include "view/host_cpuinfo.h"
 #include "view/paths.h"
 #include "view/reader.h"
 #include "view/sysinfo.h"
@@ -444,18 +445,11 @@ static int content_diskstats(const struct container *c, char **out, size_t *len)
 	return err;
 }
 
-/* fdcache_read_until()'s test: the blocks render_cpuinfo() shows are in (`arg`: the visible CPUs) */
-static int cpuinfo_enough(const char *text, size_t len, void *arg)
-{
-	return render_cpuinfo_has_blocks(text, len, arg);
-}
-
 static int container_content(const struct view_source *src, struct container *c,
 			     enum view_file_id file, char **out, size_t *len)
 {
 	const struct kava_figures *fig;
 	struct cpuset visible;
-	char *host = NULL;
 	int err;
 
 	switch (file) {
@@ -470,12 +464,7 @@ static int container_content(const struct view_source *src, struct container *c,
 		return err < 0 ? err : render_loadavg(fig, out, len);
 	case VF_CPUINFO:
 		err = visible_cpus(c, &visible);
-		if (!err)
-			err = fdcache_read_until("/proc/cpuinfo", cpuinfo_enough, &visible, &host, NULL);
-		if (!err)
-			err = render_cpuinfo(host, &visible, out, len);
-		free(host);
-		return err;
+		return err < 0 ? err : host_cpuinfo_render(&visible, out, len);
 	case VF_DISKSTATS:
 		return content_diskstats(c, out, len);
 	case VF_PRESSURE_CPU:

@@ -14,6 +14,7 @@ NAMES=("periodic: an unread container's files are rewritten every period"
        "on-open: a file kept open shows a limit change on a re-read from offset 0"
        "on-open: the agent writes a new container's files while readers open others"
        "on-open: readers opening in a loop are all answered"
+       "on-open: the metrics count fresh marks, held opens and their renders"
        "on-open: a fresh file's open does not wait for the agent (stopped)"
        "on-open: a CPU topology file's open does not wait for the agent (stopped)"
        "on-open: a file kept open after opens merged in the queue stays rewritten"
@@ -23,7 +24,7 @@ NAMES=("periodic: an unread container's files are rewritten every period"
        "periodic: a limit change shows within a few periods"
        "the agent logs its first pass over every enabled container")
 need_root "${NAMES[@]}"
-for tool in python3 jq timeout; do
+for tool in python3 jq timeout curl; do
     command -v $tool >/dev/null || skip_all "$tool not installed" "${NAMES[@]}"
 done
 
@@ -42,7 +43,8 @@ for c in "$x" "$y" "$z"; do
     sh -c "$(join_script "$c")"' && exec sleep 600' & BG_PIDS+=($!)
 done
 log=$TMPDIR/open.log
-"$KAVA" run --view tmpfs --tmpfs-refresh on-open --period 1000 --mount "$OPEN" --no-config 2>"$log" & oagent=$!
+"$KAVA" run --view tmpfs --tmpfs-refresh on-open --period 1000 --mount "$OPEN" --no-config \
+    --metrics "unix:$TMPDIR/metrics.sock" 2>"$log" & oagent=$!
 AGENT_PIDS+=($oagent)
 "$KAVA" run --view tmpfs --tmpfs-refresh periodic --period 200 --mount "$PER" --no-config 2>/dev/null & pagent=$!
 AGENT_PIDS+=($pagent)
@@ -163,8 +165,8 @@ wait "$keeper"
 
 # ---- 9: two opens of one file by one process merge in fanotify's queue
 # (here while the agent is stopped: one event, open and close bits), so the
-# count says closed while the second descriptor is open; the write lease
-# asked before y's files go cold still finds the reader
+# count says closed while the second descriptor is open; the openers check
+# (/proc/PID/fd) made before y's files go cold still finds the reader
 cat "$OPEN/$yid/proc/meminfo" >/dev/null      # rendered for the open, marked
 kill -STOP "$oagent"
 kept_meminfo "$OPEN/$yid/proc/meminfo" "$TMPDIR/merged.go" "$M2" merged >"$TMPDIR/merged.out" & merged=$!
@@ -204,6 +206,15 @@ zmem=$(timeout 20 awk '/^MemTotal:/ { printf "%d\n", $2 * 1024 }' "$OPEN/$zid/pr
 note "on-open: z's MemTotal $zmem while a reader opened x's and y's files $nreads times (status $rstatus)"
 check "on-open: the agent writes a new container's files while readers open others" [ "$zmem" = "$M1" ]
 check_all "on-open: readers opening in a loop are all answered" '[ "$rstatus" = 0 ] && [ "${nreads:-0}" -gt 0 ]'
+# what the agent did so far: files marked fresh after renders; opens of
+# stale files held (step 2's open after a limit change) and renders for them
+scrape=$(curl -s --unix-socket "$TMPDIR/metrics.sock" http://kava/metrics)
+metric() { awk -v m="$1" '$1 == m { print $2 }' <<<"$scrape"; }
+marks=$(metric kava_tmpfs_fresh_marks_total) renders=$(metric kava_tmpfs_renders_on_open_total)
+held=$(metric 'kava_tmpfs_opens_total{answer="held"}')
+note "on-open: metrics: fresh marks ${marks:-none}, held opens ${held:-none}, renders on open ${renders:-none}"
+check_all "on-open: the metrics count fresh marks, held opens and their renders" \
+    '[ "${marks:-0}" -gt 0 ] && [ "${held:-0}" -gt 0 ] && [ "${renders:-0}" -gt 0 ]'
 
 # ---- 7: a file opened before the agent started (a restart): the start's
 # audit of /proc/PID/fd finds it, so its container is rewritten every period
