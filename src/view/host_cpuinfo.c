@@ -32,10 +32,9 @@
 #define DEFAULT_CPUFREQ "/sys/devices/system/cpu/cpufreq"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static char *kept;                 /* a fixed text, or NULL */
+static char *kept;                 /* the last text read, if fixed; else NULL */
 static size_t kept_len;
 static uint64_t kept_at_ns;        /* when it was read */
-static int read_whole;             /* the last read was of a fixed text: read the next one whole */
 static int cpufreq_seen;           /* cpufreq_present() as last checked, */
 static uint64_t cpufreq_at_ns;     /*   at this time (0: never) */
 static const char *cpuinfo_path = DEFAULT_CPUINFO;
@@ -107,6 +106,7 @@ static int render_kept(const struct cpuset *visible, char **out, size_t *len, in
 	int done = 0;
 
 	pthread_mutex_lock(&lock);
+	/* only fixed texts are kept */
 	if (kept && host_cpuinfo_reusable(1, monotonic_ns() - kept_at_ns,
 					  render_cpuinfo_has_blocks(kept, kept_len, visible))) {
 		*err = render_cpuinfo(kept, visible, out, len);
@@ -122,12 +122,12 @@ int host_cpuinfo_render(const struct cpuset *visible, char **out, size_t *len)
 	char *text = NULL;
 	size_t text_len = 0;
 	uint64_t now;
-	int err, whole;
+	int err, fixed, whole;
 
 	if (render_kept(visible, out, len, &err))
 		return err;
 	pthread_mutex_lock(&lock);
-	whole = read_whole;
+	whole = kept != NULL;
 	pthread_mutex_unlock(&lock);
 	/* a text to keep is read whole: the next reader may see other CPUs */
 	err = whole ? fdcache_read(cpuinfo_path, 0, &text, &text_len)
@@ -137,14 +137,14 @@ int host_cpuinfo_render(const struct cpuset *visible, char **out, size_t *len)
 	err = render_cpuinfo(text, visible, out, len);
 	now = monotonic_ns();
 	pthread_mutex_lock(&lock);
-	read_whole = host_cpuinfo_fixed(text, cpufreq_recent(now));
-	if (read_whole) {
-		free(kept);
-		kept = text;
-		kept_len = text_len;
-		kept_at_ns = now;
+	fixed = host_cpuinfo_fixed(text, cpufreq_recent(now));
+	/* a text that is not fixed is not kept, and the one kept before goes */
+	free(kept);
+	kept = fixed ? text : NULL;
+	kept_len = fixed ? text_len : 0;
+	kept_at_ns = now;
+	if (fixed)
 		text = NULL;
-	}
 	pthread_mutex_unlock(&lock);
 	free(text);
 	return err;
@@ -156,7 +156,6 @@ void host_cpuinfo_reset(const char *cpuinfo, const char *cpufreq_dir)
 	free(kept);
 	kept = NULL;
 	kept_len = 0;
-	read_whole = 0;
 	cpufreq_at_ns = 0;
 	cpuinfo_path = cpuinfo ? cpuinfo : DEFAULT_CPUINFO;
 	cpufreq_path = cpufreq_dir ? cpufreq_dir : DEFAULT_CPUFREQ;

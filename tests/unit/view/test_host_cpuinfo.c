@@ -80,10 +80,10 @@ static char *render(int cpu, int also)
 	return out;
 }
 
-/* The fixture with its model name replaced by `model`, written to ROOT/cpuinfo. */
-static void put_model(const struct unit_scratch *s, const char *model)
+/* The fixture with its model name replaced by `model` (and `flag` among its flags), written to ROOT/cpuinfo. */
+static void put_model(const struct unit_scratch *s, const char *model, const char *flag)
 {
-	char *host = unit_fixture("cpuinfo64.host"), *p = host;
+	char *host = flag ? with_flag(flag) : unit_fixture("cpuinfo64.host"), *p = host;
 
 	while ((p = strstr(p, "AMD EPYC")) != NULL) {
 		memcpy(p, model, 8);
@@ -102,7 +102,7 @@ static void setup_paths(const struct unit_scratch *s, int cpufreq_policy)
 		unit_mkdir(s, "cpufreq/policy0");
 	unit_path(cpuinfo, sizeof(cpuinfo), s, "cpuinfo");
 	unit_path(cpufreq, sizeof(cpufreq), s, "cpufreq");
-	put_model(s, "MODEL-A1");
+	put_model(s, "MODEL-A1", NULL);
 	host_cpuinfo_reset(cpuinfo, cpufreq);
 }
 
@@ -113,13 +113,34 @@ static void fixed_text_kept_until_a_cpu_is_missing(void **state)
 
 	setup_paths(s, 0);
 	a = render(3, -1);
-	put_model(s, "MODEL-B2");
+	put_model(s, "MODEL-B2", NULL);
 	b = render(3, -1);	/* kept: the file is not read */
 	c = render(3, 70);	/* CPU 70 is in no kept text: read afresh */
 	assert_non_null(strstr(a, "MODEL-A1"));
 	assert_non_null(strstr(b, "MODEL-A1"));
 	assert_null(strstr(c, "MODEL-A1"));
 	assert_non_null(strstr(c, "MODEL-B2"));
+	host_cpuinfo_reset(NULL, NULL);
+	free(a);
+	free(b);
+	free(c);
+}
+
+/* A kept text is not reused once a read finds the MHz moving (here: the aperfmperf flag). */
+static void kept_text_dropped_once_the_mhz_moves(void **state)
+{
+	const struct unit_scratch *s = *state;
+	char *a, *b, *c;
+
+	setup_paths(s, 0);
+	a = render(3, -1);			/* fixed: kept */
+	put_model(s, "MODEL-B2", "aperfmperf");
+	b = render(3, 70);			/* CPU 70 is in no kept text: read, not fixed now */
+	put_model(s, "MODEL-C3", "aperfmperf");
+	c = render(3, -1);
+	assert_non_null(strstr(a, "MODEL-A1"));
+	assert_non_null(strstr(b, "MODEL-B2"));
+	assert_non_null(strstr(c, "MODEL-C3"));
 	host_cpuinfo_reset(NULL, NULL);
 	free(a);
 	free(b);
@@ -133,7 +154,7 @@ static void read_every_time_where_cpufreq_answers(void **state)
 
 	setup_paths(s, 1);
 	a = render(3, -1);
-	put_model(s, "MODEL-B2");
+	put_model(s, "MODEL-B2", NULL);
 	b = render(3, -1);
 	assert_non_null(strstr(a, "MODEL-A1"));
 	assert_non_null(strstr(b, "MODEL-B2"));
@@ -148,6 +169,8 @@ int main(void)
 		cmocka_unit_test(fixed_where_the_mhz_cannot_move),
 		cmocka_unit_test(reused_while_fixed_young_and_whole),
 		cmocka_unit_test_setup_teardown(fixed_text_kept_until_a_cpu_is_missing,
+						unit_scratch_setup, unit_scratch_teardown),
+		cmocka_unit_test_setup_teardown(kept_text_dropped_once_the_mhz_moves,
 						unit_scratch_setup, unit_scratch_teardown),
 		cmocka_unit_test_setup_teardown(read_every_time_where_cpufreq_answers,
 						unit_scratch_setup, unit_scratch_teardown),
